@@ -1,0 +1,24 @@
+using Narwhal.Api.Endpoints;
+using Narwhal.Api.Extensions;
+
+namespace Narwhal.Api;
+
+/// <summary>The Api process, as an outline. Tests build the same application with their own settings.</summary>
+public static class ApiApplication
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        builder.AddNarwhalApi();
+
+        var app = builder.Build();
+        app.UseNarwhalApiPipeline();
+        app.MapHealthEndpoints();
+        app.MapTokensEndpoints();
+        app.MapJobsEndpoints();
+        app.MapRunsEndpoints();
+        app.MapResultsEndpoints();
+        return app;
+    }
+}

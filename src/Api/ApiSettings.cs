@@ -1,0 +1,28 @@
+using Narwhal.Core.Configuration;
+
+namespace Narwhal.Api;
+
+public sealed record ApiSettings
+{
+    public required string Listen { get; init; }
+    public required long MaxRequestBytes { get; init; }
+    public string? AdminToken { get; init; }
+    public required TimeSpan OutboxRelayInterval { get; init; }
+    /// <summary>The relay leaves younger rows to the request that wrote them (it publishes right after commit).</summary>
+    public required TimeSpan OutboxRelayMinAge { get; init; }
+
+    public static ApiSettings From(IConfiguration config)
+    {
+        var adminToken = config.GetOptionalString("NARWHAL_ADMIN_TOKEN");
+        if (adminToken is { Length: < 20 })
+            throw new InvalidOperationException("Setting NARWHAL_ADMIN_TOKEN must be at least 20 characters (use e.g. `openssl rand -hex 24`).");
+        return new ApiSettings
+        {
+            Listen = config.GetString("NARWHAL_API_LISTEN", "http://127.0.0.1:8080"),
+            MaxRequestBytes = config.GetInt("NARWHAL_API_MAX_BODY_KB", 1024, min: 1) * 1024L,
+            AdminToken = adminToken,
+            OutboxRelayInterval = config.GetSeconds("NARWHAL_OUTBOX_RELAY_INTERVAL", 2, min: 0.05),
+            OutboxRelayMinAge = config.GetSeconds("NARWHAL_OUTBOX_RELAY_MIN_AGE", 10, min: 0),
+        };
+    }
+}

@@ -1,0 +1,51 @@
+using Narwhal.Core.Runs;
+
+namespace Narwhal.Api.Dtos;
+
+public sealed record RunDto
+{
+    public required Guid Id { get; init; }
+    public required string Job { get; init; }
+    public required int Number { get; init; }
+    public required RunStatus Status { get; init; }
+    public string? StatusReason { get; init; }
+    public required string ResourceClass { get; init; }
+    public string? CommitSha { get; init; }
+    public string? Branch { get; init; }
+    public required IReadOnlyDictionary<string, string> Parameters { get; init; }
+    public required RunTrigger Trigger { get; init; }
+    public Guid? RerunOf { get; init; }
+    public required int Attempt { get; init; }
+    public string? RunnerId { get; init; }
+    public int? ExitCode { get; init; }
+    public required DateTime CreatedAt { get; init; }
+    public DateTime? StartedAt { get; init; }
+    public DateTime? FinishedAt { get; init; }
+    public required DateTime UpdatedAt { get; init; }
+    public required RunLinks Links { get; init; }
+
+    public static RunDto From(Run run) => new()
+    {
+        Id = run.Id,
+        Job = run.JobName,
+        Number = run.Number,
+        Status = run.Status,
+        StatusReason = run.StatusReason,
+        ResourceClass = run.ResourceClass,
+        CommitSha = run.CommitSha,
+        Branch = run.Branch,
+        Parameters = run.Parameters,
+        Trigger = run.Trigger,
+        RerunOf = run.RerunOf,
+        Attempt = run.Attempt,
+        RunnerId = run.RunnerId,
+        ExitCode = run.ExitCode,
+        CreatedAt = run.CreatedAt.UtcDateTime,
+        StartedAt = run.StartedAt?.UtcDateTime,
+        FinishedAt = run.FinishedAt?.UtcDateTime,
+        UpdatedAt = run.UpdatedAt.UtcDateTime,
+        Links = new RunLinks($"/runs/{run.Id}", $"/jobs/{Uri.EscapeDataString(run.JobName)}/runs/{run.Number}", $"/runs/{run.Id}/results/console"),
+    };
+}
+
+public sealed record RunLinks(string Self, string ByNumber, string Console);

@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Narwhal.Api.Auth;
+using Narwhal.Api.Errors;
+using Narwhal.Api.Outbox;
+using Narwhal.Api.Runs;
+using Narwhal.Api.Startup;
+using Narwhal.Core.Auth;
+using Narwhal.Core.Configuration;
+using Narwhal.Core.Hosting;
+using Narwhal.Core.Logging;
+using Narwhal.Core.Messaging;
+using Narwhal.Core.Persistence;
+
+namespace Narwhal.Api.Extensions;
+
+public static class ApiServiceExtensions
+{
+    public static WebApplicationBuilder AddNarwhalApi(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        var settings = ApiSettings.From(config);
+        builder.Logging.AddNarwhalLogging(config, "api");
+        builder.WebHost.UseUrls(settings.Listen);
+        // Bodies over the limit are refused by Kestrel before any handler reads them (413).
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxRequestBytes);
+
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.AddNarwhalCore(config, "api");
+        services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+
+        services.AddAuthentication(BearerTokenHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        services.AddAuthorization(o =>
+        {
+            foreach (var scope in Enum.GetValues<Scope>())
+                o.AddPolicy(scope.Name(), p => p.AddAuthenticationSchemes(BearerTokenHandler.SchemeName).AddRequirements(new ScopeRequirement(scope)));
+        });
+        services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
+        // 403s name the missing scope in problem+json instead of an empty body.
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
+
+        services.AddSingleton<RunPublisher>();
+        services.AddSingleton<RunTriggerService>();
+        services.AddHostedService<SchemaMigrationStartup>();
+        services.AddHostedService<ApiStartup>();
+        services.AddHostedService<OutboxRelay>();
+        // Long enough for the outbox relay to finish its batch.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        return builder;
+    }
+
+    public static WebApplication UseNarwhalApiPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        // Unmatched routes and bare status codes become problem+json too.
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+}

@@ -1,0 +1,38 @@
+using Narwhal.Core.Messaging;
+using Narwhal.Core.Outbox;
+using Narwhal.Core.Runs;
+
+namespace Narwhal.Api.Runs;
+
+/// <summary>
+/// Stores a run with its outbox message, then publishes right after commit. A publish that
+/// fails here is not the request's failure: the run is stored, the answer is 201, and the
+/// outbox relay publishes it later.
+/// </summary>
+public sealed class RunTriggerService(RunStore runs, OutboxStore outbox, RunPublisher publisher, ILogger<RunTriggerService> logger)
+{
+    public async Task<CreateRunResult> TriggerAsync(NewRun request, CancellationToken ct)
+    {
+        var result = await runs.CreateAsync(request, ct);
+        if (result is { Outcome: CreateRunOutcome.Created, OutboxId: { } outboxId })
+            await PublishNowAsync(outboxId, result.Run!.Id);
+        return result;
+    }
+
+    private async Task PublishNowAsync(long outboxId, Guid runId)
+    {
+        // Not the request's token: once committed, a client hanging up must not stop the publish.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            var message = await outbox.GetUnpublishedAsync(outboxId, timeout.Token);
+            if (message is null) return;
+            await publisher.PublishAsync(message, timeout.Token);
+            await outbox.MarkPublishedAsync(outboxId, timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Publishing run {RunId} right after commit failed; the outbox relay will publish it", runId);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using Narwhal.Api.Dtos;
+using Narwhal.Core.Jobs;
+
+namespace Narwhal.Api.Validation;
+
+/// <summary>Turns a PUT /jobs body into a canonical <see cref="JobSpec"/> or says every field that is wrong.</summary>
+public static class JobRequestValidator
+{
+    public const int MaxTimeoutSeconds = 7 * 24 * 3600;
+
+    public static (JobSpec? Spec, ValidationErrors Errors) Validate(string name, JobRequest request, IReadOnlyList<string> resourceClasses)
+    {
+        var errors = new ValidationErrors();
+        if (!Names.JobName().IsMatch(name)) errors.Add("name", $"Job name '{name}' is invalid: {Names.JobNameRule}.");
+
+        var resourceClass = request.ResourceClass ?? resourceClasses[0];
+        if (!resourceClasses.Contains(resourceClass, StringComparer.Ordinal))
+            errors.Add("resourceClass", $"Unknown resource class '{resourceClass}'; configured classes: {string.Join(", ", resourceClasses)}.");
+
+        if (request.Type is null) errors.Add("type", "Required: 'freestyle' or 'git'.");
+        if (request.Description is { Length: > 2000 }) errors.Add("description", "At most 2000 characters.");
+        if (request.TimeoutSeconds is < 1 or > MaxTimeoutSeconds)
+            errors.Add("timeoutSeconds", $"Must be between 1 and {MaxTimeoutSeconds} seconds.");
+
+        switch (request.Type)
+        {
+            case JobType.Freestyle:
+                if (string.IsNullOrWhiteSpace(request.Image)) errors.Add("image", "Required for freestyle jobs: the image the script runs in.");
+                else if (request.Image.Length > 500 || request.Image.Any(char.IsWhiteSpace)) errors.Add("image", "Not a valid image reference.");
+                if (request.Script is null || request.Script.Count == 0 || request.Script.All(string.IsNullOrWhiteSpace))
+                    errors.Add("script", "Required for freestyle jobs: at least one command.");
+                if (request.Git is not null) errors.Add("git", "Only git jobs have a git source.");
+                break;
+            case JobType.Git:
+                if (request.Git is null) errors.Add("git", "Required for git jobs: { url, configPath, defaultBranch }.");
+                else ValidateGit(request.Git, errors);
+                if (request.Image is not null) errors.Add("image", "Git jobs take their image from the job config in the repository.");
+                if (request.Script is not null) errors.Add("script", "Git jobs take their script from the job config in the repository.");
+                break;
+        }
+
+        var parameters = ValidateParameters(request.Parameters ?? [], errors);
+        if (errors.Any) return (null, errors);
+
+        return (new JobSpec
+        {
+            Type = request.Type!.Value,
+            ResourceClass = resourceClass,
+            Description = string.IsNullOrWhiteSpace(request.Description) ? null : request.Description,
+            Image = request.Type == JobType.Freestyle ? request.Image : null,
+            Script = request.Type == JobType.Freestyle ? request.Script : null,
+            Git = request.Type == JobType.Git
+                ? new GitSource
+                {
+                    Url = request.Git!.Url!,
+                    ConfigPath = request.Git.ConfigPath ?? ".narwhal.yml",
+                    DefaultBranch = request.Git.DefaultBranch ?? "main",
+                }
+                : null,
+            Parameters = parameters,
+            TimeoutSeconds = request.TimeoutSeconds,
+        }, errors);
+    }
+
+    private static void ValidateGit(GitSourceRequest git, ValidationErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(git.Url)) errors.Add("git.url", "Required: the clone URL.");
+        else if (!IsCloneUrl(git.Url)) errors.Add("git.url", $"'{git.Url}' is not a clone URL (https://, http://, ssh://, git://, file:// or user@host:path).");
+        else if (Uri.TryCreate(git.Url, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.UserInfo))
+            errors.Add("git.url", "Credentials never go into the URL; set them as the job's git credentials.");
+        if (git.ConfigPath is { } path && (path.Length == 0 || path.StartsWith('/') || path.Split('/').Contains("..")))
+            errors.Add("git.configPath", "Must be a relative path inside the repository.");
+        if (git.DefaultBranch is { } branch && !Names.BranchName().IsMatch(branch))
+            errors.Add("git.defaultBranch", $"'{branch}' is not a valid branch name.");
+    }
+
+    private static bool IsCloneUrl(string url) =>
+        (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" or "ssh" or "git" or "file")
+        || System.Text.RegularExpressions.Regex.IsMatch(url, @"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$");
+
+    private static List<ParameterDeclaration> ValidateParameters(List<ParameterRequest> parameters, ValidationErrors errors)
+    {
+        var result = new List<ParameterDeclaration>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            var p = parameters[i];
+            var field = $"parameters[{i}]";
+            if (p.Name is null || !Names.ParameterName().IsMatch(p.Name))
+            {
+                errors.Add($"{field}.name", $"'{p.Name}' is not a valid parameter name (letters, digits, '_'; becomes an environment variable).");
+                continue;
+            }
+            if (p.Name.StartsWith("NARWHAL_", StringComparison.Ordinal) || p.Name == "CI")
+                errors.Add($"{field}.name", $"'{p.Name}' is reserved for the variables Narwhal sets itself.");
+            if (!seen.Add(p.Name)) errors.Add($"{field}.name", $"Parameter '{p.Name}' is declared twice.");
+            if (p.Required && p.Default is not null)
+                errors.Add($"{field}.default", "A required parameter has no default (the trigger must give it).");
+            result.Add(new ParameterDeclaration { Name = p.Name, Default = p.Default, Required = p.Required, Description = p.Description });
+        }
+        return result;
+    }
+}

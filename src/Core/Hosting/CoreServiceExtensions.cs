@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Narwhal.Core.Auth;
+using Narwhal.Core.Configuration;
+using Narwhal.Core.Jobs;
+using Narwhal.Core.Messaging;
+using Narwhal.Core.Outbox;
+using Narwhal.Core.Persistence;
+using Narwhal.Core.Runs;
+using Narwhal.Core.Storage;
+
+namespace Narwhal.Core.Hosting;
+
+public static class CoreServiceExtensions
+{
+    /// <summary>What every Narwhal process shares: settings, Postgres, the stores, the broker connection, object storage.</summary>
+    public static IServiceCollection AddNarwhalCore(this IServiceCollection services, IConfiguration config, string component)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(InstanceSettings.From(config));
+        services.AddSingleton(DatabaseSettings.From(config));
+        services.AddSingleton(BrokerSettings.From(config));
+        services.AddSingleton(StorageSettings.From(config));
+
+        services.AddSingleton(sp => NarwhalDataSource.Create(sp.GetRequiredService<DatabaseSettings>()));
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<JobStore>();
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<RunAttemptStore>();
+        services.AddSingleton<OutboxStore>();
+        services.AddSingleton<TokenStore>();
+
+        // One AMQP connection per process, named after the component for the broker's UI.
+        services.AddSingleton(sp => new BrokerConnection(
+            sp.GetRequiredService<BrokerSettings>(),
+            $"narwhal-{component}@{Environment.MachineName}",
+            sp.GetRequiredService<ILogger<BrokerConnection>>()));
+
+        services.AddSingleton<IObjectStore, S3ObjectStore>();
+        return services;
+    }
+}

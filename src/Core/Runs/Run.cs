@@ -1,0 +1,28 @@
+namespace Narwhal.Core.Runs;
+
+public sealed record Run
+{
+    public required Guid Id { get; init; }
+    public required Guid JobId { get; init; }
+    public required string JobName { get; init; }
+    public required int Number { get; init; }
+    public required RunStatus Status { get; init; }
+    public string? StatusReason { get; init; }
+    public required string ResourceClass { get; init; }
+    public string? CommitSha { get; init; }
+    public string? Branch { get; init; }
+    public required IReadOnlyDictionary<string, string> Parameters { get; init; }
+    public required RunTrigger Trigger { get; init; }
+    public Guid? RerunOf { get; init; }
+    public required int Attempt { get; init; }
+    public Guid? AttemptId { get; init; }
+    public string? RunnerId { get; init; }
+    public int? ExitCode { get; init; }
+    public string? LogKey { get; init; }
+    public string? IdempotencyKey { get; init; }
+    public string? RequestHash { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+}

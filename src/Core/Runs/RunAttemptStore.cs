@@ -1,0 +1,67 @@
+using Dapper;
+using Narwhal.Core.Jobs;
+using Narwhal.Core.Persistence;
+using Npgsql;
+
+namespace Narwhal.Core.Runs;
+
+/// <summary>
+/// The Runner's writes to runs. A claim moves a run from queued to running atomically and mints
+/// a new attempt id; every later write names that attempt and is refused when it is no longer
+/// current (fencing), so a Runner that was cut off can never overwrite what happened since.
+/// </summary>
+public sealed class RunAttemptStore(NpgsqlDataSource db)
+{
+    private static readonly string[] FinishableFrom = RunStatusTransitions.SourcesOf(RunStatus.Succeeded)
+        .Select(s => s.Name()).ToArray();
+
+    public async Task<ClaimResult> ClaimAsync(Guid runId, string runnerId, CancellationToken ct)
+    {
+        var attemptId = Guid.CreateVersion7();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition($"""
+            UPDATE runs
+            SET status = @running, attempt = attempt + 1, attempt_id = @attemptId, runner_id = @runnerId,
+                started_at = now(), updated_at = now(), status_reason = NULL, exit_code = NULL
+            WHERE id = @runId AND status = @queued
+            RETURNING {RunRow.Columns}
+            """, new { runId, attemptId, runnerId, running = RunStatus.Running.Name(), queued = RunStatus.Queued.Name() },
+            cancellationToken: ct));
+        if (row is null)
+        {
+            var status = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+                "SELECT status FROM runs WHERE id = @runId", new { runId }, cancellationToken: ct));
+            return status is null ? ClaimResult.NotFound : new ClaimResult(null, RunStatusNames.Parse(status));
+        }
+
+        var spec = await connection.QuerySingleAsync<string>(new CommandDefinition(
+            "SELECT spec::text FROM jobs WHERE id = @JobId", new { row.JobId }, cancellationToken: ct));
+        return new ClaimResult(new ClaimedRun(row.ToRun(), Json.Deserialize<JobSpec>(spec), attemptId), null);
+    }
+
+    /// <summary>Ends the attempt. Throws <see cref="StaleAttemptException"/> when the attempt is not current.</summary>
+    public async Task FinishAsync(Guid runId, Guid attemptId, RunCompletion completion, CancellationToken ct)
+    {
+        if (!RunStatusTransitions.CanTransition(RunStatus.Running, completion.Status) || completion.Status == RunStatus.Queued)
+            throw new ArgumentException($"A Runner cannot end a run as {completion.Status.Name()}.", nameof(completion));
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var updated = await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE runs
+            SET status = @status, exit_code = @ExitCode, status_reason = @Reason, log_key = COALESCE(@LogKey, log_key),
+                finished_at = now(), updated_at = now()
+            WHERE id = @runId AND attempt_id = @attemptId AND status = ANY(@from)
+            """, new { runId, attemptId, status = completion.Status.Name(), completion.ExitCode, completion.Reason, completion.LogKey, from = FinishableFrom },
+            cancellationToken: ct));
+        if (updated == 0) throw new StaleAttemptException(runId, attemptId);
+    }
+
+    /// <summary>True while the attempt is the run's current one and still running.</summary>
+    public async Task<bool> IsCurrentAsync(Guid runId, Guid attemptId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM runs WHERE id = @runId AND attempt_id = @attemptId AND status = @running)",
+            new { runId, attemptId, running = RunStatus.Running.Name() }, cancellationToken: ct));
+    }
+}

@@ -1,0 +1,10 @@
+namespace Narwhal.Core.Runs;
+
+/// <summary>How an attempt ended, as the Runner reports it.</summary>
+public sealed record RunCompletion
+{
+    public required RunStatus Status { get; init; }
+    public int? ExitCode { get; init; }
+    public string? Reason { get; init; }
+    public string? LogKey { get; init; }
+}

@@ -1,0 +1,138 @@
+using Dapper;
+using Narwhal.Contracts;
+using Narwhal.Core.Messaging;
+using Narwhal.Core.Outbox;
+using Narwhal.Core.Persistence;
+using Npgsql;
+
+namespace Narwhal.Core.Runs;
+
+/// <summary>Runs as the Api sees them: created with their outbox message, read, listed.</summary>
+public sealed class RunStore(NpgsqlDataSource db, TimeProvider clock)
+{
+    private const string IdempotencyIndex = "runs_idempotency_key";
+
+    /// <summary>
+    /// Stores the run and its ExecuteRun outbox message in one transaction: either both exist
+    /// or neither does, so nothing is ever published for a run that was not stored.
+    /// </summary>
+    public async Task<CreateRunResult> CreateAsync(NewRun request, CancellationToken ct)
+    {
+        if (request.IdempotencyKey is { } key && await FindByKeyAsync(request.JobId, key, ct) is { } earlier)
+            return Replay(earlier, request);
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        try
+        {
+            // Row lock on the job: numbers are gap-free and strictly increasing per job, and a
+            // concurrent DELETE /jobs waits for this run to exist (and then refuses).
+            var number = await connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition("""
+                UPDATE jobs SET next_run_number = next_run_number + 1
+                WHERE id = @JobId AND deleted_at IS NULL
+                RETURNING next_run_number - 1
+                """, request, tx, cancellationToken: ct));
+            if (number is null) return new CreateRunResult(CreateRunOutcome.JobGone, null, null);
+
+            var id = Guid.CreateVersion7();
+            var row = await connection.QuerySingleAsync<RunRow>(new CommandDefinition($"""
+                INSERT INTO runs (id, job_id, job_name, number, status, resource_class, commit_sha, branch,
+                                  parameters, trigger, rerun_of, idempotency_key, request_hash, created_at, updated_at)
+                VALUES (@id, @JobId, @JobName, @number, @status, @ResourceClass, @CommitSha, @Branch,
+                        @parameters::jsonb, @trigger::jsonb, @RerunOf, @IdempotencyKey, @RequestHash, now(), now())
+                RETURNING {RunRow.Columns}
+                """, new
+            {
+                id, request.JobId, request.JobName, number, status = RunStatus.Queued.Name(), request.ResourceClass,
+                request.CommitSha, request.Branch, parameters = Json.Serialize(request.Parameters),
+                trigger = Json.Serialize(request.Trigger), request.RerunOf, request.IdempotencyKey, request.RequestHash,
+            }, tx, cancellationToken: ct));
+            var run = row.ToRun();
+
+            var message = new ExecuteRun
+            {
+                RunId = run.Id, JobName = run.JobName, RunNumber = run.Number,
+                ResourceClass = run.ResourceClass, EnqueuedAt = clock.GetUtcNow(),
+            };
+            var outboxId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(OutboxStore.InsertSql, new
+            {
+                RunId = run.Id, Queue = RunQueues.QueueName(run.ResourceClass),
+                MessageType = nameof(ExecuteRun), Payload = Json.Serialize(message),
+            }, tx, cancellationToken: ct));
+
+            await tx.CommitAsync(ct);
+            return new CreateRunResult(CreateRunOutcome.Created, run, outboxId);
+        }
+        catch (PostgresException ex) when (PostgresErrors.IsUniqueViolation(ex, IdempotencyIndex))
+        {
+            // A concurrent request with the same key won the race: answer as its replay.
+            await tx.RollbackAsync(CancellationToken.None);
+            var winner = await FindByKeyAsync(request.JobId, request.IdempotencyKey!, ct)
+                ?? throw new InvalidOperationException("Idempotency key conflict without a stored run.", ex);
+            return Replay(winner, request);
+        }
+    }
+
+    private static CreateRunResult Replay(Run earlier, NewRun request) =>
+        earlier.RequestHash == request.RequestHash
+            ? new CreateRunResult(CreateRunOutcome.Replayed, earlier, null)
+            : new CreateRunResult(CreateRunOutcome.KeyConflict, earlier, null);
+
+    private async Task<Run?> FindByKeyAsync(Guid jobId, string key, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition(
+            $"SELECT {RunRow.Columns} FROM runs WHERE job_id = @jobId AND idempotency_key = @key",
+            new { jobId, key }, cancellationToken: ct));
+        return row?.ToRun();
+    }
+
+    public async Task<Run?> GetAsync(Guid id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition(
+            $"SELECT {RunRow.Columns} FROM runs WHERE id = @id", new { id }, cancellationToken: ct));
+        return row?.ToRun();
+    }
+
+    public async Task<Run?> GetByNumberAsync(string jobName, int number, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition($"""
+            SELECT {RunRow.Columns} FROM runs
+            WHERE job_id = (SELECT id FROM jobs WHERE name = @jobName) AND number = @number
+            """, new { jobName, number }, cancellationToken: ct));
+        return row?.ToRun();
+    }
+
+    /// <summary>Newest first, keyset-paged on (created_at, id).</summary>
+    public async Task<Page<Run>> ListAsync(RunFilter filter, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<RunRow>(new CommandDefinition($"""
+            SELECT {RunRow.Columns} FROM runs
+            WHERE (@jobId::uuid IS NULL OR job_id = @jobId)
+              AND (@status::text IS NULL OR status = @status)
+              AND (@branch::text IS NULL OR branch = @branch)
+              AND (@afterCreated::timestamptz IS NULL OR (created_at, id) < (@afterCreated, @afterId))
+            ORDER BY created_at DESC, id DESC
+            LIMIT @take
+            """, new
+        {
+            jobId = filter.JobName is null ? (Guid?)null : await JobIdAsync(connection, filter.JobName, ct) ?? Guid.Empty,
+            status = filter.Status?.Name(),
+            branch = filter.Branch,
+            afterCreated = filter.After?.CreatedAt.UtcDateTime,
+            afterId = filter.After?.Id,
+            take = filter.Limit + 1,
+        }, cancellationToken: ct))).ToList();
+
+        var items = rows.Take(filter.Limit).Select(r => r.ToRun()).ToList();
+        var next = rows.Count > filter.Limit ? new RunCursor(items[^1].CreatedAt, items[^1].Id).Encode() : null;
+        return new Page<Run>(items, next);
+    }
+
+    private static Task<Guid?> JobIdAsync(NpgsqlConnection connection, string name, CancellationToken ct) =>
+        connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
+            "SELECT id FROM jobs WHERE name = @name", new { name }, cancellationToken: ct));
+}

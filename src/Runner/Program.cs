@@ -1,1 +1,4 @@
-var b = WebApplication.CreateBuilder(args); var app = b.Build(); app.Run();
+using Narwhal.Runner;
+
+var app = RunnerApplication.Build(args);
+await app.RunAsync();

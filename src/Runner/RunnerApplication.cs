@@ -1,0 +1,18 @@
+using Narwhal.Runner.Extensions;
+
+namespace Narwhal.Runner;
+
+/// <summary>The Runner process, as an outline. Tests build the same application with their own settings.</summary>
+public static class RunnerApplication
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        builder.AddNarwhalRunner();
+
+        var app = builder.Build();
+        app.MapRunnerHealth();
+        return app;
+    }
+}

@@ -1,0 +1,42 @@
+using Narwhal.Core.Configuration;
+
+namespace Narwhal.Runner;
+
+public sealed record RunnerSettings
+{
+    /// <summary>Stable across restarts: a restarted Runner removes the containers its previous life left.</summary>
+    public required string RunnerId { get; init; }
+    public required IReadOnlyList<string> ResourceClasses { get; init; }
+    public required int Slots { get; init; }
+    public required TimeSpan ShutdownGrace { get; init; }
+    public required string Listen { get; init; }
+    public required string DockerHost { get; init; }
+    public required string WorkDirectory { get; init; }
+    public required TimeSpan MaxJobDuration { get; init; }
+    /// <summary>Between SIGTERM and SIGKILL when a job container is stopped (timeout, shutdown).</summary>
+    public required TimeSpan StopGrace { get; init; }
+    public required long JobMemoryBytes { get; init; }
+    public required long JobNanoCpus { get; init; }
+    public required long JobPidsLimit { get; init; }
+
+    public static RunnerSettings From(IConfiguration config)
+    {
+        var instance = InstanceSettings.From(config).Name;
+        var runnerId = config.GetString("NARWHAL_RUNNER_ID", $"{Environment.MachineName}-{instance}");
+        return new RunnerSettings
+        {
+            RunnerId = runnerId,
+            ResourceClasses = config.GetList("NARWHAL_RUNNER_CLASSES", "small"),
+            Slots = config.GetInt("NARWHAL_RUNNER_SLOTS", 2, min: 1, max: 256),
+            ShutdownGrace = config.GetSeconds("NARWHAL_RUNNER_SHUTDOWN_GRACE", 60),
+            Listen = config.GetString("NARWHAL_RUNNER_LISTEN", "http://127.0.0.1:8082"),
+            DockerHost = config.GetString("NARWHAL_DOCKER_HOST", "unix:///var/run/docker.sock"),
+            WorkDirectory = config.GetString("NARWHAL_RUNNER_WORK_DIR", Path.Combine(Path.GetTempPath(), $"narwhal-runner-{instance}-{runnerId}")),
+            MaxJobDuration = config.GetSeconds("NARWHAL_MAX_JOB_DURATION", 6 * 3600, min: 1),
+            StopGrace = config.GetSeconds("NARWHAL_JOB_STOP_GRACE", 10, min: 0),
+            JobMemoryBytes = config.GetInt("NARWHAL_JOB_MEMORY_MB", 2048, min: 6) * 1024L * 1024L,
+            JobNanoCpus = (long)(config.GetDouble("NARWHAL_JOB_CPUS", 2, min: 0.01, max: 1024) * 1_000_000_000),
+            JobPidsLimit = config.GetInt("NARWHAL_JOB_PIDS", 1024, min: 16),
+        };
+    }
+}

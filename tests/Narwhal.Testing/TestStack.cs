@@ -1,0 +1,121 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Narwhal.Api;
+using Narwhal.Runner;
+
+namespace Narwhal.Testing;
+
+/// <summary>
+/// A whole Narwhal of its own for one fixture: database, vhost, bucket and instance name, an Api
+/// on a free port, and Runners started on demand, all in this process against the real services.
+/// </summary>
+public sealed class TestStack : IAsyncDisposable
+{
+    public const string AdminToken = "test-admin-token-0123456789abcdef";
+    private readonly List<WebApplication> _runners = [];
+
+    private TestStack(TestDatabase database, TestVhost vhost, TestBucket bucket, string instance)
+    {
+        Database = database;
+        Vhost = vhost;
+        Bucket = bucket;
+        Instance = instance;
+    }
+
+    public TestDatabase Database { get; }
+    public TestVhost Vhost { get; }
+    public TestBucket Bucket { get; }
+    public string Instance { get; }
+    public WebApplication? Api { get; private set; }
+    public Uri ApiUrl { get; private set; } = null!;
+    public IReadOnlyList<WebApplication> Runners => _runners;
+
+    public static async Task<TestStack> CreateAsync(bool startApi = true, IDictionary<string, string?>? apiSettings = null)
+    {
+        var stack = new TestStack(await TestDatabase.CreateAsync(), await TestVhost.CreateAsync(), await TestBucket.CreateAsync(),
+            TestEnvironment.NewInstanceName());
+        if (startApi) await stack.StartApiAsync(apiSettings);
+        return stack;
+    }
+
+    /// <summary>The settings every process of this stack shares.</summary>
+    public Dictionary<string, string?> CommonSettings() => new()
+    {
+        ["NARWHAL_INSTANCE"] = Instance,
+        ["NARWHAL_POSTGRES"] = Database.ConnectionString,
+        ["NARWHAL_POSTGRES_MAX_POOL"] = "10",
+        ["NARWHAL_RABBITMQ"] = Vhost.AmqpUrl.ToString(),
+        ["NARWHAL_RABBITMQ_MANAGEMENT"] = TestEnvironment.RabbitMqManagement.ToString(),
+        ["NARWHAL_S3_URL"] = Bucket.Settings.ServiceUrl,
+        ["NARWHAL_S3_BUCKET"] = Bucket.Settings.Bucket,
+        ["NARWHAL_S3_ACCESS_KEY"] = Bucket.Settings.AccessKey,
+        ["NARWHAL_S3_SECRET_KEY"] = Bucket.Settings.SecretKey,
+        ["NARWHAL_S3_CHUNKED_ENCODING"] = Bucket.Settings.UseChunkEncoding ? "true" : "false",
+        ["NARWHAL_DOCKER_HOST"] = TestEnvironment.DockerHost,
+        ["NARWHAL_RESOURCE_CLASSES"] = "small,large",
+        ["NARWHAL_LOG_LEVEL"] = Environment.GetEnvironmentVariable("NARWHAL_TEST_LOG_LEVEL") ?? "warning",
+    };
+
+    public async Task StartApiAsync(IDictionary<string, string?>? overrides = null)
+    {
+        var settings = CommonSettings();
+        settings["NARWHAL_API_LISTEN"] = "http://127.0.0.1:0";
+        settings["NARWHAL_ADMIN_TOKEN"] = AdminToken;
+        foreach (var (k, v) in overrides ?? new Dictionary<string, string?>()) settings[k] = v;
+        Api = ApiApplication.Build([], b => b.Configuration.AddInMemoryCollection(settings));
+        await Api.StartAsync();
+        ApiUrl = new Uri(BoundAddress(Api));
+    }
+
+    /// <summary>Starts a Runner with this stack's settings plus <paramref name="overrides"/> (e.g. NARWHAL_RUNNER_SLOTS).</summary>
+    public async Task<WebApplication> StartRunnerAsync(string runnerId, IDictionary<string, string?>? overrides = null)
+    {
+        var settings = CommonSettings();
+        settings["NARWHAL_RUNNER_LISTEN"] = "http://127.0.0.1:0";
+        settings["NARWHAL_RUNNER_ID"] = runnerId;
+        settings["NARWHAL_RUNNER_CLASSES"] = "small";
+        settings["NARWHAL_RUNNER_SHUTDOWN_GRACE"] = "30";
+        settings["NARWHAL_JOB_STOP_GRACE"] = "2";
+        foreach (var (k, v) in overrides ?? new Dictionary<string, string?>()) settings[k] = v;
+        var runner = RunnerApplication.Build([], b => b.Configuration.AddInMemoryCollection(settings));
+        await runner.StartAsync();
+        _runners.Add(runner);
+        return runner;
+    }
+
+    public async Task StopRunnerAsync(WebApplication runner)
+    {
+        _runners.Remove(runner);
+        await runner.StopAsync();
+        await runner.DisposeAsync();
+    }
+
+    public HttpClient Client(string? token = AdminToken)
+    {
+        var client = new HttpClient { BaseAddress = ApiUrl, Timeout = TimeSpan.FromSeconds(60) };
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public T ApiService<T>() where T : notnull => Api!.Services.GetRequiredService<T>();
+
+    private static string BoundAddress(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var runner in _runners.ToList()) await StopRunnerAsync(runner);
+        if (Api is not null)
+        {
+            await Api.StopAsync();
+            await Api.DisposeAsync();
+        }
+        await Bucket.DisposeAsync();
+        await Vhost.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}

@@ -1,0 +1,44 @@
+namespace Narwhal.Runner.Docker;
+
+/// <summary>
+/// What a job step needs from a container, independent of Docker's wire format
+/// (<see cref="DockerContainerConfig"/> maps it). There is deliberately no way to mount
+/// host paths or raise privileges: job code is untrusted.
+/// </summary>
+public sealed record ContainerSpec
+{
+    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
+
+    /// <summary>Container name; unique on the engine.</summary>
+    public required string Name { get; init; }
+
+    public required string Image { get; init; }
+
+    /// <summary>The command (Docker's Cmd), e.g. <c>["/bin/sh", "-c", "echo hi"]</c>.</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+
+    /// <summary>Null keeps the image's entrypoint.</summary>
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = Empty;
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty;
+
+    /// <summary>Null keeps the image's working directory.</summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Null keeps the image's user.</summary>
+    public string? User { get; init; }
+
+    /// <summary>Memory limit in bytes (swap included); 0 = unlimited.</summary>
+    public long MemoryBytes { get; init; }
+
+    /// <summary>CPU limit in units of 1e-9 CPUs; 0 = unlimited.</summary>
+    public long NanoCpus { get; init; }
+
+    /// <summary>Maximum number of processes; 0 = unlimited.</summary>
+    public long PidsLimit { get; init; }
+
+    /// <summary>"bridge", "none", a user-defined network name, …; null = engine default (bridge).</summary>
+    public string? NetworkMode { get; init; }
+}

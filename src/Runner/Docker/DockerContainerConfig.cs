@@ -1,0 +1,105 @@
+using System.Text.Json.Nodes;
+
+namespace Narwhal.Runner.Docker;
+
+/// <summary>
+/// Pure mapping from <see cref="ContainerSpec"/> to the JSON body of <c>POST /containers/create</c>
+/// (API 1.41). No I/O, so the security defaults are unit-tested without an engine.
+/// </summary>
+/// <remarks>
+/// Job code is untrusted. Whatever the spec says, the container is unprivileged, cannot gain
+/// privileges (setuid binaries do nothing), keeps only the capabilities ordinary builds use, and
+/// sees no host path: the mapping has no way to express binds or mounts.
+/// </remarks>
+public static class DockerContainerConfig
+{
+    /// <summary>
+    /// Added back after dropping all capabilities: what package managers, compilers and test
+    /// suites running as root inside the container routinely need, and nothing that reaches
+    /// beyond it. Docker's default set additionally grants MKNOD, NET_RAW (raw sockets,
+    /// spoofing on the bridge), SETPCAP, SETFCAP, SYS_CHROOT and AUDIT_WRITE, none of which a build needs.
+    /// </summary>
+    public static readonly IReadOnlyList<string> AddedCapabilities =
+    [
+        "CHOWN",            // chown files it created (tar extraction, package installs)
+        "DAC_OVERRIDE",     // root reads/writes files regardless of their mode bits, as builds running as root expect
+        "FOWNER",           // chmod/utime on files owned by another user (e.g. unpacked archives)
+        "FSETID",           // keep setgid bits when chowning/writing (preserving file modes on copy)
+        "SETGID",           // switch group: su, sudo, package maintainer scripts dropping to a service user
+        "SETUID",           // switch user: same
+        "KILL",             // signal processes of other users in the container (test runners killing workers)
+        "NET_BIND_SERVICE", // bind ports below 1024 (a test web server on :80)
+    ];
+
+    /// <summary>no-new-privileges: execve never grants more than the caller had (setuid/setcap binaries are inert).</summary>
+    public static readonly IReadOnlyList<string> SecurityOptions = ["no-new-privileges"];
+
+    /// <summary>The create body for <paramref name="spec"/>. The container name goes in the query string, not here.</summary>
+    public static JsonObject ToCreateBody(ContainerSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (string.IsNullOrWhiteSpace(spec.Image)) throw new ArgumentException("The image must be set.", nameof(spec));
+
+        var body = new JsonObject
+        {
+            ["Image"] = spec.Image,
+            ["Cmd"] = Array(spec.Command),
+            ["Env"] = Array(spec.Environment.Select(EnvEntry)),
+            ["Labels"] = Map(spec.Labels),
+            ["Tty"] = false,          // no TTY: output stays multiplexed, stdout and stderr apart
+            ["OpenStdin"] = false,
+            ["StdinOnce"] = false,
+            ["AttachStdin"] = false,
+            ["AttachStdout"] = true,
+            ["AttachStderr"] = true,
+            ["HostConfig"] = HostConfig(spec),
+        };
+        if (spec.Entrypoint is not null) body["Entrypoint"] = Array(spec.Entrypoint);
+        if (spec.WorkingDirectory is not null) body["WorkingDir"] = spec.WorkingDirectory;
+        if (spec.User is not null) body["User"] = spec.User;
+        return body;
+    }
+
+    /// <summary>The name as the create call's query parameter wants it.</summary>
+    public static string CreateQuery(ContainerSpec spec) => $"name={Uri.EscapeDataString(spec.Name)}";
+
+    private static JsonObject HostConfig(ContainerSpec spec)
+    {
+        var host = new JsonObject
+        {
+            ["Privileged"] = false,
+            ["SecurityOpt"] = Array(SecurityOptions),
+            ["CapDrop"] = Array(["ALL"]),
+            ["CapAdd"] = Array(AddedCapabilities),
+            ["AutoRemove"] = false,   // the Runner removes the container itself, after reading the logs and the exit code
+            ["PublishAllPorts"] = false,
+        };
+        if (spec.MemoryBytes < 0 || spec.NanoCpus < 0 || spec.PidsLimit < 0)
+            throw new ArgumentException("Resource limits must be 0 (unlimited) or positive.", nameof(spec));
+        if (spec.MemoryBytes > 0)
+        {
+            host["Memory"] = spec.MemoryBytes;
+            host["MemorySwap"] = spec.MemoryBytes; // memory + swap = memory: swap cannot bypass the limit
+        }
+        if (spec.NanoCpus > 0) host["NanoCpus"] = spec.NanoCpus;
+        if (spec.PidsLimit > 0) host["PidsLimit"] = spec.PidsLimit;
+        if (spec.NetworkMode is not null) host["NetworkMode"] = spec.NetworkMode;
+        return host;
+    }
+
+    private static string EnvEntry(KeyValuePair<string, string> variable)
+    {
+        if (variable.Key.Length == 0 || variable.Key.Contains('=') || variable.Key.Contains('\0'))
+            throw new ArgumentException($"Invalid environment variable name '{variable.Key}'.");
+        return $"{variable.Key}={variable.Value}";
+    }
+
+    private static JsonArray Array(IEnumerable<string> items) => new([.. items.Select(item => (JsonNode?)JsonValue.Create(item))]);
+
+    private static JsonObject Map(IReadOnlyDictionary<string, string> pairs)
+    {
+        var map = new JsonObject();
+        foreach (var (key, value) in pairs) map[key] = value;
+        return map;
+    }
+}

@@ -1,0 +1,11 @@
+namespace Narwhal.Runner.Docker;
+
+/// <summary>A piece of a container's output. <see cref="Data"/> is valid only during the callback that receives it.</summary>
+public readonly record struct LogFrame(LogStream Stream, ReadOnlyMemory<byte> Data);
+
+/// <summary>Which output a <see cref="LogFrame"/> came from; values are Docker's stream bytes.</summary>
+public enum LogStream
+{
+    Stdout = 1,
+    Stderr = 2,
+}

@@ -1,0 +1,153 @@
+using System.Text.Json.Nodes;
+using Narwhal.Runner.Docker;
+using NUnit.Framework;
+
+namespace Narwhal.Runner.Tests.Docker;
+
+/// <summary>
+/// Locks in the create body sent for a job step: the security defaults hold whatever the spec
+/// says, limits are applied only when set, and the spec's fields land in Docker's field names.
+/// </summary>
+[TestFixture]
+public sealed class When_mapping_a_container_spec_to_a_create_body
+{
+    private static ContainerSpec Spec(Func<ContainerSpec, ContainerSpec>? change = null)
+    {
+        var spec = ContainerSpecs.Shell("job-1-step-2", "local/busybox:1", "echo hi");
+        return change is null ? spec : change(spec);
+    }
+
+    private static JsonObject HostConfig(JsonObject body) => body["HostConfig"]!.AsObject();
+
+    private static string[] Strings(JsonNode? node) => [.. node!.AsArray().Select(item => item!.GetValue<string>())];
+
+    [Test]
+    public void Should_apply_the_security_defaults()
+    {
+        var host = HostConfig(DockerContainerConfig.ToCreateBody(Spec()));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(host["Privileged"]!.GetValue<bool>(), Is.False);
+            Assert.That(Strings(host["SecurityOpt"]), Is.EqualTo(new[] { "no-new-privileges" }));
+            Assert.That(Strings(host["CapDrop"]), Is.EqualTo(new[] { "ALL" }));
+            Assert.That(Strings(host["CapAdd"]), Is.EquivalentTo(new[]
+                { "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "SETGID", "SETUID", "KILL", "NET_BIND_SERVICE" }));
+            Assert.That(host["AutoRemove"]!.GetValue<bool>(), Is.False);
+        });
+    }
+
+    [Test]
+    public void Should_never_mount_anything_from_the_host()
+    {
+        var host = HostConfig(DockerContainerConfig.ToCreateBody(Spec()));
+
+        Assert.That(host.Select(property => property.Key), Has.None.AnyOf("Binds", "Mounts", "VolumesFrom", "Devices"));
+    }
+
+    [Test]
+    public void Should_run_without_tty_or_stdin_so_output_stays_multiplexed()
+    {
+        var body = DockerContainerConfig.ToCreateBody(Spec());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(body["Tty"]!.GetValue<bool>(), Is.False);
+            Assert.That(body["OpenStdin"]!.GetValue<bool>(), Is.False);
+            Assert.That(body["AttachStdout"]!.GetValue<bool>(), Is.True);
+            Assert.That(body["AttachStderr"]!.GetValue<bool>(), Is.True);
+        });
+    }
+
+    [Test]
+    public void Should_set_the_limits_and_make_swap_equal_to_memory()
+    {
+        var host = HostConfig(DockerContainerConfig.ToCreateBody(Spec(spec => spec with
+        {
+            MemoryBytes = 512L * 1024 * 1024,
+            NanoCpus = 1_500_000_000,
+            PidsLimit = 256,
+        })));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(host["Memory"]!.GetValue<long>(), Is.EqualTo(512L * 1024 * 1024));
+            Assert.That(host["MemorySwap"]!.GetValue<long>(), Is.EqualTo(512L * 1024 * 1024));
+            Assert.That(host["NanoCpus"]!.GetValue<long>(), Is.EqualTo(1_500_000_000));
+            Assert.That(host["PidsLimit"]!.GetValue<long>(), Is.EqualTo(256));
+        });
+    }
+
+    [Test]
+    public void Should_leave_limits_out_when_they_are_zero()
+    {
+        var host = HostConfig(DockerContainerConfig.ToCreateBody(Spec()));
+
+        Assert.That(host.Select(property => property.Key), Has.None.AnyOf("Memory", "MemorySwap", "NanoCpus", "PidsLimit", "NetworkMode"));
+    }
+
+    [Test]
+    public void Should_reject_negative_limits()
+    {
+        Assert.Throws<ArgumentException>(() => DockerContainerConfig.ToCreateBody(Spec(spec => spec with { MemoryBytes = -1 })));
+    }
+
+    [Test]
+    public void Should_write_the_environment_as_KEY_equals_VALUE()
+    {
+        var body = DockerContainerConfig.ToCreateBody(Spec(spec => spec with
+        {
+            Environment = new Dictionary<string, string> { ["CI"] = "true", ["EMPTY"] = "", ["WITH_EQUALS"] = "a=b c" },
+        }));
+
+        Assert.That(Strings(body["Env"]), Is.EqualTo(new[] { "CI=true", "EMPTY=", "WITH_EQUALS=a=b c" }));
+    }
+
+    [Test]
+    public void Should_reject_an_environment_name_containing_equals()
+    {
+        Assert.Throws<ArgumentException>(() => DockerContainerConfig.ToCreateBody(Spec(spec => spec with
+        {
+            Environment = new Dictionary<string, string> { ["A=B"] = "x" },
+        })));
+    }
+
+    [Test]
+    public void Should_carry_image_command_labels_and_optional_fields()
+    {
+        var body = DockerContainerConfig.ToCreateBody(Spec(spec => spec with
+        {
+            Entrypoint = ["/bin/entry"],
+            Labels = new Dictionary<string, string> { ["narwhal.instance"] = "ci", ["narwhal.run"] = "42" },
+            WorkingDirectory = "/workspace",
+            User = "1000:1000",
+            NetworkMode = "none",
+        }));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(body["Image"]!.GetValue<string>(), Is.EqualTo("local/busybox:1"));
+            Assert.That(Strings(body["Cmd"]), Is.EqualTo(new[] { "/bin/sh", "-c", "echo hi" }));
+            Assert.That(Strings(body["Entrypoint"]), Is.EqualTo(new[] { "/bin/entry" }));
+            Assert.That(body["Labels"]!["narwhal.instance"]!.GetValue<string>(), Is.EqualTo("ci"));
+            Assert.That(body["Labels"]!["narwhal.run"]!.GetValue<string>(), Is.EqualTo("42"));
+            Assert.That(body["WorkingDir"]!.GetValue<string>(), Is.EqualTo("/workspace"));
+            Assert.That(body["User"]!.GetValue<string>(), Is.EqualTo("1000:1000"));
+            Assert.That(HostConfig(body)["NetworkMode"]!.GetValue<string>(), Is.EqualTo("none"));
+        });
+    }
+
+    [Test]
+    public void Should_keep_the_image_defaults_when_optional_fields_are_null()
+    {
+        var body = DockerContainerConfig.ToCreateBody(Spec());
+
+        Assert.That(body.Select(property => property.Key), Has.None.AnyOf("Entrypoint", "WorkingDir", "User"));
+    }
+
+    [Test]
+    public void Should_put_the_name_in_the_query_string_escaped()
+    {
+        Assert.That(DockerContainerConfig.CreateQuery(Spec(spec => spec with { Name = "a b" })), Is.EqualTo("name=a%20b"));
+    }
+}

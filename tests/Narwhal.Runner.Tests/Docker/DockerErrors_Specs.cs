@@ -1,0 +1,72 @@
+using System.Net;
+using Narwhal.Runner.Docker;
+using NUnit.Framework;
+
+namespace Narwhal.Runner.Tests.Docker;
+
+/// <summary>Locks in how the engine's error answers become exceptions (see the table in <see cref="DockerErrors"/>).</summary>
+[TestFixture]
+public sealed class When_classifying_docker_engine_answers
+{
+    [Test]
+    public void Should_turn_a_create_404_no_such_image_into_image_unavailable()
+    {
+        var error = DockerErrors.FromAnswer(HttpStatusCode.NotFound, "No such image: local/x:1", DockerOperations.CreateContainer, "local/x:1");
+
+        Assert.That(error, Is.InstanceOf<ImageUnavailableException>());
+        Assert.That(((ImageUnavailableException)error).Image, Is.EqualTo("local/x:1"));
+        Assert.That(error.Message, Does.Contain("local/x:1").And.Contain("No such image"));
+    }
+
+    [Test]
+    public void Should_turn_any_failed_pull_into_image_unavailable()
+    {
+        var error = DockerErrors.FromAnswer(HttpStatusCode.InternalServerError, "Get https://registry-1.docker.io/v2/: dial tcp: lookup failed",
+            DockerOperations.PullImage, "busybox:latest");
+
+        Assert.That(error, Is.InstanceOf<ImageUnavailableException>());
+        Assert.That(error.Message, Does.Contain("busybox:latest").And.Contain("lookup failed"));
+    }
+
+    [Test]
+    public void Should_turn_other_answers_into_engine_errors_with_status_message_and_operation()
+    {
+        var error = DockerErrors.FromAnswer(HttpStatusCode.Conflict, "Conflict. The container name \"/x\" is already in use",
+            DockerOperations.CreateContainer, "local/busybox:1");
+
+        Assert.That(error, Is.InstanceOf<DockerEngineException>());
+        var engineError = (DockerEngineException)error;
+        Assert.Multiple(() =>
+        {
+            Assert.That(engineError.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+            Assert.That(engineError.Operation, Is.EqualTo(DockerOperations.CreateContainer));
+            Assert.That(engineError.EngineMessage, Does.Contain("already in use"));
+        });
+    }
+
+    [TestCase("{\"message\":\"No such container: abc\"}", "No such container: abc")]
+    [TestCase("page not found\n", "page not found")]
+    [TestCase("", "(empty answer)")]
+    public void Should_read_the_engine_message_from_the_body(string body, string message)
+    {
+        Assert.That(DockerErrors.EngineMessage(body), Is.EqualTo(message));
+    }
+
+    [TestCase("{\"status\":\"Pulling from library/busybox\",\"id\":\"latest\"}", null)]
+    [TestCase("{\"errorDetail\":{\"message\":\"manifest unknown\"},\"error\":\"manifest unknown\"}", "manifest unknown")]
+    [TestCase("{\"errorDetail\":{\"message\":\"denied\"}}", "denied")]
+    [TestCase("not json", null)]
+    [TestCase("", null)]
+    public void Should_find_errors_in_the_pull_progress_stream(string line, string? error)
+    {
+        Assert.That(DockerErrors.PullStreamError(line), Is.EqualTo(error));
+    }
+
+    [Test]
+    public void Should_treat_a_concurrent_removal_as_in_progress_only_on_409()
+    {
+        Assert.That(DockerErrors.IsRemovalInProgress(HttpStatusCode.Conflict, "removal of container abc is already in progress"), Is.True);
+        Assert.That(DockerErrors.IsRemovalInProgress(HttpStatusCode.Conflict, "You cannot remove a running container"), Is.False);
+        Assert.That(DockerErrors.IsRemovalInProgress(HttpStatusCode.InternalServerError, "already in progress"), Is.False);
+    }
+}

@@ -22,6 +22,8 @@ public sealed record RunDto
     public DateTime? StartedAt { get; init; }
     public DateTime? FinishedAt { get; init; }
     public required DateTime UpdatedAt { get; init; }
+    public DateTime? AbortRequestedAt { get; init; }
+    public string? AbortRequestedBy { get; init; }
     public required RunLinks Links { get; init; }
 
     public static RunDto From(Run run) => new()
@@ -44,6 +46,8 @@ public sealed record RunDto
         StartedAt = run.StartedAt?.UtcDateTime,
         FinishedAt = run.FinishedAt?.UtcDateTime,
         UpdatedAt = run.UpdatedAt.UtcDateTime,
+        AbortRequestedAt = run.AbortRequestedAt?.UtcDateTime,
+        AbortRequestedBy = run.AbortRequestedBy,
         Links = new RunLinks($"/runs/{run.Id}", $"/jobs/{Uri.EscapeDataString(run.JobName)}/runs/{run.Number}", $"/runs/{run.Id}/results/console"),
     };
 }

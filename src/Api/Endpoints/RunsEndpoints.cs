@@ -27,6 +27,7 @@ public static class RunsEndpoints
         runs.MapGet("/", ListRuns).RequireAuthorization(Scope.Read.Name());
         runs.MapGet("/{id:guid}", GetRun).RequireAuthorization(Scope.Read.Name());
         runs.MapPost("/{id:guid}/rerun", Rerun).RequireAuthorization(Scope.Trigger.Name());
+        runs.MapPost("/{id:guid}/abort", Abort).RequireAuthorization(Scope.Trigger.Name());
         return app;
     }
 
@@ -48,15 +49,8 @@ public static class RunsEndpoints
         var (resolved, errors) = TriggerValidator.Validate(job.Spec, request ?? new TriggerRequest());
         if (resolved is null) return Problems.Invalid(errors);
 
-        var result = await trigger.TriggerAsync(new NewRun
+        var result = await trigger.TriggerAsync(NewRunOf(job, resolved.CommitSha, resolved.Branch, resolved.Parameters, user) with
         {
-            JobId = job.Id,
-            JobName = job.Name,
-            ResourceClass = job.Spec.ResourceClass,
-            CommitSha = resolved.CommitSha,
-            Branch = resolved.Branch,
-            Parameters = resolved.Parameters,
-            Trigger = new RunTrigger { Kind = TriggerKind.Api, TokenName = user.TokenName() },
             IdempotencyKey = idempotencyKey,
             RequestHash = resolved.RequestHash,
         }, ct);
@@ -72,19 +66,44 @@ public static class RunsEndpoints
         var job = await jobs.GetAsync(original.JobName, includeDeleted: false, ct);
         if (job is null) return Problems.Conflict($"Job '{original.JobName}' has been deleted; its runs cannot be re-run.");
 
-        var result = await trigger.TriggerAsync(new NewRun
-        {
-            JobId = job.Id,
-            JobName = job.Name,
-            ResourceClass = job.Spec.ResourceClass,
-            CommitSha = original.CommitSha,
-            Branch = original.Branch,
-            Parameters = original.Parameters,
-            Trigger = new RunTrigger { Kind = TriggerKind.Api, TokenName = user.TokenName() },
-            RerunOf = original.Id,
-        }, ct);
+        var result = await trigger.TriggerAsync(
+            NewRunOf(job, original.CommitSha, original.Branch, original.Parameters, user) with { RerunOf = original.Id }, ct);
         return Answer(result, original.JobName);
     }
+
+    /// <summary>
+    /// 200 with the run aborted (it was queued and will never start); 202 with the run still
+    /// running and abortRequestedAt set (its Runner stops it promptly and ends it aborted);
+    /// 409 when it had already ended.
+    /// </summary>
+    public static async Task<Results<Ok<RunDto>, Accepted<RunDto>, ProblemHttpResult>> Abort(
+        Guid id, RunStore runs, RunAbortNotifier notifier, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var result = await runs.RequestAbortAsync(id, user.TokenName(), ct);
+        switch (result.Outcome)
+        {
+            case AbortOutcome.Aborted:
+                return TypedResults.Ok(RunDto.From(result.Run!));
+            case AbortOutcome.Requested:
+                await notifier.NotifyAsync(result.Run!);
+                return TypedResults.Accepted($"/runs/{id}", RunDto.From(result.Run!));
+            case AbortOutcome.AlreadyEnded:
+                return Problems.Conflict($"Run {id} already ended ({result.Run!.Status.Name()}); there is nothing to abort.");
+            default:
+                return Problems.NotFound($"No run with id {id}.");
+        }
+    }
+
+    private static NewRun NewRunOf(Job job, string? commitSha, string? branch, IReadOnlyDictionary<string, string> parameters, ClaimsPrincipal user) => new()
+    {
+        JobId = job.Id,
+        JobName = job.Name,
+        ResourceClass = job.Spec.ResourceClass,
+        CommitSha = commitSha,
+        Branch = branch,
+        Parameters = parameters,
+        Trigger = new RunTrigger { Kind = TriggerKind.Api, TokenName = user.TokenName() },
+    };
 
     private static Results<Created<RunDto>, Ok<RunDto>, ValidationProblem, ProblemHttpResult> Answer(CreateRunResult result, string jobName) =>
         result.Outcome switch

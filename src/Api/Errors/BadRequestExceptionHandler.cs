@@ -8,7 +8,7 @@ namespace Narwhal.Api.Errors;
 /// problem+json with the parser's own words — where in the body and what was wrong — instead
 /// of a bare 400 or a 500. Everything else stays an unhandled 500 (logged).
 /// </summary>
-public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+public sealed class BadRequestExceptionHandler(IProblemDetailsService problems, ApiSettings settings) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
@@ -17,7 +17,7 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
         var (status, title, detail) = bad switch
         {
             { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
-                (413, "Request body too large", "The request body exceeds the limit (NARWHAL_API_MAX_BODY_KB)."),
+                (413, "Request body too large", $"The request body exceeds the limit of {settings.MaxRequestBytes / 1024} KiB (NARWHAL_API_MAX_BODY_KB)."),
             { InnerException: JsonException json } => (400, "Malformed JSON", json.Message),
             { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
                 (415, "Unsupported media type", "Send the body as application/json."),

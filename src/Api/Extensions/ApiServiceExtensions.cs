@@ -30,8 +30,16 @@ public static class ApiServiceExtensions
         services.AddNarwhalCore(config, "api");
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+        {
+            // Kestrel's own 413 (body over the limit) reaches us only as a status code.
+            if (c.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge && c.ProblemDetails.Detail is null)
+                c.ProblemDetails.Detail = $"The request body exceeds the limit of {settings.MaxRequestBytes / 1024} KiB (NARWHAL_API_MAX_BODY_KB).";
+        });
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Binding failures (malformed JSON, unknown properties) throw, so BadRequestExceptionHandler
+        // can answer with the parser's words; by default only Development does.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
         services.AddAuthentication(BearerTokenHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
@@ -46,6 +54,7 @@ public static class ApiServiceExtensions
 
         services.AddSingleton<RunPublisher>();
         services.AddSingleton<RunTriggerService>();
+        services.AddSingleton<RunAbortNotifier>();
         services.AddHostedService<SchemaMigrationStartup>();
         services.AddHostedService<ApiStartup>();
         services.AddHostedService<OutboxRelay>();

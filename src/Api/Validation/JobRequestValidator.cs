@@ -66,13 +66,20 @@ public static class JobRequestValidator
     {
         if (string.IsNullOrWhiteSpace(git.Url)) errors.Add("git.url", "Required: the clone URL.");
         else if (!IsCloneUrl(git.Url)) errors.Add("git.url", $"'{git.Url}' is not a clone URL (https://, http://, ssh://, git://, file:// or user@host:path).");
-        else if (Uri.TryCreate(git.Url, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.UserInfo))
+        else if (Uri.TryCreate(git.Url, UriKind.Absolute, out var uri) && HasCredentials(uri))
             errors.Add("git.url", "Credentials never go into the URL; set them as the job's git credentials.");
         if (git.ConfigPath is { } path && (path.Length == 0 || path.StartsWith('/') || path.Split('/').Contains("..")))
             errors.Add("git.configPath", "Must be a relative path inside the repository.");
         if (git.DefaultBranch is { } branch && !Names.BranchName().IsMatch(branch))
             errors.Add("git.defaultBranch", $"'{branch}' is not a valid branch name.");
     }
+
+    /// <summary>
+    /// Over HTTP any user part is a credential (a token as user name is common); over SSH a bare
+    /// user name (<c>ssh://git@host/…</c>) is not, a password is.
+    /// </summary>
+    private static bool HasCredentials(Uri uri) =>
+        !string.IsNullOrEmpty(uri.UserInfo) && (uri.Scheme is "http" or "https" || uri.UserInfo.Contains(':'));
 
     private static bool IsCloneUrl(string url) =>
         (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" or "ssh" or "git" or "file")

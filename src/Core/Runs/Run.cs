@@ -25,4 +25,6 @@ public sealed record Run
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
+    public DateTimeOffset? AbortRequestedAt { get; init; }
+    public string? AbortRequestedBy { get; init; }
 }

@@ -64,4 +64,27 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
             "SELECT EXISTS (SELECT 1 FROM runs WHERE id = @runId AND attempt_id = @attemptId AND status = @running)",
             new { runId, attemptId, running = RunStatus.Running.Name() }, cancellationToken: ct));
     }
+
+    /// <summary>What the database says about attempts a Runner is executing.</summary>
+    public sealed record AttemptState(Guid RunId, bool Current, string? AbortRequestedBy);
+
+    /// <summary>
+    /// For each attempt: whether it is still the run's current, running attempt, and whether an
+    /// abort was requested. The Runner's safety net behind the abort broadcast and for fencing.
+    /// </summary>
+    public async Task<IReadOnlyList<AttemptState>> CheckAsync(IReadOnlyList<(Guid RunId, Guid AttemptId)> attempts, CancellationToken ct)
+    {
+        if (attempts.Count == 0) return [];
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<(Guid Id, Guid? AttemptId, string Status, string? AbortRequestedBy, DateTime? AbortRequestedAt)>(
+            new CommandDefinition("""
+                SELECT id, attempt_id, status, abort_requested_by, abort_requested_at FROM runs WHERE id = ANY(@ids)
+                """, new { ids = attempts.Select(a => a.RunId).ToArray() }, cancellationToken: ct)))
+            .ToDictionary(r => r.Id);
+        return attempts.Select(a => rows.TryGetValue(a.RunId, out var row)
+                ? new AttemptState(a.RunId, row.AttemptId == a.AttemptId && row.Status == RunStatus.Running.Name(),
+                    row.AbortRequestedAt is null ? null : row.AbortRequestedBy ?? "unknown")
+                : new AttemptState(a.RunId, false, null))
+            .ToList();
+    }
 }

@@ -8,7 +8,8 @@ internal sealed class RunRow
     public const string Columns = """
         id, job_id, job_name, number, status, status_reason, resource_class, commit_sha, branch,
         parameters::text AS parameters, trigger::text AS trigger, rerun_of, attempt, attempt_id, runner_id,
-        exit_code, log_key, idempotency_key, request_hash, created_at, started_at, finished_at, updated_at
+        exit_code, log_key, idempotency_key, request_hash, created_at, started_at, finished_at, updated_at,
+        abort_requested_at, abort_requested_by
         """;
 
     public Guid Id { get; set; }
@@ -34,6 +35,8 @@ internal sealed class RunRow
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+    public DateTime? AbortRequestedAt { get; set; }
+    public string? AbortRequestedBy { get; set; }
 
     public Run ToRun() => new()
     {
@@ -60,6 +63,8 @@ internal sealed class RunRow
         StartedAt = StartedAt is { } s ? Utc(s) : null,
         FinishedAt = FinishedAt is { } f ? Utc(f) : null,
         UpdatedAt = Utc(UpdatedAt),
+        AbortRequestedAt = AbortRequestedAt is { } a ? Utc(a) : null,
+        AbortRequestedBy = AbortRequestedBy,
     };
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));

@@ -87,6 +87,34 @@ public sealed class RunStore(NpgsqlDataSource db, TimeProvider clock)
         return row?.ToRun();
     }
 
+    /// <summary>
+    /// A queued run becomes aborted at once (its message, when it arrives, finds it no longer
+    /// queued and is skipped). A running run is marked; its Runner stops it and reports aborted.
+    /// </summary>
+    public async Task<AbortResult> RequestAbortAsync(Guid id, string requestedBy, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var aborted = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition($"""
+            UPDATE runs SET status = @aborted, status_reason = @reason, finished_at = now(), updated_at = now(),
+                abort_requested_at = now(), abort_requested_by = @requestedBy
+            WHERE id = @id AND status = @queued
+            RETURNING {RunRow.Columns}
+            """, new { id, requestedBy, aborted = RunStatus.Aborted.Name(), queued = RunStatus.Queued.Name(),
+                reason = $"Aborted by {requestedBy} before it started." }, cancellationToken: ct));
+        if (aborted is not null) return new AbortResult(AbortOutcome.Aborted, aborted.ToRun());
+
+        var marked = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition($"""
+            UPDATE runs SET abort_requested_at = COALESCE(abort_requested_at, now()),
+                abort_requested_by = COALESCE(abort_requested_by, @requestedBy), updated_at = now()
+            WHERE id = @id AND status = @running
+            RETURNING {RunRow.Columns}
+            """, new { id, requestedBy, running = RunStatus.Running.Name() }, cancellationToken: ct));
+        if (marked is not null) return new AbortResult(AbortOutcome.Requested, marked.ToRun());
+
+        var run = await GetAsync(id, ct);
+        return new AbortResult(run is null ? AbortOutcome.NotFound : AbortOutcome.AlreadyEnded, run);
+    }
+
     public async Task<Run?> GetAsync(Guid id, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

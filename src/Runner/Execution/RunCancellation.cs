@@ -1,10 +1,10 @@
 namespace Narwhal.Runner.Execution;
 
-public enum CancellationReason { Timeout, Shutdown, Superseded }
+public enum CancellationReason { Timeout, Shutdown, Superseded, Abort }
 
 /// <summary>
-/// The single source of cancellation of one run: timeout, the end of the shutdown grace (and,
-/// with 2/7, abort) all cancel the same token; the first reason given is the one reported.
+/// The single source of cancellation of one run: timeout, abort, a superseded attempt and the end
+/// of the shutdown grace all cancel the same token; the first reason given is the one reported.
 /// </summary>
 public sealed class RunCancellation : IDisposable
 {
@@ -14,9 +14,12 @@ public sealed class RunCancellation : IDisposable
     public CancellationToken Token => _source.Token;
     public CancellationReason? Reason => _reason < 0 ? null : (CancellationReason)_reason;
 
-    public void Cancel(CancellationReason reason)
+    /// <summary>Who or what asked, for the run's status reason (e.g. "Aborted by ci-bot.").</summary>
+    public string? Detail { get; private set; }
+
+    public void Cancel(CancellationReason reason, string? detail = null)
     {
-        Interlocked.CompareExchange(ref _reason, (int)reason, -1);
+        if (Interlocked.CompareExchange(ref _reason, (int)reason, -1) == -1) Detail = detail;
         try { _source.Cancel(); } catch (ObjectDisposedException) { /* the run already ended */ }
     }
 

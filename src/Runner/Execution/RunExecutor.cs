@@ -35,6 +35,7 @@ public sealed class RunExecutor(
             {
                 CancellationReason.Timeout => new RunCompletion { Status = RunStatus.TimedOut, Reason = $"Exceeded its timeout of {timeout.TotalSeconds:0} s." },
                 CancellationReason.Superseded => new RunCompletion { Status = RunStatus.Lost, Reason = "Attempt superseded." },
+                CancellationReason.Abort => new RunCompletion { Status = RunStatus.Aborted, Reason = cancellation.Detail ?? "Aborted." },
                 _ => new RunCompletion { Status = RunStatus.Lost, Reason = "runner shutdown" },
             };
             if (containerId is not null) await StopQuietlyAsync(containerId);

@@ -9,7 +9,7 @@ namespace Narwhal.Runner.Execution;
 /// </summary>
 public sealed class RunSupervisor(RunExecutor executor, ILogger<RunSupervisor> logger)
 {
-    private readonly ConcurrentDictionary<Guid, (Task Task, RunCancellation Cancellation)> _running = new();
+    private readonly ConcurrentDictionary<Guid, (Task Task, RunCancellation Cancellation, Guid AttemptId)> _running = new();
 
     public int RunningCount => _running.Count;
     public IReadOnlyCollection<Guid> RunningRunIds => _running.Keys.ToList();
@@ -37,8 +37,20 @@ public sealed class RunSupervisor(RunExecutor executor, ILogger<RunSupervisor> l
                 finished();
             }
         });
-        _running[claimed.Run.Id] = (task, cancellation);
+        _running[claimed.Run.Id] = (task, cancellation, claimed.AttemptId);
         started.SetResult();
+    }
+
+    /// <summary>The attempts this Runner is executing, for the periodic check against the database.</summary>
+    public IReadOnlyList<(Guid RunId, Guid AttemptId)> RunningAttempts => _running.Select(kv => (kv.Key, kv.Value.AttemptId)).ToList();
+
+    /// <summary>Stops a running run; false when this Runner is not executing it.</summary>
+    public bool Cancel(Guid runId, CancellationReason reason, string detail)
+    {
+        if (!_running.TryGetValue(runId, out var entry)) return false;
+        logger.LogInformation("Stopping run {RunId}: {Detail}", runId, detail);
+        entry.Cancellation.Cancel(reason, detail);
+        return true;
     }
 
     /// <summary>Waits up to <paramref name="grace"/> for running runs, then stops the rest (they end lost, "runner shutdown").</summary>
@@ -50,7 +62,7 @@ public sealed class RunSupervisor(RunExecutor executor, ILogger<RunSupervisor> l
         var all = Task.WhenAll(tasks);
         if (await Task.WhenAny(all, Task.Delay(grace)) == all) return;
 
-        foreach (var (runId, (_, cancellation)) in _running)
+        foreach (var (runId, (_, cancellation, _)) in _running)
         {
             logger.LogWarning("Shutdown grace over: stopping run {RunId}", runId);
             cancellation.Cancel(CancellationReason.Shutdown);

@@ -1,5 +1,6 @@
 using Narwhal.Core.Hosting;
 using Narwhal.Core.Logging;
+using Narwhal.Runner.Control;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Execution;
 using Narwhal.Runner.Intake;
@@ -27,6 +28,7 @@ public static class RunnerServiceExtensions
 
         services.AddHostedService<SchemaMigrationStartup>();
         services.AddHostedService<LeftoverCleanup>();
+        services.AddHostedService<RunControlListener>();
         services.AddSingleton<RunIntake>();
         services.AddHostedService(sp => sp.GetRequiredService<RunIntake>());
         // SIGTERM: the intake stops taking runs and waits up to the grace for running ones,

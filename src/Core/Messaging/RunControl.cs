@@ -1,0 +1,28 @@
+using System.Text;
+using Narwhal.Contracts;
+using Narwhal.Core.Persistence;
+using RabbitMQ.Client;
+
+namespace Narwhal.Core.Messaging;
+
+/// <summary>
+/// The fan-out exchange for run control broadcasts (abort). Each Runner binds its own exclusive,
+/// auto-deleted queue: a Runner that is down misses nothing it would need, since the database
+/// holds the request and Runners check it.
+/// </summary>
+public static class RunControl
+{
+    public const string Exchange = "narwhal.run-control";
+
+    public static Task DeclareAsync(IChannel channel, CancellationToken ct) =>
+        channel.ExchangeDeclareAsync(Exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
+
+    public static async Task PublishAbortAsync(IConnection connection, AbortRun message, CancellationToken ct)
+    {
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
+        await DeclareAsync(channel, ct);
+        await channel.BasicPublishAsync(Exchange, routingKey: "", mandatory: false,
+            new BasicProperties { ContentType = "application/json", Type = nameof(AbortRun) },
+            Encoding.UTF8.GetBytes(Json.Serialize(message)), ct);
+    }
+}

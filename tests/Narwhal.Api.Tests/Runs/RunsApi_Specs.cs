@@ -1,0 +1,291 @@
+using System.Net;
+using System.Text.Json;
+using Narwhal.Api.Dtos;
+using Narwhal.Api.Tests.Support;
+using Narwhal.Core.Runs;
+using Narwhal.Testing;
+using NUnit.Framework;
+using static Narwhal.Api.Tests.Support.JobRequests;
+
+namespace Narwhal.Api.Tests.Runs;
+
+/// <summary>
+/// Triggering, reading and listing runs against a real Api, Postgres and RabbitMQ, with no
+/// Runner: every run stays queued. Each spec uses jobs of its own so run numbers are its own.
+/// </summary>
+[TestFixture]
+public sealed class RunsApi_Specs
+{
+    private const string Sha = "0123456789abcdef0123456789abcdef01234567";
+    private TestStack _stack = null!;
+    private HttpClient _client = null!;
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        _stack = await TestStack.CreateAsync();
+        _client = _stack.Client();
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        _client.Dispose();
+        await _stack.DisposeAsync();
+    }
+
+    private static TriggerRequest WithParameters(params (string Name, string Value)[] values) =>
+        new() { Parameters = values.ToDictionary(v => v.Name, v => v.Value) };
+
+    [Test]
+    public async Task When_a_job_is_triggered_three_times_Should_queue_runs_numbered_1_2_3_each_with_its_location()
+    {
+        await _client.CreateJobAsync("counted", Freestyle());
+
+        var numbers = new List<int>();
+        for (var i = 0; i < 3; i++)
+        {
+            var response = await _client.PostRunAsync("counted");
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
+            var run = await response.ReadJsonAsync();
+            Assert.That(response.Headers.Location?.ToString(), Is.EqualTo($"/runs/{run.Str("id")}"));
+            Assert.That(run.Str("status"), Is.EqualTo("queued"));
+            Assert.That(run.Str("job"), Is.EqualTo("counted"));
+            Assert.That(run.GetProperty("attempt").GetInt32(), Is.Zero);
+            Assert.That(run.GetProperty("trigger").Str("tokenName"), Is.EqualTo("bootstrap-admin"));
+            numbers.Add(run.GetProperty("number").GetInt32());
+        }
+
+        Assert.That(numbers, Is.EqualTo(new[] { 1, 2, 3 }));
+    }
+
+    [Test]
+    public async Task When_a_run_is_triggered_without_a_body_Should_queue_it()
+    {
+        await _client.CreateJobAsync("no-body", Freestyle());
+
+        var response = await _client.PostAsync("/jobs/no-body/runs", content: null);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
+    }
+
+    [Test]
+    public async Task When_the_job_does_not_exist_Should_answer_404_problem_naming_it()
+    {
+        var problem = await (await _client.PostRunAsync("no-such-job")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.That(problem.Detail(), Does.Contain("'no-such-job'"));
+    }
+
+    [Test]
+    public async Task When_a_freestyle_run_names_a_commit_Should_answer_400_problem_and_queue_nothing()
+    {
+        await _client.CreateJobAsync("free-commit", Freestyle());
+
+        var problem = await (await _client.PostRunAsync("free-commit", new TriggerRequest { CommitSha = Sha }))
+            .ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.That(problem.Errors(), Does.ContainKey("commitSha"));
+        Assert.That(await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM runs WHERE job_name = 'free-commit'"), Is.Zero);
+    }
+
+    [Test]
+    public async Task When_a_git_run_names_both_commit_and_branch_Should_answer_400_problem()
+    {
+        await _client.CreateJobAsync("git-both", Git());
+
+        var problem = await (await _client.PostRunAsync("git-both", new TriggerRequest { CommitSha = Sha, BranchName = "main" }))
+            .ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.That(problem.Errors(), Does.ContainKey("commitSha"));
+    }
+
+    [Test]
+    public async Task When_a_git_run_names_neither_commit_nor_branch_Should_run_the_default_branch()
+    {
+        await _client.CreateJobAsync("git-default", Git(defaultBranch: "trunk"));
+
+        var run = await _client.TriggerAsync("git-default");
+
+        Assert.That(run.Str("branch"), Is.EqualTo("trunk"));
+        Assert.That(run.TryGetProperty("commitSha", out _), Is.False);
+    }
+
+    [Test]
+    public async Task When_a_git_run_names_an_uppercase_commit_Should_store_it_lowercased()
+    {
+        await _client.CreateJobAsync("git-commit", Git());
+
+        var run = await _client.TriggerAsync("git-commit", new TriggerRequest { CommitSha = Sha.ToUpperInvariant() });
+
+        Assert.That(run.Str("commitSha"), Is.EqualTo(Sha));
+        Assert.That(await _stack.Database.ScalarAsync<string>("SELECT commit_sha FROM runs WHERE id = @id", new { id = Guid.Parse(run.Str("id")) }),
+            Is.EqualTo(Sha));
+    }
+
+    [Test]
+    public async Task When_an_idempotency_key_is_replayed_with_the_same_body_Should_answer_200_with_the_same_run()
+    {
+        await _client.CreateJobAsync("idem-same", Freestyle().WithParameters(Parameter("TARGET", "dev")));
+        var first = await _client.TriggerAsync("idem-same", WithParameters(("TARGET", "prod")), idempotencyKey: "deploy-1");
+
+        var replay = await _client.PostRunAsync("idem-same", WithParameters(("TARGET", "prod")), idempotencyKey: "deploy-1");
+
+        Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await replay.ReadJsonAsync()).Str("id"), Is.EqualTo(first.Str("id")));
+        Assert.That(await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM runs WHERE job_name = 'idem-same'"), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task When_an_idempotency_key_is_reused_with_other_parameters_Should_answer_422_problem_naming_the_first_run()
+    {
+        await _client.CreateJobAsync("idem-other", Freestyle().WithParameters(Parameter("TARGET", "dev")));
+        var first = await _client.TriggerAsync("idem-other", WithParameters(("TARGET", "prod")), idempotencyKey: "deploy-2");
+
+        var reuse = await _client.PostRunAsync("idem-other", WithParameters(("TARGET", "staging")), idempotencyKey: "deploy-2");
+
+        var problem = await reuse.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity);
+        Assert.That(problem.Detail(), Does.Contain(first.Str("id")));
+        Assert.That(await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM runs WHERE job_name = 'idem-other'"), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task When_ten_triggers_race_with_the_same_key_Should_create_exactly_one_run_and_replay_it_to_the_others()
+    {
+        await _client.CreateJobAsync("idem-race", Freestyle());
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => _client.PostRunAsync("idem-race", idempotencyKey: "race-key")));
+
+        var bodies = new List<string>();
+        foreach (var response in responses) bodies.Add(await response.Content.ReadAsStringAsync());
+        var statuses = responses.Select(r => r.StatusCode).ToList();
+        Assert.That(statuses.Count(s => s == HttpStatusCode.Created), Is.EqualTo(1), string.Join("\n", bodies));
+        Assert.That(statuses.Count(s => s == HttpStatusCode.OK), Is.EqualTo(9), string.Join("\n", bodies));
+        var ids = bodies.Select(b => JsonDocument.Parse(b).RootElement.Str("id")).Distinct().ToList();
+        Assert.That(ids, Has.Count.EqualTo(1));
+        Assert.That(await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM runs WHERE job_name = 'idem-race'"), Is.EqualTo(1));
+        Assert.That((await _client.TriggerAsync("idem-race")).GetProperty("number").GetInt32(), Is.EqualTo(2), "no run number was used up");
+    }
+
+    [Test]
+    public async Task When_runs_are_filtered_by_status_and_job_Should_list_only_those()
+    {
+        await _client.CreateJobAsync("filtered", Freestyle());
+        await _client.CreateJobAsync("filtered-other", Freestyle());
+        var queued = new[] { await _client.TriggerAsync("filtered"), await _client.TriggerAsync("filtered") };
+        var aborted = await _client.TriggerAsync("filtered");
+        await _client.TriggerAsync("filtered-other");
+        await _stack.Database.ExecuteAsync("UPDATE runs SET status = @status, finished_at = now() WHERE id = @id",
+            new { id = Guid.Parse(aborted.Str("id")), status = RunStatus.Aborted.Name() });
+
+        var page = await _client.GetJsonAsync("/runs?status=queued&job=filtered");
+
+        var items = page.GetProperty("items").EnumerateArray().ToList();
+        Assert.That(items.Select(r => r.Str("id")), Is.EquivalentTo(queued.Select(r => r.Str("id"))));
+        Assert.That(items.Select(r => r.Str("status")), Is.All.EqualTo("queued"));
+        var abortedPage = await _client.GetJsonAsync("/runs?status=aborted&job=filtered");
+        Assert.That(abortedPage.GetProperty("items").EnumerateArray().Select(r => r.Str("id")), Is.EqualTo(new[] { aborted.Str("id") }));
+    }
+
+    [Test]
+    public async Task When_paging_runs_with_limit_2_Should_yield_each_run_once_newest_first()
+    {
+        await _client.CreateJobAsync("paged", Freestyle());
+        var triggered = new List<string>();
+        for (var i = 0; i < 5; i++) triggered.Add((await _client.TriggerAsync("paged")).Str("id"));
+
+        var runs = new List<JsonElement>();
+        var pageSizes = new List<int>();
+        string? cursor = null;
+        do
+        {
+            var page = await _client.GetJsonAsync($"/runs?job=paged&limit=2{(cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}")}");
+            var items = page.GetProperty("items").EnumerateArray().ToList();
+            runs.AddRange(items);
+            pageSizes.Add(items.Count);
+            cursor = page.TryGetProperty("nextCursor", out var next) ? next.GetString() : null;
+            Assert.That(pageSizes, Has.Count.LessThanOrEqualTo(5), "paging does not end");
+        } while (cursor is not null);
+
+        Assert.That(pageSizes, Is.EqualTo(new[] { 2, 2, 1 }));
+        Assert.That(runs.Select(r => r.Str("id")), Is.EqualTo(Enumerable.Reverse(triggered)));
+        Assert.That(runs.Select(r => r.GetProperty("number").GetInt32()), Is.EqualTo(new[] { 5, 4, 3, 2, 1 }));
+        Assert.That(runs.Select(r => r.GetProperty("createdAt").GetDateTime()), Is.Ordered.Descending);
+    }
+
+    [Test]
+    public async Task When_a_jobs_runs_are_listed_Should_list_them_newest_first()
+    {
+        await _client.CreateJobAsync("job-list", Freestyle());
+        var first = await _client.TriggerAsync("job-list");
+        var second = await _client.TriggerAsync("job-list");
+
+        var page = await _client.GetJsonAsync("/jobs/job-list/runs");
+
+        Assert.That(page.GetProperty("items").EnumerateArray().Select(r => r.Str("id")), Is.EqualTo(new[] { second.Str("id"), first.Str("id") }));
+        Assert.That((await _client.GetJsonAsync("/jobs/job-list/runs/2")).Str("id"), Is.EqualTo(second.Str("id")));
+    }
+
+    [TestCase("/runs?status=sleeping", "status")]
+    [TestCase("/runs?status=TimedOut", "status")]
+    [TestCase("/runs?cursor=garbage", "cursor")]
+    [TestCase("/runs?cursor=MTIzOm5vdC1hLWd1aWQ", "cursor")] // base64url of "123:not-a-guid"
+    [TestCase("/runs?limit=0", "limit")]
+    [TestCase("/runs?limit=1000", "limit")]
+    public async Task When_a_run_list_query_is_invalid_Should_answer_400_problem_naming_the_parameter(string path, string parameter)
+    {
+        var problem = await (await _client.GetAsync(path)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.That(problem.Errors(), Does.ContainKey(parameter));
+    }
+
+    [Test]
+    public async Task When_runs_of_an_unknown_job_are_listed_Should_answer_404_problem()
+    {
+        await (await _client.GetAsync("/jobs/no-such-job/runs")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Test]
+    public async Task When_a_run_id_is_unknown_Should_answer_404_problem_naming_it()
+    {
+        var id = Guid.NewGuid();
+
+        var problem = await (await _client.GetAsync($"/runs/{id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.That(problem.Detail(), Does.Contain(id.ToString()));
+    }
+
+    [Test]
+    public async Task When_a_run_number_is_unknown_Should_answer_404_problem()
+    {
+        await _client.CreateJobAsync("few-runs", Freestyle());
+
+        var problem = await (await _client.GetAsync("/jobs/few-runs/runs/99")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.That(problem.Detail(), Does.Contain("#99"));
+    }
+
+    [Test]
+    public async Task When_the_console_of_a_queued_run_is_asked_for_Should_answer_404_problem_saying_it_is_queued()
+    {
+        await _client.CreateJobAsync("console-early", Freestyle());
+        var run = await _client.TriggerAsync("console-early");
+
+        var byId = await (await _client.GetAsync($"/runs/{run.Str("id")}/results/console")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        var byNumber = await (await _client.GetAsync("/jobs/console-early/runs/1/results/console")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.That(byId.Detail(), Does.Contain("is queued"));
+        Assert.That(byNumber.Detail(), Does.Contain("is queued"));
+    }
+
+    [Test]
+    public async Task When_the_idempotency_key_is_not_visible_ascii_Should_answer_400_problem()
+    {
+        await _client.CreateJobAsync("idem-bad-key", Freestyle());
+
+        var response = await _client.PostRunAsync("idem-bad-key", idempotencyKey: new string('k', 201));
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        Assert.That(problem.Errors(), Does.ContainKey("Idempotency-Key"));
+    }
+}

@@ -17,6 +17,7 @@ public static class ApiApplication
         app.MapHealthEndpoints();
         app.MapTokensEndpoints();
         app.MapJobsEndpoints();
+        app.MapSecretsEndpoints();
         app.MapRunsEndpoints();
         app.MapResultsEndpoints();
         return app;

@@ -61,7 +61,7 @@ public sealed class AbortAndTimeout_Specs
     {
         await _stack.StartRunnerAsync("abort-target");
         var run = await _client.TriggerAsync("sleeper");
-        await WaitForContainerAsync(run.Str("id"));
+        await ContainerWait.UntilRunningAsync(run.Str("id"));
 
         var clock = Stopwatch.StartNew();
         var response = await _client.PostAsync($"/runs/{run.Str("id")}/abort", null);
@@ -99,13 +99,13 @@ public sealed class AbortAndTimeout_Specs
     [Test]
     public async Task When_a_run_exceeds_its_timeout_Should_be_stopped_and_end_timed_out()
     {
-        await _client.PutAsJsonAsync("/jobs/slow", new { type = "freestyle", image = TestEnvironment.BusyboxImage, script = new[] { "echo slow start", "sleep 300" }, timeoutSeconds = 2 }, Json.Options);
+        await _client.PutAsJsonAsync("/jobs/slow", new { type = "freestyle", image = TestEnvironment.BusyboxImage, script = new[] { "echo slow start", "sleep 300" }, timeoutSeconds = 8 }, Json.Options);
         await _stack.StartRunnerAsync("timer");
         var run = await _client.TriggerAsync("slow");
 
         var done = await _client.WaitForRunEndAsync(run.Str("id"));
         Assert.That(done.Str("status"), Is.EqualTo("timed_out"));
-        Assert.That(done.Str("statusReason"), Does.Contain("2 s"));
+        Assert.That(done.Str("statusReason"), Does.Contain("8 s"));
         Assert.That(await _client.GetStringAsync($"/runs/{run.Str("id")}/results/console"), Does.Contain("slow start"));
     }
 
@@ -121,16 +121,6 @@ public sealed class AbortAndTimeout_Specs
         Assert.That(forbidden.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
         Assert.That((await _client.GetJsonAsync($"/runs/{run.Str("id")}")).Str("status"), Is.EqualTo("queued"), "a refused request changes nothing");
         await _client.PostAsync($"/runs/{run.Str("id")}/abort", null);
-    }
-
-    /// <summary>Until the run's container is up (claimed is not enough: the image check and create come first).</summary>
-    private static async Task WaitForContainerAsync(string runId)
-    {
-        using var engine = new Narwhal.Runner.Docker.DockerEngine(TestEnvironment.DockerHost,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<Narwhal.Runner.Docker.DockerEngine>.Instance);
-        await Eventually.UntilAsync(
-            () => engine.ListContainersAsync(new Dictionary<string, string> { [Narwhal.Runner.Execution.RunLabels.RunId] = runId }, CancellationToken.None),
-            list => list.Any(c => c.State == "running"), "the run's container to be running");
     }
 
     private async Task<HttpClient> ReadOnlyClientAsync()

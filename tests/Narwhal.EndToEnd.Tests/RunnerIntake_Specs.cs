@@ -124,7 +124,7 @@ public sealed class RunnerIntake_Specs
         await _client.PutFreestyleJobAsync("too-long", TestEnvironment.BusyboxImage, "echo started", "sleep 300");
         var runner = await _stack.StartRunnerAsync("leaving", new Dictionary<string, string?> { ["NARWHAL_RUNNER_SHUTDOWN_GRACE"] = "1" });
         var run = await _client.TriggerAsync("too-long");
-        await Eventually.UntilAsync(() => _client.GetJsonAsync($"/runs/{run.Str("id")}"), r => r.Str("status") == "running", "the run to start");
+        await ContainerWait.UntilRunningAsync(run.Str("id"));
 
         await _stack.StopRunnerAsync(runner);
 

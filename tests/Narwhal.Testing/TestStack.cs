@@ -16,6 +16,7 @@ namespace Narwhal.Testing;
 public sealed class TestStack : IAsyncDisposable
 {
     public const string AdminToken = "test-admin-token-0123456789abcdef";
+    public const string SecretsKeys = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
     private readonly List<WebApplication> _runners = [];
 
     private TestStack(TestDatabase database, TestVhost vhost, TestBucket bucket, string instance)
@@ -57,6 +58,8 @@ public sealed class TestStack : IAsyncDisposable
         ["NARWHAL_S3_CHUNKED_ENCODING"] = Bucket.Settings.UseChunkEncoding ? "true" : "false",
         ["NARWHAL_DOCKER_HOST"] = TestEnvironment.DockerHost,
         ["NARWHAL_RESOURCE_CLASSES"] = "small,large",
+        // A fixed test key: "k1" + 32 bytes.
+        ["NARWHAL_SECRETS_KEYS"] = SecretsKeys,
         ["NARWHAL_LOG_LEVEL"] = Environment.GetEnvironmentVariable("NARWHAL_TEST_LOG_LEVEL") ?? "warning",
     };
 

@@ -8,6 +8,7 @@ using Narwhal.Core.Messaging;
 using Narwhal.Core.Outbox;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
+using Narwhal.Core.Secrets;
 using Narwhal.Core.Storage;
 
 namespace Narwhal.Core.Hosting;
@@ -30,6 +31,12 @@ public static class CoreServiceExtensions
         services.AddSingleton<RunAttemptStore>();
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<TokenStore>();
+        // Resolved at start by the Api and the Runner, so a missing or malformed key fails the
+        // process with the setting's name rather than the first secret request.
+        services.AddSingleton(_ => SecretKeyRing.FromConfiguration(config));
+        services.AddSingleton<SecretCipher>();
+        services.AddSingleton<JobSecretStore>();
+        services.AddSingleton<GitCredentialStore>();
 
         // One AMQP connection per process, named after the component for the broker's UI.
         services.AddSingleton(sp => new BrokerConnection(

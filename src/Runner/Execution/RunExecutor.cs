@@ -74,13 +74,40 @@ public sealed class RunExecutor(
         await engine.StartContainerAsync(id, ct);
         logger.LogInformation("Run {RunId} started in container {Container}", claimed.Run.Id, id[..12]);
 
-        // The log stream ends when the container exits; wait for both so no output is lost.
-        var shipping = engine.StreamLogsAsync(id, (frame, token) => log.WriteAsync(frame.Data, token), ct);
-        var exitCode = await engine.WaitAsync(id, ct);
-        await shipping;
+        // The log stream ends when the container exits. It is not cancelled with the run: when
+        // the run is stopped, the container is stopped first and the stream drained to its end,
+        // so the output written up to the stop is in the log.
+        using var drain = new CancellationTokenSource();
+        var shipping = engine.StreamLogsAsync(id, (frame, token) => log.WriteAsync(frame.Data, token), drain.Token);
+        long exitCode;
+        try
+        {
+            exitCode = await engine.WaitAsync(id, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await StopQuietlyAsync(id);
+            await DrainAsync(shipping, drain);
+            throw;
+        }
+        await DrainAsync(shipping, drain);
         return exitCode == 0
             ? new RunCompletion { Status = RunStatus.Succeeded, ExitCode = 0 }
             : new RunCompletion { Status = RunStatus.Failed, ExitCode = (int)exitCode, Reason = $"The script exited with code {exitCode}." };
+    }
+
+    /// <summary>Waits for the log stream to end after the container stopped; gives up after a bound.</summary>
+    private async Task DrainAsync(Task shipping, CancellationTokenSource drain)
+    {
+        drain.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            await shipping;
+        }
+        catch (OperationCanceledException) when (drain.IsCancellationRequested)
+        {
+            logger.LogWarning("The container's log stream did not end within 30 s of its exit; the log may be incomplete");
+        }
     }
 
     private async Task<string?> UploadLogAsync(Guid runId, LogSpool log)

@@ -1,0 +1,116 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Narwhal.Api.Dtos;
+using Narwhal.Api.Validation;
+using Narwhal.Core.Auth;
+using Narwhal.Core.Jobs;
+
+namespace Narwhal.Api.Endpoints;
+
+/// <summary>Job secrets and git credentials: write-only values, admin scope, idempotent PUTs.</summary>
+public static class SecretsEndpoints
+{
+    /// <summary>Shorter values cannot be masked in logs without masking ordinary words.</summary>
+    public const int MinSecretLength = 6;
+    public const int MaxSecretLength = 64 * 1024;
+
+    public static IEndpointRouteBuilder MapSecretsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var secrets = app.MapGroup("/jobs/{name}/secrets").WithTags("Secrets").RequireAuthorization(Scope.Admin.Name());
+        secrets.MapGet("/", ListSecrets);
+        secrets.MapPut("/{key}", PutSecret);
+        secrets.MapDelete("/{key}", DeleteSecret);
+
+        var credentials = app.MapGroup("/jobs/{name}/git-credentials").WithTags("Secrets").RequireAuthorization(Scope.Admin.Name());
+        credentials.MapGet("/", GetGitCredentials);
+        credentials.MapPut("/", PutGitCredentials);
+        credentials.MapDelete("/", DeleteGitCredentials);
+        return app;
+    }
+
+    public static async Task<Results<Ok<PageDto<SecretDto>>, ProblemHttpResult>> ListSecrets(string name, JobStore jobs, JobSecretStore secrets, CancellationToken ct)
+    {
+        if (await jobs.GetAsync(name, includeDeleted: false, ct) is not { } job) return Problems.NotFound($"No job named '{name}'.");
+        var items = (await secrets.ListAsync(job.Id, ct)).Select(SecretDto.From).ToList();
+        return TypedResults.Ok(new PageDto<SecretDto>(items, null));
+    }
+
+    /// <summary>201 created, 200 updated or unchanged (the same value again writes nothing).</summary>
+    public static async Task<Results<Created<SecretSaveResponse>, Ok<SecretSaveResponse>, ValidationProblem, ProblemHttpResult>> PutSecret(
+        string name, string key, SecretValueRequest request, JobStore jobs, JobSecretStore secrets, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        if (!Names.ParameterName().IsMatch(key) || key == "CI" || key.StartsWith("NARWHAL_", StringComparison.Ordinal))
+            errors.Add("key", $"'{key}' is not a valid secret name: letters, digits and '_' (it becomes an environment variable); CI and NARWHAL_* are reserved.");
+        ValidateSecretValue("value", request.Value, errors);
+        if (errors.Any) return Problems.Invalid(errors);
+        if (await jobs.GetAsync(name, includeDeleted: false, ct) is not { } job) return Problems.NotFound($"No job named '{name}'.");
+
+        var outcome = await secrets.SetAsync(job.Id, key, request.Value!, ct);
+        var response = new SecretSaveResponse(outcome, key);
+        return outcome == SaveOutcome.Created
+            ? TypedResults.Created($"/jobs/{Uri.EscapeDataString(name)}/secrets/{key}", response)
+            : TypedResults.Ok(response);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteSecret(string name, string key, JobStore jobs, JobSecretStore secrets, CancellationToken ct)
+    {
+        if (await jobs.GetAsync(name, includeDeleted: false, ct) is not { } job) return Problems.NotFound($"No job named '{name}'.");
+        return await secrets.DeleteAsync(job.Id, key, ct) ? TypedResults.NoContent() : Problems.NotFound($"Job '{name}' has no secret '{key}'.");
+    }
+
+    public static async Task<Results<Ok<GitCredentialsDto>, ProblemHttpResult>> GetGitCredentials(string name, JobStore jobs, GitCredentialStore store, CancellationToken ct)
+    {
+        if (await jobs.GetAsync(name, includeDeleted: false, ct) is not { } job) return Problems.NotFound($"No job named '{name}'.");
+        return await store.GetInfoAsync(job.Id, ct) is { } info
+            ? TypedResults.Ok(new GitCredentialsDto(info.Kind, info.Username, info.UpdatedAt.UtcDateTime))
+            : Problems.NotFound($"Job '{name}' has no git credentials.");
+    }
+
+    public static async Task<Results<Created<GitCredentialsSaveResponse>, Ok<GitCredentialsSaveResponse>, ValidationProblem, ProblemHttpResult>> PutGitCredentials(
+        string name, GitCredentialsRequest request, JobStore jobs, GitCredentialStore store, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        GitCredentialKind kind = GitCredentialKind.Token;
+        string? secret = null;
+        if ((request.Token is null) == (request.SshPrivateKey is null))
+            errors.Add("token", "Give exactly one of token (HTTPS) or sshPrivateKey.");
+        else if (request.Token is not null)
+        {
+            ValidateSecretValue("token", request.Token, errors);
+            secret = request.Token;
+        }
+        else
+        {
+            kind = GitCredentialKind.SshKey;
+            secret = request.SshPrivateKey!.ReplaceLineEndings("\n").Trim() + "\n";
+            if (!secret.StartsWith("-----BEGIN ", StringComparison.Ordinal) || !secret.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+                errors.Add("sshPrivateKey", "Must be a PEM/OpenSSH private key (-----BEGIN … PRIVATE KEY-----).");
+            if (request.Username is not null) errors.Add("username", "SSH keys take the user from the clone URL (e.g. git@host:org/repo).");
+        }
+        if (request.Username is { } user && (user.Length is 0 or > 200 || user.Any(char.IsControl)))
+            errors.Add("username", "Must be 1-200 printable characters.");
+        if (errors.Any) return Problems.Invalid(errors);
+        if (await jobs.GetAsync(name, includeDeleted: false, ct) is not { } job) return Problems.NotFound($"No job named '{name}'.");
+
+        var outcome = await store.SetAsync(job.Id, kind, request.Username, secret!, ct);
+        var info = (await store.GetInfoAsync(job.Id, ct))!;
+        var response = new GitCredentialsSaveResponse(outcome, new GitCredentialsDto(info.Kind, info.Username, info.UpdatedAt.UtcDateTime));
+        return outcome == SaveOutcome.Created
+            ? TypedResults.Created($"/jobs/{Uri.EscapeDataString(name)}/git-credentials", response)
+            : TypedResults.Ok(response);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteGitCredentials(string name, JobStore jobs, GitCredentialStore store, CancellationToken ct)
+    {
+        if (await jobs.GetAsync(name, includeDeleted: false, ct) is not { } job) return Problems.NotFound($"No job named '{name}'.");
+        return await store.DeleteAsync(job.Id, ct) ? TypedResults.NoContent() : Problems.NotFound($"Job '{name}' has no git credentials.");
+    }
+
+    private static void ValidateSecretValue(string field, string? value, ValidationErrors errors)
+    {
+        if (value is null) errors.Add(field, "Required.");
+        else if (value.Length < MinSecretLength)
+            errors.Add(field, $"Must be at least {MinSecretLength} characters: shorter values cannot be masked safely in logs.");
+        else if (value.Length > MaxSecretLength) errors.Add(field, $"At most {MaxSecretLength} characters.");
+    }
+}

@@ -41,4 +41,14 @@ public sealed record ContainerSpec
 
     /// <summary>"bridge", "none", a user-defined network name, …; null = engine default (bridge).</summary>
     public string? NetworkMode { get; init; }
+
+    /// <summary>
+    /// Extra names other containers on the same network resolve to this one (besides its
+    /// <see cref="Name"/>), e.g. <c>["postgres", "db"]</c> for a service sidecar. Only on a
+    /// user-defined network: <see cref="NetworkMode"/> must name it (the run's network).
+    /// </summary>
+    public IReadOnlyList<string>? NetworkAliases { get; init; }
+
+    /// <summary>The container's own host name (what <c>hostname</c> prints inside); null = the engine's default (the short id).</summary>
+    public string? Hostname { get; init; }
 }

@@ -57,8 +57,19 @@ public static class DockerContainerConfig
         if (spec.Entrypoint is not null) body["Entrypoint"] = Array(spec.Entrypoint);
         if (spec.WorkingDirectory is not null) body["WorkingDir"] = spec.WorkingDirectory;
         if (spec.User is not null) body["User"] = spec.User;
+        if (spec.Hostname is not null) body["Hostname"] = spec.Hostname;
+        if (spec.NetworkAliases is { Count: > 0 }) body["NetworkingConfig"] = NetworkingConfig(spec);
         return body;
     }
+
+    /// <summary>
+    /// The network mode names a user-defined network (not bridge, host, none, default or
+    /// container:…): the only kind where the engine resolves names and aliases between containers.
+    /// </summary>
+    public static bool IsUserDefinedNetwork(string? networkMode) =>
+        !string.IsNullOrWhiteSpace(networkMode)
+        && networkMode is not ("bridge" or "host" or "none" or "default")
+        && !networkMode.StartsWith("container:", StringComparison.Ordinal);
 
     /// <summary>The name as the create call's query parameter wants it.</summary>
     public static string CreateQuery(ContainerSpec spec) => $"name={Uri.EscapeDataString(spec.Name)}";
@@ -85,6 +96,23 @@ public static class DockerContainerConfig
         if (spec.PidsLimit > 0) host["PidsLimit"] = spec.PidsLimit;
         if (spec.NetworkMode is not null) host["NetworkMode"] = spec.NetworkMode;
         return host;
+    }
+
+    /// <summary>Aliases live on the container's endpoint in the network it is created on.</summary>
+    private static JsonObject NetworkingConfig(ContainerSpec spec)
+    {
+        if (!IsUserDefinedNetwork(spec.NetworkMode))
+            throw new ArgumentException(
+                $"Network aliases need a user-defined network as the network mode (got '{spec.NetworkMode ?? "(engine default)"}').", nameof(spec));
+        if (spec.NetworkAliases!.Any(string.IsNullOrWhiteSpace))
+            throw new ArgumentException("A network alias must not be empty.", nameof(spec));
+        return new JsonObject
+        {
+            ["EndpointsConfig"] = new JsonObject
+            {
+                [spec.NetworkMode!] = new JsonObject { ["Aliases"] = Array(spec.NetworkAliases!) },
+            },
+        };
     }
 
     private static string EnvEntry(KeyValuePair<string, string> variable)

@@ -8,11 +8,15 @@ using Microsoft.Extensions.Logging;
 namespace Narwhal.Runner.Docker;
 
 /// <summary>
-/// <see cref="IContainerEngine"/> over the Docker Engine API (v1.41): the lifecycle calls only.
+/// <see cref="IContainerEngine"/> over the Docker Engine API (v1.41). This file holds the
+/// container lifecycle and the plumbing every call shares; the other concerns live beside it:
+/// networks (<c>DockerEngine.Networks.cs</c>), archives (<c>DockerEngine.Archives.cs</c>), exec
+/// (<c>DockerEngine.Exec.cs</c>) and images (<c>DockerEngine.Images.cs</c>).
 /// The create body comes from <see cref="DockerContainerConfig"/>, log frames from
-/// <see cref="DockerLogDemultiplexer"/>, error answers go through <see cref="DockerErrors"/>.
+/// <see cref="DockerLogDemultiplexer"/>, build queries and progress from <see cref="DockerImageBuild"/>,
+/// error answers go through <see cref="DockerErrors"/>.
 /// </summary>
-public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposable
+public sealed partial class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposable
 {
     private const string Api = "v1.41";
 
@@ -33,13 +37,19 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
         _logger = logger;
     }
 
-    public async Task<bool> ImageExistsAsync(string image, CancellationToken ct)
+    public async Task<bool> ImageExistsAsync(string image, CancellationToken ct) =>
+        await InspectImageIdAsync(image, ct) is not null;
+
+    /// <summary>The id of a local image, or null when it is not local.</summary>
+    private async Task<string?> InspectImageIdAsync(string image, CancellationToken ct)
     {
         using var timeout = Bounded(RequestTimeout, ct);
         using var response = await SendAsync(HttpMethod.Get, $"images/{ImagePath(image)}/json", null, DockerOperations.InspectImage, timeout.Token, ct);
-        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
         if (!response.IsSuccessStatusCode) throw await DockerErrors.FromResponseAsync(response, DockerOperations.InspectImage, null, ct);
-        return true;
+        var answer = await response.Content.ReadFromJsonAsync<ImageInspectAnswer>(Json, timeout.Token)
+            ?? throw new DockerEngineException(DockerOperations.InspectImage, response.StatusCode, "empty answer");
+        return answer.Id;
     }
 
     public async Task EnsureImageAsync(string image, CancellationToken ct)
@@ -154,12 +164,8 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
 
     public async Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct)
     {
-        var filters = JsonSerializer.Serialize(new Dictionary<string, string[]>
-        {
-            ["label"] = [.. labels.Select(label => $"{label.Key}={label.Value}")],
-        });
         using var timeout = Bounded(RequestTimeout, ct);
-        using var response = await SendAsync(HttpMethod.Get, $"containers/json?all=1&filters={Uri.EscapeDataString(filters)}", null,
+        using var response = await SendAsync(HttpMethod.Get, $"containers/json?all=1&filters={LabelFilters(labels)}", null,
             DockerOperations.ListContainers, timeout.Token, ct);
         if (!response.IsSuccessStatusCode)
             throw await DockerErrors.FromResponseAsync(response, DockerOperations.ListContainers, null, ct);
@@ -218,6 +224,16 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
         }
     }
 
+    /// <summary>The escaped <c>filters</c> query value selecting objects that carry every given label.</summary>
+    private static string LabelFilters(IReadOnlyDictionary<string, string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        return Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string[]>
+        {
+            ["label"] = [.. labels.Select(label => $"{label.Key}={label.Value}")],
+        }));
+    }
+
     private static CancellationTokenSource Bounded(TimeSpan limit, CancellationToken ct)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -251,6 +267,8 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
     }
 
     private sealed record CreateAnswer(string Id, string[]? Warnings);
+
+    private sealed record ImageInspectAnswer(string Id);
 
     private sealed record WaitAnswer(long StatusCode, WaitError? Error);
 

@@ -17,6 +17,14 @@ namespace Narwhal.Runner.Docker;
 /// stop 404, remove 404                           already gone                  success (handled by the caller)
 /// remove 409 "removal … already in progress"     someone else is removing it   success (IsRemovalInProgress)
 /// logs frame on stream 3                         daemon failed reading logs    DockerEngineException (500)
+/// network remove 404, image remove 404           already gone                  success (handled by the caller)
+/// network remove 403 "… has active endpoints"    containers still attached     DockerEngineException (caller's bug)
+/// archive 404 "No such container: X"             container gone                DockerEngineException (IsNoSuchContainer)
+/// archive get 404 "Could not find the file …"    path missing in container     null (handled by the caller)
+/// build 400 (e.g. "dockerfile parse error …")    the Dockerfile is invalid     failed ImageBuildResult (IsBuildRejection)
+/// build 500 "Cannot locate specified Dockerfile" Dockerfile not in the context failed ImageBuildResult (IsBuildRejection)
+/// build 200, then {"error": ...} in the stream   a step failed, base missing   failed ImageBuildResult
+/// exec start 409 "Container X is not running"    nothing to exec into          DockerEngineException
 /// anything else non-2xx                          engine refused                DockerEngineException(op, status, message)
 /// </code>
 /// </remarks>
@@ -57,19 +65,44 @@ public static class DockerErrors
         try
         {
             using var doc = JsonDocument.Parse(line);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) return null;
-            if (doc.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String)
-                return error.GetString();
-            if (doc.RootElement.TryGetProperty("errorDetail", out var detail) && detail.ValueKind == JsonValueKind.Object
-                && detail.TryGetProperty("message", out var detailMessage) && detailMessage.ValueKind == JsonValueKind.String)
-                return detailMessage.GetString();
-            return null;
+            return ProgressStreamError(doc.RootElement);
         }
         catch (JsonException)
         {
             return null; // progress lines are informational; only a well-formed error counts
         }
     }
+
+    /// <summary>
+    /// The error one message of a JSON progress stream (pull, build) reports, or null:
+    /// <c>{"error": "…"}</c>, or only <c>{"errorDetail": {"message": "…"}}</c>.
+    /// </summary>
+    public static string? ProgressStreamError(JsonElement message)
+    {
+        if (message.ValueKind != JsonValueKind.Object) return null;
+        if (message.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String)
+            return error.GetString();
+        if (message.TryGetProperty("errorDetail", out var detail) && detail.ValueKind == JsonValueKind.Object
+            && detail.TryGetProperty("message", out var detailMessage) && detailMessage.ValueKind == JsonValueKind.String)
+            return detailMessage.GetString();
+        return null;
+    }
+
+    /// <summary>
+    /// A 404 that means the container itself is missing (Docker: "No such container: X"), as opposed
+    /// to a path inside it (archive calls answer 404 "Could not find the file …" for that).
+    /// </summary>
+    public static bool IsNoSuchContainer(HttpStatusCode status, string message) =>
+        status == HttpStatusCode.NotFound && message.Contains("No such container", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// A non-2xx answer to <c>POST /build</c> that rejects the build's content, not the call: the
+    /// Dockerfile does not parse (400) or is not in the context (500 "Cannot locate specified Dockerfile").
+    /// The build fails as the job's fault, like a failing step, instead of raising an engine error.
+    /// </summary>
+    public static bool IsBuildRejection(HttpStatusCode status, string message) =>
+        status == HttpStatusCode.BadRequest
+        || (status == HttpStatusCode.InternalServerError && message.Contains("Cannot locate specified Dockerfile", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The daemon reported (on stream 3 of the log stream) that it could not produce the logs.</summary>
     public static DockerEngineException FromLogStreamError(string message) =>
@@ -105,4 +138,15 @@ public static class DockerOperations
     public const string StopContainer = "stop container";
     public const string RemoveContainer = "remove container";
     public const string ListContainers = "list containers";
+    public const string CreateNetwork = "create network";
+    public const string RemoveNetwork = "remove network";
+    public const string ListNetworks = "list networks";
+    public const string PutArchive = "put archive";
+    public const string GetArchive = "get archive";
+    public const string CreateExec = "create exec";
+    public const string StartExec = "start exec";
+    public const string InspectExec = "inspect exec";
+    public const string BuildImage = "build image";
+    public const string RemoveImage = "remove image";
+    public const string ListImages = "list images";
 }

@@ -19,6 +19,21 @@ namespace Narwhal.Runner.Docker;
 /// it is a no-op on a container that already stopped or is gone. <see cref="RemoveAsync"/> is
 /// safe to call twice and on a container that never started, so cleanup paths need no bookkeeping.
 /// </para>
+/// <para>Around the containers of one run:</para>
+/// <list type="bullet">
+///   <item>A user-defined network (<see cref="CreateNetworkAsync"/>) created first; containers join it through
+///   <see cref="ContainerSpec.NetworkMode"/> and resolve each other by name and <see cref="ContainerSpec.NetworkAliases"/>.
+///   It is removed last (<see cref="RemoveNetworkAsync"/>), after every container on it.</item>
+///   <item>Files go in with <see cref="PutArchiveAsync"/> between create and start, and come out with
+///   <see cref="GetArchiveAsync"/> (running or exited container).</item>
+///   <item>Service sidecars are probed with <see cref="ExecAsync"/> until ready.</item>
+///   <item>Job images are built with <see cref="BuildImageAsync"/>, found with <see cref="ListImagesAsync"/>
+///   and removed with <see cref="RemoveImageAsync"/>.</item>
+/// </list>
+/// <para>
+/// Removing networks and images is, like <see cref="RemoveAsync"/>, safe to call twice. Listing by
+/// label (containers, networks, images) is how leftovers of a crashed Runner are found.
+/// </para>
 /// <para>
 /// Every call takes the run's <see cref="CancellationToken"/>. Only the engine's own answers are
 /// bounded by a per-call timeout; following logs and waiting for the exit are bounded only by the token.
@@ -64,4 +79,74 @@ public interface IContainerEngine
 
     /// <summary>All containers (running or not) whose labels include every given key=value.</summary>
     Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct);
+
+    /// <summary>
+    /// Creates a user-defined bridge network and returns its id. Containers created with
+    /// <see cref="ContainerSpec.NetworkMode"/> = <paramref name="name"/> resolve each other by container
+    /// name and <see cref="ContainerSpec.NetworkAliases"/>, without publishing host ports.
+    /// <paramref name="internal"/>: the engine drops all traffic leaving the network (to other networks, the
+    /// internet) and does not masquerade; containers on it still reach each other. The isolation is the
+    /// engine's firewall: on Docker 20.10 the containers still see a default route. A network of the same name already existing is a
+    /// <see cref="DockerEngineException"/> (409). Each bridge network takes one of the engine's address
+    /// pools (about 30 by default): remove them, a leak soon makes creating networks fail.
+    /// </summary>
+    Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, bool @internal, CancellationToken ct);
+
+    /// <summary>
+    /// Removes a network by name or id. A network that is already gone is success. It does not
+    /// disconnect anything: remove (<see cref="RemoveAsync"/>) every container on the network first —
+    /// a network with containers still attached is a <see cref="DockerEngineException"/> (403, "has active endpoints").
+    /// </summary>
+    Task RemoveNetworkAsync(string nameOrId, CancellationToken ct);
+
+    /// <summary>All networks whose labels include every given key=value.</summary>
+    Task<IReadOnlyList<NetworkSummary>> ListNetworksAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct);
+
+    /// <summary>
+    /// Extracts the uncompressed tar <paramref name="tar"/> into the directory <paramref name="path"/> of a
+    /// created (not yet started) or running container. The tar is streamed from its current position,
+    /// never buffered; the caller keeps ownership of the stream. Entries keep the owners and modes
+    /// written in the tar; a file never replaces a directory or the reverse (as <c>docker cp</c>).
+    /// The directory must exist (a missing one is a <see cref="DockerEngineException"/>, 404): the
+    /// container's <see cref="ContainerSpec.WorkingDirectory"/> is created at create, so it is a safe target.
+    /// </summary>
+    Task PutArchiveAsync(string containerId, string path, Stream tar, CancellationToken ct);
+
+    /// <summary>
+    /// A tar of <paramref name="path"/> (a file, or a directory with its contents) in a running or exited
+    /// container, read from the engine as the caller reads the stream; the caller disposes it. Null when the
+    /// path does not exist in the container; a container that does not exist is a <see cref="DockerEngineException"/> (404).
+    /// Entry names start at the path's last component (<c>/workspace/out.txt</c> → <c>out.txt</c>).
+    /// </summary>
+    Task<Stream?> GetArchiveAsync(string containerId, string path, CancellationToken ct);
+
+    /// <summary>
+    /// Runs <paramref name="command"/> (no shell: <c>["sh", "-c", "…"]</c> for one) in a running container,
+    /// as the container's user, and returns its exit code once it ends. The output is read and discarded:
+    /// this is for checks such as a sidecar's readiness, where the exit code is the answer. A command the
+    /// engine cannot start (not found, not executable) answers 126 on Docker 20.10 — no exception. A container that
+    /// is not running is a <see cref="DockerEngineException"/> (409). No timeout besides the token.
+    /// </summary>
+    Task<long> ExecAsync(string containerId, IReadOnlyList<string> command, CancellationToken ct);
+
+    /// <summary>
+    /// Builds an image from a tar context with the engine's legacy builder (BuildKit is never asked for)
+    /// and tags it <see cref="ImageBuildRequest.Tag"/>. Build output (step headers, RUN output; not
+    /// necessarily whole lines) goes to <paramref name="onOutput"/> as it arrives. A build that fails because
+    /// of its content — a failing step, a missing base image, a Dockerfile that does not parse or is not in
+    /// the context — is a result with Success false and the engine's message, not an exception; failing to
+    /// talk to the engine is an exception. No timeout besides the token. The steps' containers run with the
+    /// engine's default settings, not the hardened ones of <see cref="DockerContainerConfig"/>.
+    /// </summary>
+    Task<ImageBuildResult> BuildImageAsync(ImageBuildRequest request, Func<string, CancellationToken, ValueTask> onOutput, CancellationToken ct);
+
+    /// <summary>
+    /// Removes an image by tag (only the tag, when the image has others) or id, with its untagged parents.
+    /// An image that is already gone is success. Not forced: an image a container (even a stopped one)
+    /// still uses is a <see cref="DockerEngineException"/> (409), so remove the containers first.
+    /// </summary>
+    Task RemoveImageAsync(string image, CancellationToken ct);
+
+    /// <summary>All top-level images (intermediate build layers left out) whose labels include every given key=value.</summary>
+    Task<IReadOnlyList<ImageSummary>> ListImagesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct);
 }

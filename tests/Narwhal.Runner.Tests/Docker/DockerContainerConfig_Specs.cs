@@ -146,6 +146,59 @@ public sealed class When_mapping_a_container_spec_to_a_create_body
     }
 
     [Test]
+    public void Should_put_the_aliases_on_the_endpoint_of_the_run_network_and_set_the_hostname()
+    {
+        var body = DockerContainerConfig.ToCreateBody(Spec(spec => spec with
+        {
+            NetworkMode = "narwhal-run-42",
+            NetworkAliases = ["postgres", "db"],
+            Hostname = "db-host",
+        }));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(HostConfig(body)["NetworkMode"]!.GetValue<string>(), Is.EqualTo("narwhal-run-42"));
+            Assert.That(body["NetworkingConfig"]!["EndpointsConfig"]!.AsObject().Select(endpoint => endpoint.Key),
+                Is.EqualTo(new[] { "narwhal-run-42" }));
+            Assert.That(Strings(body["NetworkingConfig"]!["EndpointsConfig"]!["narwhal-run-42"]!["Aliases"]), Is.EqualTo(new[] { "postgres", "db" }));
+            Assert.That(body["Hostname"]!.GetValue<string>(), Is.EqualTo("db-host"));
+        });
+    }
+
+    [Test]
+    public void Should_leave_networking_config_and_hostname_out_when_unset()
+    {
+        var body = DockerContainerConfig.ToCreateBody(Spec(spec => spec with { NetworkMode = "narwhal-run-42", NetworkAliases = [] }));
+
+        Assert.That(body.Select(property => property.Key), Has.None.AnyOf("NetworkingConfig", "Hostname"));
+    }
+
+    [TestCase(null)]
+    [TestCase("bridge")]
+    [TestCase("host")]
+    [TestCase("none")]
+    [TestCase("default")]
+    [TestCase("container:abc")]
+    public void Should_reject_aliases_without_a_user_defined_network(string? networkMode)
+    {
+        Assert.Throws<ArgumentException>(() => DockerContainerConfig.ToCreateBody(Spec(spec => spec with
+        {
+            NetworkMode = networkMode,
+            NetworkAliases = ["web"],
+        })));
+    }
+
+    [Test]
+    public void Should_reject_an_empty_alias()
+    {
+        Assert.Throws<ArgumentException>(() => DockerContainerConfig.ToCreateBody(Spec(spec => spec with
+        {
+            NetworkMode = "narwhal-run-42",
+            NetworkAliases = ["web", " "],
+        })));
+    }
+
+    [Test]
     public void Should_put_the_name_in_the_query_string_escaped()
     {
         Assert.That(DockerContainerConfig.CreateQuery(Spec(spec => spec with { Name = "a b" })), Is.EqualTo("name=a%20b"));

@@ -7,8 +7,8 @@ namespace Narwhal.Runner.Tests.Docker;
 
 /// <summary>
 /// Base of the tests against the real engine (NARWHAL_DOCKER_HOST). Each test gets its own
-/// instance label; every container it creates carries it, and the tear-down fails the test if
-/// any such container is left (after removing it, so one leak does not spill into other runs).
+/// instance label; every container, network and image it creates carries it, and the tear-down
+/// fails the test if any such object is left (after removing it, so one leak does not spill into other runs).
 /// </summary>
 public abstract class DockerEngineTestBase
 {
@@ -16,6 +16,8 @@ public abstract class DockerEngineTestBase
 
     private CancellationTokenSource _deadline = null!;
     private int _containers;
+    private int _networks;
+    private int _images;
 
     protected DockerEngine Engine { get; private set; } = null!;
 
@@ -48,11 +50,25 @@ public abstract class DockerEngineTestBase
     {
         try
         {
-            var leftovers = await Engine.ListContainersAsync(TestLabels, CancellationToken.None);
-            foreach (var container in leftovers)
+            // Containers first: networks and images they use cannot go before them.
+            var containers = await Engine.ListContainersAsync(TestLabels, CancellationToken.None);
+            foreach (var container in containers)
                 await Engine.RemoveAsync(container.Id, CancellationToken.None);
-            Assert.That(leftovers.Select(container => container.Names.FirstOrDefault() ?? container.Id), Is.Empty,
-                "containers the test left behind");
+            var networks = await Engine.ListNetworksAsync(TestLabels, CancellationToken.None);
+            foreach (var network in networks)
+                await Engine.RemoveNetworkAsync(network.Id, CancellationToken.None);
+            var images = await Engine.ListImagesAsync(TestLabels, CancellationToken.None);
+            foreach (var image in images)
+                foreach (var reference in image.RepoTags.DefaultIfEmpty(image.Id))
+                    await Engine.RemoveImageAsync(reference, CancellationToken.None);
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(containers.Select(container => container.Names.FirstOrDefault() ?? container.Id), Is.Empty,
+                    "containers the test left behind");
+                Assert.That(networks.Select(network => network.Name), Is.Empty, "networks the test left behind");
+                Assert.That(images.Select(image => image.RepoTags.FirstOrDefault() ?? image.Id), Is.Empty, "images the test left behind");
+            });
         }
         finally
         {
@@ -68,6 +84,12 @@ public abstract class DockerEngineTestBase
         foreach (var (key, value) in extraLabels ?? new Dictionary<string, string>()) labels[key] = value;
         return ContainerSpecs.Shell($"{Instance}-{++_containers}", TestEnvironment.BusyboxImage, script, labels);
     }
+
+    /// <summary>A network name of this test, unique on the engine.</summary>
+    protected string NetworkName() => $"{Instance}-net{++_networks}";
+
+    /// <summary>An image tag of this test, unique on the engine (repository names are lowercase).</summary>
+    protected string ImageTag() => $"narwhal-test/{Instance}-{++_images}:1";
 
     /// <summary>The whole lifecycle: create, start, follow the logs, wait, remove.</summary>
     protected async Task<(FrameRecorder Output, long ExitCode)> RunAsync(ContainerSpec spec)

@@ -63,6 +63,23 @@ public sealed class When_classifying_docker_engine_answers
     }
 
     [Test]
+    public void Should_tell_a_missing_container_from_a_missing_path()
+    {
+        Assert.That(DockerErrors.IsNoSuchContainer(HttpStatusCode.NotFound, "No such container: abc"), Is.True);
+        Assert.That(DockerErrors.IsNoSuchContainer(HttpStatusCode.NotFound, "Could not find the file /x in container abc"), Is.False);
+        Assert.That(DockerErrors.IsNoSuchContainer(HttpStatusCode.InternalServerError, "No such container: abc"), Is.False);
+    }
+
+    [TestCase(HttpStatusCode.BadRequest, "dockerfile parse error line 1: unknown instruction: FROMM", true)]
+    [TestCase(HttpStatusCode.InternalServerError, "Cannot locate specified Dockerfile: ci/Dockerfile", true)]
+    [TestCase(HttpStatusCode.InternalServerError, "write /var/lib/docker/tmp/x: no space left on device", false)]
+    [TestCase(HttpStatusCode.NotFound, "page not found", false)]
+    public void Should_fail_the_build_only_when_the_engine_rejects_its_content(HttpStatusCode status, string message, bool rejection)
+    {
+        Assert.That(DockerErrors.IsBuildRejection(status, message), Is.EqualTo(rejection));
+    }
+
+    [Test]
     public void Should_treat_a_concurrent_removal_as_in_progress_only_on_409()
     {
         Assert.That(DockerErrors.IsRemovalInProgress(HttpStatusCode.Conflict, "removal of container abc is already in progress"), Is.True);

@@ -6,8 +6,10 @@
 #
 #   up (default)  1. scripts/services.sh up   (Postgres, RabbitMQ, s3rver, Docker)
 #                 2. scripts/images.sh        (local/busybox:1)
-#                 3. dotnet build -c Release  (skipped when all three processes
-#                    already run: `down` first to pick up code changes)
+#                 3. dotnet build -c Release, once, of the three processes (a
+#                    solution filter of Narwhal.sln: tests are not built, so a
+#                    broken test never blocks the quick start); skipped when all
+#                    three already run (`down` first to pick up code changes)
 #                 4. starts the Api (:8080), Dispatcher (:8081) and one Runner
 #                    (:8082, 2 slots) from the built DLLs, in the background
 #                 5. waits for GET /health/ready of each (120 s)
@@ -24,7 +26,9 @@
 #   <data>/quickstart/{api,dispatcher,runner}.log   process output
 #   <data>/quickstart/{api,dispatcher,runner}.pid   PID files
 #   <data>/quickstart/admin-token                   admin token (mode 600), reused
+#   <data>/quickstart/secrets-keys                  NARWHAL_SECRETS_KEYS (mode 600), reused
 #   <data>/quickstart/build.log                     output of the last build
+#   <data>/quickstart/processes.slnf                the solution filter it builds
 #
 # Environment (besides scripts/services.sh's knobs: NARWHAL_INSTANCE,
 # NARWHAL_DATA_DIR, NARWHAL_PORT_BASE, ...):
@@ -33,6 +37,7 @@
 #   NARWHAL_RUNNER_LISTEN      [http://127.0.0.1:8082]
 #   NARWHAL_RUNNER_SLOTS       [2]
 #   NARWHAL_ADMIN_TOKEN        [generated once, kept in <data>/quickstart/admin-token]
+#   NARWHAL_SECRETS_KEYS       [k1:<random 32 bytes>, generated once, kept in <data>/quickstart/secrets-keys]
 #   NARWHAL_SKIP_INSTALL       [0]  1 = never apt-get (jq is then optional)
 # Every other NARWHAL_* variable set in the environment reaches the processes.
 
@@ -54,6 +59,7 @@ DATA="${NARWHAL_DATA_DIR:-$NARWHAL_REPO/.narwhal-data/$INSTANCE}"
 [[ "$DATA" == /* ]] || DATA="$PWD/$DATA"
 QS="$DATA/quickstart"
 TOKEN_FILE="$QS/admin-token"
+KEYS_FILE="$QS/secrets-keys"
 
 export NARWHAL_API_LISTEN="${NARWHAL_API_LISTEN:-http://127.0.0.1:8080}"
 export NARWHAL_DISPATCHER_LISTEN="${NARWHAL_DISPATCHER_LISTEN:-http://127.0.0.1:8081}"
@@ -145,6 +151,15 @@ new_token() {
   fi
 }
 
+# An AES-256 key ring for job secrets: one key, id k1, 32 random bytes in base64.
+new_secrets_keys() {
+  if command -v openssl >/dev/null 2>&1; then
+    printf 'k1:%s' "$(openssl rand -base64 32)"
+  else
+    printf 'k1:%s' "$(head -c 32 /dev/urandom | base64 -w 0)"
+  fi
+}
+
 # HTTP to the Api: http METHOD PATH [curl args...] -> sets HTTP_CODE, body in $BODY
 http() {
   local method="$1" path="$2"
@@ -222,11 +237,24 @@ stop_proc() {
 }
 
 build() {
-  local attempt
+  local attempt slnf="$QS/processes.slnf"
+  # One build of the three processes (and Core, Contracts): Narwhal.sln without the tests.
+  cat >"$slnf" <<EOF
+{
+  "solution": {
+    "path": "$NARWHAL_REPO/Narwhal.sln",
+    "projects": [
+      "src/Api/Narwhal.Api.csproj",
+      "src/Dispatcher/Narwhal.Dispatcher.csproj",
+      "src/Runner/Narwhal.Runner.csproj"
+    ]
+  }
+}
+EOF
   for attempt in 1 2 3; do
-    log "dotnet build -c Release (log $QS/build.log)"
+    log "dotnet build -c Release: Api, Dispatcher, Runner (log $QS/build.log)"
     # stdio to a file: build servers that outlive the build must not hold our stdout.
-    if dotnet build Narwhal.sln -c Release -nologo -v q -clp:NoSummary </dev/null >"$QS/build.log" 2>&1 8>&-; then
+    if dotnet build "$slnf" -c Release -nologo -v q -clp:NoSummary </dev/null >"$QS/build.log" 2>&1 8>&-; then
       return 0
     fi
     # Another build of the same tree (a developer's IDE, tests) may hold output files.
@@ -270,11 +298,29 @@ cmd_up() {
     fi
   fi
 
+  # Key ring for job secrets: the environment's, else the saved one, else a new one.
+  # Losing it makes stored secrets unreadable, so it is kept next to the data.
+  if [[ -z "${NARWHAL_SECRETS_KEYS:-}" ]]; then
+    [[ -s "$KEYS_FILE" ]] || (umask 077 && new_secrets_keys >"$KEYS_FILE" && echo >>"$KEYS_FILE")
+    NARWHAL_SECRETS_KEYS="$(tr -d ' \n' <"$KEYS_FILE")"
+  fi
+  export NARWHAL_SECRETS_KEYS
+
   local missing=()
   for name in "${PROCS[@]}"; do proc_running "$name" || missing+=("$name"); done
   if ((${#missing[@]} == 0)); then
     log "api, dispatcher and runner already run; reusing them (not rebuilding: 'scripts/quickstart.sh down' first to pick up code changes)"
   else
+    # Before building: the port of each process to start must be free, so a
+    # collision fails fast and leaves nothing half up.
+    local busy=()
+    for name in "${missing[@]}"; do
+      port_in_use "$(port_of "$name")" && busy+=("$name: port $(port_of "$name") ($(listen_var "$name"))")
+    done
+    if ((${#busy[@]} > 0)); then
+      printf '  in use by another program: %s\n' "${busy[@]}" >&2
+      die "cannot start ${missing[*]}: ports taken. Stop that program or choose other addresses (NARWHAL_*_LISTEN)."
+    fi
     build
     for name in "${PROCS[@]}"; do
       if proc_running "$name"; then

@@ -41,7 +41,9 @@ public static class ApiServiceExtensions
         // can answer with the parser's words; by default only Development does.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
-        services.AddAuthentication(BearerTokenHandler.SchemeName)
+        // No default scheme: only endpoints that require a scope authenticate (through their
+        // policy), so anonymous health probes do not log a failed authentication each time.
+        services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
         services.AddAuthorization(o =>
         {

@@ -1,0 +1,147 @@
+using System.Collections.ObjectModel;
+using YamlDotNet.Core;
+
+namespace Narwhal.Runner.JobConfigs;
+
+/// <summary>
+/// The rules of docs/job-config.md beyond the file's shape, applied to the raw records: required and
+/// exclusive keys, names, paths, quantities. Each failure points at the node it is about.
+/// </summary>
+internal static class JobConfigMapper
+{
+    public static JobConfig ToJobConfig(RawJobConfig raw)
+    {
+        var (image, build) = ImageOrBuild(raw, raw.Image, raw.Build, raw.Start, "the job");
+        if (raw.Script is null)
+            throw ConfigError.At(raw.Start, "the job needs 'script': the commands to run");
+        var env = Variables(raw.Env, "'env'", refuseReserved: true);
+        return new JobConfig
+        {
+            Image = image,
+            Build = build,
+            Script = Script(raw.Script),
+            Env = env,
+            Services = Services(raw.Services),
+            Timeout = raw.Timeout is null ? null : Quantities.Duration(raw.Timeout, "'timeout'"),
+            Resources = raw.Resources is null ? null : Resources(raw.Resources),
+            Results = raw.Results is null ? new ResultsConfig() : Results(raw.Results),
+            Secrets = Secrets(raw.Secrets, env),
+            User = raw.User is null ? null : ConfigNames.User(raw.User),
+        };
+    }
+
+    /// <summary>Exactly one of the two; <paramref name="missingAt"/> is where to point when neither is there.</summary>
+    private static (string? Image, BuildConfig? Build) ImageOrBuild(RawSection owner, RawScalar? image, RawBuild? build, Mark missingAt, string ownerName)
+    {
+        if (image is not null && build is not null)
+        {
+            var second = owner.KeyStart("image") > owner.KeyStart("build") ? "image" : "build";
+            throw ConfigError.At(owner.KeyStart(second), $"{ownerName} sets both 'image' and 'build': keep one");
+        }
+        if (image is null && build is null)
+            throw ConfigError.At(missingAt, $"{ownerName} needs 'image' (a ready image) or 'build' (a Dockerfile in the repository)");
+        return (image is null ? null : Image(image), build is null ? null : Build(build));
+    }
+
+    private static string Image(RawScalar image)
+    {
+        if (image.Value.Length == 0 || image.Value.Any(character => char.IsWhiteSpace(character) || char.IsControl(character)))
+            throw ConfigError.At(image.Start, $"'image' must be an image reference such as debian:bookworm, found '{image.Value}'");
+        return image.Value;
+    }
+
+    private static BuildConfig Build(RawBuild raw)
+    {
+        var defaults = new BuildConfig();
+        return new BuildConfig
+        {
+            Dockerfile = raw.Dockerfile is null ? defaults.Dockerfile : RepoPaths.Inside(raw.Dockerfile, "'dockerfile'"),
+            Context = raw.Context is null ? defaults.Context : RepoPaths.Inside(raw.Context, "'context'"),
+            Args = Variables(raw.Args, "'args'", refuseReserved: false),
+        };
+    }
+
+    private static IReadOnlyList<string> Script(RawList script)
+    {
+        if (script.Items.Count == 0)
+            throw ConfigError.At(script.Start, "'script' is empty: give at least one command");
+        return [.. script.Items.Select(command => NonBlank(command, "'script' has an empty command"))];
+    }
+
+    /// <summary>A string runs through the shell; a list is the argv as written.</summary>
+    private static IReadOnlyList<string> Command(RawList command)
+    {
+        if (command.IsSingleValue)
+            return ["/bin/sh", "-c", NonBlank(command.Items[0], "'command' is empty")];
+        if (command.Items.Count == 0)
+            throw ConfigError.At(command.Start, "'command' is empty: leave it out to keep the image's command");
+        return [.. command.Items.Select(argument => argument.Value)];
+    }
+
+    private static IReadOnlyDictionary<string, string> Variables(RawMap<RawScalar>? raw, string where, bool refuseReserved)
+    {
+        var variables = new OrderedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in raw?.Entries ?? [])
+            variables.Add(ConfigNames.Variable(name, where, refuseReserved), value.Value);
+        return new ReadOnlyDictionary<string, string>(variables);
+    }
+
+    private static IReadOnlyList<string> Secrets(RawList? raw, IReadOnlyDictionary<string, string> env)
+    {
+        var secrets = new List<string>();
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in raw?.Items ?? [])
+        {
+            var name = ConfigNames.Variable(item, "'secrets'", refuseReserved: true);
+            if (!listed.Add(name))
+                throw ConfigError.At(item.Start, $"'{name}' is listed twice in 'secrets'");
+            if (env.ContainsKey(name))
+                throw ConfigError.At(item.Start, $"'{name}' is both in 'secrets' and in 'env': a variable comes from one of them");
+            secrets.Add(name);
+        }
+        return secrets.AsReadOnly();
+    }
+
+    private static IReadOnlyDictionary<string, ServiceConfig> Services(RawMap<RawService>? raw)
+    {
+        var services = new OrderedDictionary<string, ServiceConfig>(StringComparer.Ordinal);
+        foreach (var (name, service) in raw?.Entries ?? [])
+            services.Add(ConfigNames.Service(name), Service(name, service));
+        return new ReadOnlyDictionary<string, ServiceConfig>(services);
+    }
+
+    private static ServiceConfig Service(RawScalar name, RawService raw)
+    {
+        var owner = $"service '{name.Value}'";
+        var (image, build) = ImageOrBuild(raw, raw.Image, raw.Build, name.Start, owner);
+        if (raw.ReadyTimeout is not null && raw.Ready is null)
+            throw ConfigError.At(raw.KeyStart("readyTimeout"), $"{owner} sets 'readyTimeout' without 'ready': nothing would be waited for");
+        return new ServiceConfig
+        {
+            Image = image,
+            Build = build,
+            Env = Variables(raw.Env, "'env'", refuseReserved: true),
+            Command = raw.Command is null ? null : Command(raw.Command),
+            Ready = raw.Ready is null ? null : NonBlank(raw.Ready, "'ready' is empty"),
+            ReadyTimeout = raw.ReadyTimeout is null ? ServiceConfig.DefaultReadyTimeout : Quantities.Duration(raw.ReadyTimeout, "'readyTimeout'"),
+        };
+    }
+
+    private static ResourcesConfig Resources(RawResources raw) => new()
+    {
+        Cpus = raw.Cpus is null ? null : Quantities.Cpus(raw.Cpus, "'cpus'"),
+        MemoryBytes = raw.Memory is null ? null : Quantities.MemoryBytes(raw.Memory, "'memory'"),
+    };
+
+    private static ResultsConfig Results(RawResults raw) => new()
+    {
+        Junit = Globs(raw.Junit, "'junit'"),
+        Artifacts = Globs(raw.Artifacts, "'artifacts'"),
+    };
+
+    private static IReadOnlyList<string> Globs(RawList? raw, string what) =>
+        [.. (raw?.Items ?? []).Select(glob => RepoPaths.Glob(glob, what))];
+
+    private static string NonBlank(RawScalar value, string problem) =>
+        string.IsNullOrWhiteSpace(value.Value) ? throw ConfigError.At(value.Start, problem) : value.Value;
+}

@@ -1,0 +1,124 @@
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Narwhal.Runner.JobConfigs;
+
+/// <summary>
+/// Reads one node of an expected shape (value, list, mapping, section) from the event stream, or
+/// fails at the node with a message naming what it is for (<c>what</c>, e.g. <c>'image'</c>).
+/// Nulls (an empty value, <c>~</c>, <c>null</c>) are refused everywhere: a key is set or left out.
+/// </summary>
+internal static class RawNodeReader
+{
+    public static RawScalar ReadScalar(IParser parser, string what)
+    {
+        if (!parser.TryConsume<Scalar>(out var scalar))
+            throw ConfigError.At(parser.Current!.Start, $"{what} must be a single value, found {Describe(parser.Current)}");
+        if (IsNull(scalar))
+            throw ConfigError.At(scalar.Start, $"{what} has no value");
+        return new RawScalar(scalar.Value, scalar.Start);
+    }
+
+    /// <summary>A list of values, or a single value standing for a list of one.</summary>
+    public static RawList ReadList(IParser parser, string what)
+    {
+        if (parser.Current is Scalar)
+        {
+            var single = ReadScalar(parser, what);
+            return new RawList([single], IsSingleValue: true, single.Start);
+        }
+        if (!parser.TryConsume<SequenceStart>(out var start))
+            throw ConfigError.At(parser.Current!.Start, $"{what} must be a value or a list of values, found {Describe(parser.Current)}");
+
+        var items = new List<RawScalar>();
+        while (!parser.TryConsume<SequenceEnd>(out _))
+        {
+            if (parser.Current is Scalar item && IsNull(item))
+                throw ConfigError.At(item.Start, $"{what} has an empty item");
+            items.Add(ReadScalar(parser, $"each item of {what}"));
+        }
+        return new RawList(items, IsSingleValue: false, start.Start);
+    }
+
+    /// <summary>A mapping from names to values; each value is read by <paramref name="readValue"/> (given its what).</summary>
+    public static RawMap<T> ReadMap<T>(IParser parser, string what, Func<IParser, string, T> readValue)
+    {
+        ExpectMapping(parser, what, "a mapping of names to values");
+        var start = parser.Consume<MappingStart>();
+        var entries = new List<KeyValuePair<RawScalar, T>>();
+        var seen = new Dictionary<string, Mark>(StringComparer.Ordinal);
+        while (!parser.TryConsume<MappingEnd>(out _))
+        {
+            var name = ReadKey(parser, seen);
+            entries.Add(new(name, readValue(parser, $"'{name.Value}' in {what}")));
+        }
+        return new RawMap<T>(entries, start.Start);
+    }
+
+    /// <summary>A section's mapping, its keys checked against <see cref="RawSectionKeys"/>; values are read by type.</summary>
+    public static RawSection ReadSection(IParser parser, Type sectionType, Func<IParser, Type, object?> nested)
+    {
+        var keys = RawSectionKeys.Of(sectionType);
+        var start = parser.Consume<MappingStart>();
+        var section = (RawSection)Activator.CreateInstance(sectionType)!;
+        var seen = new Dictionary<string, Mark>(StringComparer.Ordinal);
+        while (!parser.TryConsume<MappingEnd>(out _))
+        {
+            var name = ReadKey(parser, seen);
+            if (!keys.TryGetProperty(name.Value, out var property))
+                throw ConfigError.At(name.Start, keys.UnknownKeyProblem(name.Value));
+            property.SetValue(section, ReadValue(parser, property.PropertyType, $"'{name.Value}'", nested));
+        }
+        section.Locate(start.Start, seen);
+        return section;
+    }
+
+    private static object ReadValue(IParser parser, Type type, string what, Func<IParser, Type, object?> nested)
+    {
+        if (type == typeof(RawScalar)) return ReadScalar(parser, what);
+        if (type == typeof(RawList)) return ReadList(parser, what);
+        if (type == typeof(RawMap<RawScalar>)) return ReadMap(parser, what, ReadScalar);
+        if (type == typeof(RawMap<RawService>))
+            return ReadMap(parser, what, (p, serviceWhat) => (RawService)ReadSectionValue(p, typeof(RawService), serviceWhat, nested));
+        if (type.IsAssignableTo(typeof(RawSection))) return ReadSectionValue(parser, type, what, nested);
+        throw new NotSupportedException($"No reader for raw node type {type}.");
+    }
+
+    /// <summary>Checks the shape here, where the key is known, then lets YamlDotNet dispatch to <see cref="RawSectionDeserializer"/>.</summary>
+    private static RawSection ReadSectionValue(IParser parser, Type type, string what, Func<IParser, Type, object?> nested)
+    {
+        ExpectMapping(parser, what, "a mapping");
+        return (RawSection)nested(parser, type)!;
+    }
+
+    private static void ExpectMapping(IParser parser, string what, string expected)
+    {
+        if (parser.Current is MappingStart) return;
+        if (parser.Current is Scalar scalar && IsNull(scalar))
+            throw ConfigError.At(scalar.Start, $"{what} has no value");
+        throw ConfigError.At(parser.Current!.Start, $"{what} must be {expected}, found {Describe(parser.Current)}");
+    }
+
+    private static RawScalar ReadKey(IParser parser, Dictionary<string, Mark> seen)
+    {
+        if (!parser.TryConsume<Scalar>(out var key))
+            throw ConfigError.At(parser.Current!.Start, $"keys must be names, found {Describe(parser.Current)}");
+        if (seen.TryGetValue(key.Value, out var first))
+            throw ConfigError.At(key.Start, $"duplicate key '{key.Value}' (first at line {first.Line})");
+        seen.Add(key.Value, key.Start);
+        return new RawScalar(key.Value, key.Start);
+    }
+
+    /// <summary>YAML's null: an empty plain value, <c>~</c> or <c>null</c>. A quoted <c>""</c> is an empty string.</summary>
+    public static bool IsNull(Scalar scalar) =>
+        scalar.Style == ScalarStyle.Plain && scalar.Value is "" or "~" or "null" or "Null" or "NULL";
+
+    public static string Describe(ParsingEvent? node) => node switch
+    {
+        MappingStart => "a mapping",
+        SequenceStart => "a list",
+        Scalar scalar when IsNull(scalar) => "nothing",
+        Scalar scalar => $"'{scalar.Value}'",
+        _ => "the end of the document",
+    };
+}

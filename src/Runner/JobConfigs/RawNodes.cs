@@ -1,0 +1,29 @@
+using YamlDotNet.Core;
+
+namespace Narwhal.Runner.JobConfigs;
+
+// The file as written, before any rule beyond its shape is checked: every node keeps where it
+// starts so that the rules (JobConfigMapper) can point at it.
+
+/// <summary>A single value (string, number, boolean: its YAML text), never null.</summary>
+internal sealed record RawScalar(string Value, Mark Start);
+
+/// <summary>A list of values; <see cref="IsSingleValue"/> when the file gave one value where a list is allowed.</summary>
+internal sealed record RawList(IReadOnlyList<RawScalar> Items, bool IsSingleValue, Mark Start);
+
+/// <summary>A mapping from names to values, in file order, names unique.</summary>
+internal sealed record RawMap<T>(IReadOnlyList<KeyValuePair<RawScalar, T>> Entries, Mark Start);
+
+/// <summary>A mapping with a fixed set of keys, one per property (see <see cref="RawSectionKeys"/>).</summary>
+internal abstract record RawSection
+{
+    private IReadOnlyDictionary<string, Mark> keyStarts = new Dictionary<string, Mark>();
+
+    /// <summary>Where the mapping starts (its first key, or its <c>{</c>).</summary>
+    public Mark Start { get; private set; }
+
+    /// <summary>Where the key of <paramref name="key"/> starts; the key must be present.</summary>
+    public Mark KeyStart(string key) => keyStarts[key];
+
+    public void Locate(Mark start, IReadOnlyDictionary<string, Mark> keys) => (Start, keyStarts) = (start, keys);
+}

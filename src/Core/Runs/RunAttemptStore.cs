@@ -39,6 +39,17 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
         return new ClaimResult(new ClaimedRun(row.ToRun(), Json.Deserialize<JobSpec>(spec), attemptId), null);
     }
 
+    /// <summary>Records the commit a branch resolved to at fetch time. Fenced like every Runner write.</summary>
+    public async Task RecordCommitAsync(Guid runId, Guid attemptId, string commitSha, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var updated = await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE runs SET commit_sha = @commitSha, updated_at = now()
+            WHERE id = @runId AND attempt_id = @attemptId AND status = @running
+            """, new { runId, attemptId, commitSha, running = RunStatus.Running.Name() }, cancellationToken: ct));
+        if (updated == 0) throw new StaleAttemptException(runId, attemptId);
+    }
+
     /// <summary>Ends the attempt. Throws <see cref="StaleAttemptException"/> when the attempt is not current.</summary>
     public async Task FinishAsync(Guid runId, Guid attemptId, RunCompletion completion, CancellationToken ct)
     {

@@ -1,0 +1,67 @@
+namespace Narwhal.Bench;
+
+public sealed record BenchOptions
+{
+    public int Triggers { get; init; } = 2000;
+    public int Concurrency { get; init; } = 16;
+    public int TriggerWarmup { get; init; } = 100;
+    public int Runs { get; init; } = 60;
+    public int BaselineRuns { get; init; } = 50;
+    public int Warmup { get; init; } = 3;
+    public int PollMs { get; init; } = 10;
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(12);
+    public string Output { get; init; } = Path.Combine("bench", "results", "latest.json");
+    public HashSet<string> Phases { get; init; } = ["trigger", "e2e", "baseline"];
+
+    public const string Usage = """
+        Narwhal.Bench [options]      (normally run through bench/run.sh)
+
+          --triggers N          POST /jobs/{name}/runs requests measured in phase 1          [2000]
+          --concurrency N       requests in flight in phase 1                               [16]
+          --trigger-warmup N    unmeasured requests before phase 1 (JIT, pools)             [100]
+          --runs N              sequential trigger → finished runs in phase 2 (>= 1)        [60]
+          --baseline-runs N     containers per baseline in phase 3 (each of 3a and 3b)      [50]
+          --warmup N            unmeasured runs/containers before phases 2 and 3           [3]
+          --poll-ms N           GET /runs/{id} polling interval in phase 2                  [10]
+          --deadline-minutes N  the whole benchmark is cancelled after this long            [12]
+          --out PATH            JSON results file                         [bench/results/latest.json]
+          --phases LIST         comma-separated subset of trigger,e2e,baseline              [all]
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value.");
+            int Int(int min) => int.TryParse(Value(), out var n) && n >= min ? n : throw new ArgumentException($"{arg} needs a whole number >= {min}.");
+            options = arg switch
+            {
+                "--triggers" => options with { Triggers = Int(1) },
+                "--concurrency" => options with { Concurrency = Int(1) },
+                "--trigger-warmup" => options with { TriggerWarmup = Int(0) },
+                "--runs" => options with { Runs = Int(1) },
+                "--baseline-runs" => options with { BaselineRuns = Int(1) },
+                "--warmup" => options with { Warmup = Int(0) },
+                "--poll-ms" => options with { PollMs = Int(1) },
+                "--deadline-minutes" => options with { Deadline = TimeSpan.FromMinutes(Int(1)) },
+                "--out" => options with { Output = Value() },
+                "--phases" => options with { Phases = ParsePhases(Value()) },
+                "-h" or "--help" => throw new HelpRequested(),
+                _ => throw new ArgumentException($"Unknown option '{arg}'."),
+            };
+        }
+        return options;
+    }
+
+    private static HashSet<string> ParsePhases(string list)
+    {
+        var phases = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        var unknown = phases.Except(["trigger", "e2e", "baseline"]).ToList();
+        if (phases.Count == 0 || unknown.Count > 0) throw new ArgumentException($"--phases takes trigger,e2e,baseline (got '{list}').");
+        return phases;
+    }
+
+    public sealed class HelpRequested : Exception;
+}

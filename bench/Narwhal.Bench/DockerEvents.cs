@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Narwhal.Runner.Docker;
+using Narwhal.Runner.Execution;
+
+namespace Narwhal.Bench;
+
+/// <summary>One container event from the Docker events API.</summary>
+public sealed record DockerEvent(string Action, string ContainerId, long TimeNano, IReadOnlyDictionary<string, string> Attributes);
+
+/// <summary>
+/// Follows <c>GET /v1.41/events</c> (container start and die events of one instance label) over the
+/// engine's socket and keeps, per value of <see cref="KeyLabel"/> (e.g. <c>org.narwhal.run-id</c>),
+/// the first event of each action. Waiters get the event whether it arrived before or after they ask.
+/// </summary>
+public sealed class DockerEventStream : IAsyncDisposable
+{
+    private const string Api = "v1.41";
+    private readonly HttpClient _http;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<(string Key, string Action), TaskCompletionSource<DockerEvent>> _events = new();
+    private Task _pump = Task.CompletedTask;
+    private volatile Exception? _failure;
+    private int _received;
+
+    private DockerEventStream(string dockerHost, string instance, string keyLabel)
+    {
+        _http = DockerHttpClientFactory.Create(dockerHost);
+        Instance = instance;
+        KeyLabel = keyLabel;
+    }
+
+    public string Instance { get; }
+    public string KeyLabel { get; }
+    public int Received => Volatile.Read(ref _received);
+
+    /// <summary>Subscribes to start/die events of containers labelled <c>org.narwhal.instance=<paramref name="instance"/></c>.</summary>
+    public static async Task<DockerEventStream> OpenAsync(string dockerHost, string instance, string keyLabel, CancellationToken ct)
+    {
+        var events = new DockerEventStream(dockerHost, instance, keyLabel);
+        var filters = JsonSerializer.Serialize(new Dictionary<string, string[]>
+        {
+            ["type"] = ["container"],
+            ["event"] = ["start", "die"],
+            ["label"] = [$"{RunLabels.Instance}={instance}"],
+        });
+        using var connect = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        connect.CancelAfter(TimeSpan.FromSeconds(15));
+        HttpResponseMessage response;
+        try
+        {
+            response = await events._http.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"{Api}/events?filters={Uri.EscapeDataString(filters)}"),
+                HttpCompletionOption.ResponseHeadersRead, connect.Token);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            await events.DisposeAsync();
+            throw new InvalidOperationException($"Could not subscribe to the Docker events API at {dockerHost}: {ex.Message}", ex);
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync(ct);
+            response.Dispose();
+            await events.DisposeAsync();
+            throw new InvalidOperationException($"The Docker events API answered {(int)response.StatusCode}: {body.Trim()}");
+        }
+        var stream = await response.Content.ReadAsStreamAsync(ct);
+        events._pump = Task.Run(() => events.PumpAsync(response, stream));
+        return events;
+    }
+
+    /// <summary>The first <paramref name="action"/> event ("start", "die") of the container whose key label is <paramref name="key"/>.</summary>
+    public async Task<DockerEvent> WaitAsync(string key, string action, TimeSpan timeout, CancellationToken ct)
+    {
+        if (_failure is { } failure) throw new InvalidOperationException($"The Docker events stream failed: {failure.Message}", failure);
+        try
+        {
+            return await Slot(key, action).Task.WaitAsync(timeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"No Docker '{action}' event for {KeyLabel}={key} within {timeout.TotalSeconds:0} s " +
+                $"({Received} event(s) of instance {Instance} received so far{(_failure is null ? "" : $"; stream failed: {_failure.Message}")}).");
+        }
+    }
+
+    private TaskCompletionSource<DockerEvent> Slot(string key, string action) =>
+        _events.GetOrAdd((key, action), _ => new TaskCompletionSource<DockerEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    private async Task PumpAsync(HttpResponseMessage response, Stream body)
+    {
+        try
+        {
+            using var reader = new StreamReader(body);
+            // The engine writes one JSON object per line.
+            while (await reader.ReadLineAsync(_stop.Token) is { } line)
+            {
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                var ev = Parse(line);
+                if (ev is null || !ev.Attributes.TryGetValue(KeyLabel, out var key)) continue;
+                Interlocked.Increment(ref _received);
+                Slot(key, ev.Action).TrySetResult(ev);
+            }
+            if (!_stop.IsCancellationRequested) throw new IOException("the engine closed the events stream");
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            _failure = ex;
+            foreach (var slot in _events.Values) slot.TrySetException(new InvalidOperationException($"The Docker events stream failed: {ex.Message}", ex));
+        }
+        finally
+        {
+            response.Dispose();
+        }
+    }
+
+    private static DockerEvent? Parse(string line)
+    {
+        using var doc = JsonDocument.Parse(line);
+        var root = doc.RootElement;
+        if (!root.TryGetProperty("Action", out var action) || !root.TryGetProperty("timeNano", out var timeNano)) return null;
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var id = "";
+        if (root.TryGetProperty("Actor", out var actor))
+        {
+            if (actor.TryGetProperty("ID", out var actorId)) id = actorId.GetString() ?? "";
+            if (actor.TryGetProperty("Attributes", out var attrs) && attrs.ValueKind == JsonValueKind.Object)
+                foreach (var attr in attrs.EnumerateObject())
+                    attributes[attr.Name] = attr.Value.ValueKind == JsonValueKind.String ? attr.Value.GetString()! : attr.Value.GetRawText();
+        }
+        return new DockerEvent(action.GetString() ?? "", id, timeNano.GetInt64(), attributes);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try { await _pump.WaitAsync(TimeSpan.FromSeconds(5)); } catch { /* ended or stuck; the client is disposed next */ }
+        _http.Dispose();
+        _stop.Dispose();
+    }
+}

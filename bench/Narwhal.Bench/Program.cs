@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Narwhal.Bench;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (BenchOptions.HelpRequested)
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}\n\n{BenchOptions.Usage}");
+    return 2;
+}
+
+// Everything this benchmark creates in Docker carries an instance name of its own, never the tests' prefix.
+if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NARWHAL_TEST_INSTANCE")))
+    Environment.SetEnvironmentVariable("NARWHAL_TEST_INSTANCE", "narwhal-bench");
+
+using var deadline = new CancellationTokenSource(options.Deadline);
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    Console.Error.WriteLine("interrupted: cancelling (stacks and containers are cleaned up)…");
+    deadline.Cancel();
+};
+var ct = deadline.Token;
+var total = Stopwatch.StartNew();
+void Say(string line) => Console.WriteLine($"  [{total.Elapsed.TotalSeconds,5:0.0}s] {line}");
+
+BenchEnvironment env;
+try
+{
+    env = await BenchEnvironmentProbe.ProbeAsync(ct);
+}
+catch (Exception ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 1;
+}
+
+Console.WriteLine($"Narwhal benchmark, {env.StartedAtUtc}");
+Console.WriteLine($"  commit      {env.GitCommit ?? "unknown"}");
+Console.WriteLine($"  host        {env.Host}: {env.Cores} cores, {env.Os}, {env.Dotnet}, {(env.ServerGc ? "server" : "workstation")} GC");
+Console.WriteLine($"  docker      {env.DockerVersion} at {env.DockerHost}; image {env.Image}");
+Console.WriteLine($"  postgres    {env.PostgresVersion} at {env.PostgresServer}: fsync={env.Fsync}, synchronous_commit={env.SynchronousCommit} (SHOW fsync; SHOW synchronous_commit)");
+Console.WriteLine($"  rabbitmq    {env.RabbitMq}; s3 {env.S3Url}");
+Console.WriteLine($"  load avg    {env.LoadAverageAtStart} (1/5/15 min; other work on this machine shows in every figure)");
+Console.WriteLine($"  in-process  the Api, the Runner and the load generator share this one process and its {env.Cores} cores");
+
+TriggerResult? trigger = null;
+EndToEndResult? e2e = null;
+EngineBaselineResult? engineBaseline = null;
+CliBaselineResult? cliBaseline = null;
+var failures = new List<string>();
+var phaseLoad = new Dictionary<string, string>();
+
+async Task<T?> Phase<T>(string key, string title, Func<Task<T>> body) where T : class
+{
+    if (!options.Phases.Contains(key.Split('.')[0])) return null;
+    Console.WriteLine();
+    Console.WriteLine(title);
+    try
+    {
+        var result = await body();
+        phaseLoad[key] = BenchEnvironmentProbe.LoadAverage();
+        return result;
+    }
+    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+    {
+        throw;
+    }
+    catch (Exception ex)
+    {
+        failures.Add($"{title.Trim()}: {ex.Message}");
+        Console.WriteLine($"  FAILED: {ex.GetType().Name}: {ex.Message}");
+        return null;
+    }
+}
+
+var cancelled = false;
+try
+{
+    trigger = await Phase("trigger", "[1] Trigger throughput: POST /jobs/{name}/runs on the real Api, no Runner (runs stay queued)",
+        () => TriggerThroughput.RunAsync(options, Say, ct));
+    if (trigger is not null) Report.PrintTrigger(trigger, env);
+
+    e2e = await Phase("e2e", "[2] Trigger → container start → finished: one Runner, 1 slot, job script `true`, one run at a time",
+        () => EndToEnd.RunAsync(options, Say, ct));
+    if (e2e is not null) Report.PrintEndToEnd(e2e);
+
+    engineBaseline = await Phase("baseline.engine", "[3a] Baseline: the same container through the project's DockerEngine, no Narwhal",
+        () => Baselines.EngineAsync(options, Say, ct));
+    if (engineBaseline is not null) Report.PrintEngine(engineBaseline);
+
+    cliBaseline = await Phase("baseline.cli", "[3b] Baseline: docker CLI",
+        () => Baselines.CliAsync(options, Say, ct));
+    if (cliBaseline is not null) Report.PrintCli(cliBaseline);
+}
+catch (OperationCanceledException) when (ct.IsCancellationRequested)
+{
+    cancelled = true;
+    failures.Add($"cancelled after {total.Elapsed.TotalSeconds:0} s (deadline {options.Deadline.TotalMinutes:0} min, or Ctrl+C)");
+    Console.WriteLine($"  CANCELLED after {total.Elapsed.TotalSeconds:0} s");
+}
+
+foreach (var (name, count) in new (string, int)[]
+         {
+             ("trigger requests", trigger?.Failed ?? 0), ("end-to-end runs", e2e?.Failed ?? 0),
+             ("engine baseline containers", engineBaseline?.Failed ?? 0), ("docker run baseline", cliBaseline?.Failed ?? 0),
+         })
+{
+    if (count > 0) failures.Add($"{count} failed {name} (excluded from the figures)");
+}
+
+Report.PrintSummary(env, trigger, e2e, engineBaseline, cliBaseline, options);
+Console.WriteLine();
+Console.WriteLine($"Total {total.Elapsed.TotalSeconds:0} s; load avg at the end {BenchEnvironmentProbe.LoadAverage()}");
+
+var outPath = Path.GetFullPath(options.Output);
+try
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(outPath)!);
+    var json = new
+    {
+        schema = "narwhal-bench/1",
+        environment = env,
+        options = new
+        {
+            options.Triggers, options.Concurrency, options.TriggerWarmup, options.Runs, options.BaselineRuns, options.Warmup, options.PollMs,
+            deadlineMinutes = options.Deadline.TotalMinutes, phases = options.Phases.Order().ToArray(),
+        },
+        percentileMethod = "nearest-rank; all durations in milliseconds",
+        loadAverageAfterPhase = phaseLoad,
+        trigger, endToEnd = e2e, engineBaseline, cliBaseline,
+        failures, totalSeconds = Math.Round(total.Elapsed.TotalSeconds, 1),
+    };
+    await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(json, Report.JsonOptions), CancellationToken.None);
+    Console.WriteLine($"Results written to {outPath}");
+}
+catch (Exception ex)
+{
+    failures.Add($"could not write {outPath}: {ex.Message}");
+}
+
+if (failures.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine("PROBLEMS:");
+    foreach (var failure in failures) Console.WriteLine($"  - {failure}");
+    return cancelled ? 1 : 3;
+}
+return 0;

@@ -20,6 +20,10 @@ public sealed record RunnerSettings
     public required long JobPidsLimit { get; init; }
     /// <summary>How often running attempts are checked against the database (missed aborts, superseded attempts).</summary>
     public required TimeSpan ControlCheckInterval { get; init; }
+    /// <summary>Where the bare git mirrors live (shared by the Runners of a host).</summary>
+    public required string GitCacheDirectory { get; init; }
+    /// <summary>Accept file:// repositories: single-user setups and tests only (a job could read the Runner host's files).</summary>
+    public required bool AllowLocalRepositories { get; init; }
 
     public static RunnerSettings From(IConfiguration config)
     {
@@ -40,6 +44,8 @@ public sealed record RunnerSettings
             JobNanoCpus = (long)(config.GetDouble("NARWHAL_JOB_CPUS", 2, min: 0.01, max: 1024) * 1_000_000_000),
             JobPidsLimit = config.GetInt("NARWHAL_JOB_PIDS", 1024, min: 16),
             ControlCheckInterval = config.GetSeconds("NARWHAL_RUNNER_CONTROL_CHECK", 5, min: 0.1),
+            GitCacheDirectory = config.GetString("NARWHAL_RUNNER_GIT_CACHE", Path.Combine(Path.GetTempPath(), $"narwhal-git-{instance}")),
+            AllowLocalRepositories = config.GetBool("NARWHAL_RUNNER_ALLOW_FILE_REPOS", false),
         };
     }
 }

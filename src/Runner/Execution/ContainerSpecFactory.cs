@@ -7,25 +7,50 @@ namespace Narwhal.Runner.Execution;
 /// <summary>Pure mapping from a claimed run to the container that executes it.</summary>
 public sealed class ContainerSpecFactory(InstanceSettings instance, RunnerSettings settings)
 {
-    public ContainerSpec Create(ClaimedRun claimed)
+    public const string WorkspacePath = "/workspace";
+
+    /// <summary>The job container of a run: its plan's image, script and environment, within this Runner's limits.</summary>
+    public ContainerSpec Create(ClaimedRun claimed, JobPlan plan, string image, string? network)
     {
         var run = claimed.Run;
-        var job = claimed.Job;
-        if (job.Image is null || job.Script is null)
-            throw new InvalidOperationException($"Job '{run.JobName}' has no image or script to run.");
-
         return new ContainerSpec
         {
             Name = $"narwhal-{instance.Name}-{run.Id:N}-{run.Attempt}",
-            Image = job.Image,
+            Image = image,
             // One shell for the whole script; `set -e` makes the first failing command end it with its exit code.
-            Command = ["/bin/sh", "-c", "set -e\n" + string.Join('\n', job.Script)],
-            Environment = Environment(claimed),
+            Command = ["/bin/sh", "-c", "set -e\n" + string.Join('\n', plan.Script)],
+            Environment = plan.Environment,
             Labels = Labels(claimed),
-            MemoryBytes = settings.JobMemoryBytes,
-            NanoCpus = settings.JobNanoCpus,
+            WorkingDirectory = plan.Workspace is null ? null : WorkspacePath,
+            User = plan.User,
+            NetworkMode = network,
+            // The job may ask for less than the Runner's limits, never for more.
+            MemoryBytes = Math.Min(plan.MemoryBytes ?? long.MaxValue, settings.JobMemoryBytes),
+            NanoCpus = Math.Min(plan.Cpus is { } cpus ? (long)(cpus * 1_000_000_000) : long.MaxValue, settings.JobNanoCpus),
             PidsLimit = settings.JobPidsLimit,
         };
+    }
+
+    /// <summary>What service containers share with the job container: labels and limits.</summary>
+    public ContainerSpec ServiceTemplate(ClaimedRun claimed) => new()
+    {
+        Name = "",
+        Image = "",
+        Command = [],
+        Labels = Labels(claimed),
+        MemoryBytes = settings.JobMemoryBytes,
+        NanoCpus = settings.JobNanoCpus,
+        PidsLimit = settings.JobPidsLimit,
+    };
+
+    /// <summary>The numeric owner for the workspace files, from a user "uid" or "uid:gid"; root otherwise.</summary>
+    public static (int Uid, int Gid) WorkspaceOwner(string? user)
+    {
+        if (user is null) return (0, 0);
+        var parts = user.Split(':');
+        var uid = int.TryParse(parts[0], out var u) ? u : 0;
+        var gid = parts.Length > 1 && int.TryParse(parts[1], out var g) ? g : uid;
+        return (uid, gid);
     }
 
     public IReadOnlyDictionary<string, string> Labels(ClaimedRun claimed) => new Dictionary<string, string>

@@ -1,12 +1,20 @@
+using System.Buffers;
+using System.Text;
+using Narwhal.Runner.Masking;
+
 namespace Narwhal.Runner.Execution;
 
 /// <summary>
 /// The console log of one run, spooled to a temporary file as it arrives so that a job writing
-/// gigabytes never grows the Runner's memory; uploaded in one piece when the run ends.
+/// gigabytes never grows the Runner's memory; uploaded in one piece when the run ends. Once the
+/// run's secrets are known, everything written passes through the masker first: nothing
+/// unmasked reaches the file, let alone storage.
 /// </summary>
 public sealed class LogSpool : IAsyncDisposable
 {
     private readonly FileStream _file;
+    private readonly ArrayBufferWriter<byte> _masked = new(64 * 1024);
+    private SecretMasker? _masker;
 
     public LogSpool(string directory, Guid runId)
     {
@@ -18,13 +26,30 @@ public sealed class LogSpool : IAsyncDisposable
     public string Path { get; }
     public long Length => _file.Length;
 
-    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct) => _file.WriteAsync(data, ct);
+    public void UseMasker(SecretMasker masker) => _masker = masker.PatternCount > 0 ? masker : null;
+
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        if (_masker is null) return _file.WriteAsync(data, ct);
+        _masked.ResetWrittenCount();
+        _masker.Write(data.Span, _masked);
+        return _file.WriteAsync(_masked.WrittenMemory, ct);
+    }
 
     /// <summary>A line of the Runner's own, marked so it is never mistaken for the job's output.</summary>
     public ValueTask WriteNoticeAsync(string message) =>
-        _file.WriteAsync(System.Text.Encoding.UTF8.GetBytes($"\n[narwhal] {message}\n"));
+        WriteAsync(Encoding.UTF8.GetBytes($"[narwhal] {message}\n"), CancellationToken.None);
 
-    public async Task CompleteAsync() => await _file.FlushAsync();
+    public async Task CompleteAsync()
+    {
+        if (_masker is not null)
+        {
+            _masked.ResetWrittenCount();
+            _masker.Flush(_masked);
+            await _file.WriteAsync(_masked.WrittenMemory);
+        }
+        await _file.FlushAsync();
+    }
 
     public async ValueTask DisposeAsync()
     {

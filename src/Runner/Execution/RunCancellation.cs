@@ -23,12 +23,9 @@ public sealed class RunCancellation : IDisposable
         try { _source.Cancel(); } catch (ObjectDisposedException) { /* the run already ended */ }
     }
 
-    /// <summary>Cancels with <see cref="CancellationReason.Timeout"/> after <paramref name="after"/>.</summary>
-    public IDisposable TimeoutAfter(TimeSpan after)
-    {
-        var timer = new Timer(_ => Cancel(CancellationReason.Timeout), null, after, Timeout.InfiniteTimeSpan);
-        return timer;
-    }
+    /// <summary>Cancels with <see cref="CancellationReason.Timeout"/> after <paramref name="after"/>; the timer can be moved with Change.</summary>
+    public Timer TimeoutAfter(TimeSpan after) =>
+        new(_ => Cancel(CancellationReason.Timeout), null, after, Timeout.InfiniteTimeSpan);
 
     public void Dispose() => _source.Dispose();
 }

@@ -1,17 +1,22 @@
-using Narwhal.Core.Jobs;
+using System.Diagnostics;
+using Narwhal.Core.Configuration;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;
 using Narwhal.Runner.Docker;
+using Narwhal.Runner.Git;
+using Narwhal.Runner.Masking;
 
 namespace Narwhal.Runner.Execution;
 
 /// <summary>
-/// Executes one claimed run: container up, output spooled, exit code read, log uploaded,
-/// outcome written with the attempt's fence, container removed whatever happened.
+/// Executes one claimed run: plan (fetch, config, secrets), image (ready or built), private network
+/// and sidecar services, job container with the workspace copied in, output masked and spooled,
+/// exit code read, log uploaded, outcome written with the attempt's fence — and every container and
+/// network of the run removed whatever happened.
 /// </summary>
 public sealed class RunExecutor(
-    IContainerEngine engine, ContainerSpecFactory specs, IObjectStore store, RunAttemptStore attempts,
-    RunnerSettings settings, ILogger<RunExecutor> logger)
+    IContainerEngine engine, JobPlanner planner, ImageProvider images, ContainerSpecFactory specs, GitMirrorCache git,
+    IObjectStore store, RunAttemptStore attempts, InstanceSettings instance, RunnerSettings settings, ILogger<RunExecutor> logger)
 {
     public static string ConsoleKey(Guid runId) => $"runs/{runId}/console.log";
 
@@ -20,31 +25,43 @@ public sealed class RunExecutor(
         var run = claimed.Run;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = run.Id, ["Job"] = run.JobName, ["RunNumber"] = run.Number });
         await using var log = new LogSpool(settings.WorkDirectory, run.Id);
-        var timeout = TimeSpan.FromSeconds(Math.Min(claimed.Job.TimeoutSeconds ?? double.MaxValue, settings.MaxJobDuration.TotalSeconds));
+        var started = Stopwatch.StartNew();
+        var timeout = Cap(claimed.Job.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
         using var timer = cancellation.TimeoutAfter(timeout);
 
-        string? containerId = null;
         RunCompletion completion;
         try
         {
-            completion = await RunContainerAsync(claimed, log, id => containerId = id, cancellation.Token);
+            var plan = await planner.PlanAsync(claimed, cancellation.Token);
+            log.UseMasker(new SecretMasker(plan.SecretValues));
+            if (plan.Timeout is { } configured)
+            {
+                // The job config's timeout counts from the start of the run, like the job's.
+                timeout = Cap(configured);
+                timer.Change(Max(timeout - started.Elapsed, TimeSpan.Zero), Timeout.InfiniteTimeSpan);
+            }
+            completion = await RunAsync(claimed, plan, log, cancellation.Token);
         }
         catch (OperationCanceledException) when (cancellation.Token.IsCancellationRequested)
         {
             completion = cancellation.Reason switch
             {
                 CancellationReason.Timeout => new RunCompletion { Status = RunStatus.TimedOut, Reason = $"Exceeded its timeout of {timeout.TotalSeconds:0} s." },
-                CancellationReason.Superseded => new RunCompletion { Status = RunStatus.Lost, Reason = "Attempt superseded." },
                 CancellationReason.Abort => new RunCompletion { Status = RunStatus.Aborted, Reason = cancellation.Detail ?? "Aborted." },
+                CancellationReason.Superseded => new RunCompletion { Status = RunStatus.Lost, Reason = "Attempt superseded." },
                 _ => new RunCompletion { Status = RunStatus.Lost, Reason = "runner shutdown" },
             };
-            if (containerId is not null) await StopQuietlyAsync(containerId);
             await log.WriteNoticeAsync(completion.Reason!);
         }
-        catch (ImageUnavailableException ex)
+        catch (Exception ex) when (ex is RunRefusedException or ImageUnavailableException)
         {
             completion = new RunCompletion { Status = RunStatus.Error, Reason = ex.Message };
             await log.WriteNoticeAsync(ex.Message);
+        }
+        catch (StaleAttemptException ex)
+        {
+            logger.LogWarning("{Message} Stopping the run", ex.Message);
+            completion = new RunCompletion { Status = RunStatus.Lost, Reason = "Attempt superseded." };
         }
         catch (Exception ex)
         {
@@ -52,41 +69,67 @@ public sealed class RunExecutor(
             completion = new RunCompletion { Status = RunStatus.Error, Reason = $"Runner error: {ex.Message}" };
             await log.WriteNoticeAsync(completion.Reason);
         }
-        finally
-        {
-            if (containerId is not null) await RemoveQuietlyAsync(containerId);
-        }
 
         await log.CompleteAsync();
         var logKey = await UploadLogAsync(run.Id, log);
         await ReportAsync(claimed, completion with { LogKey = logKey });
     }
 
-    private async Task<RunCompletion> RunContainerAsync(ClaimedRun claimed, LogSpool log, Action<string> created, CancellationToken ct)
+    private async Task<RunCompletion> RunAsync(ClaimedRun claimed, JobPlan plan, LogSpool log, CancellationToken ct)
     {
-        if (claimed.Job.Type == JobType.Git)
-            return new RunCompletion { Status = RunStatus.Error, Reason = "This Runner does not execute git-repo jobs yet (freestyle jobs only)." };
+        var image = await images.ProvideAsync(plan.Image, plan.Workspace, log, ct);
+        // Jobs from a repository always get a private network (their services, and isolation from
+        // other runs); freestyle jobs without services use the engine's default network.
+        RunNetwork? network = plan.Services.Count > 0 || plan.Workspace is not null
+            ? await RunNetwork.CreateAsync(engine, instance, claimed, specs.Labels(claimed), logger, ct)
+            : null;
+        string? containerId = null;
+        try
+        {
+            foreach (var service in plan.Services)
+            {
+                var serviceImage = await images.ProvideAsync(service.Image, plan.Workspace, log, ct);
+                await network!.StartServiceAsync(service, serviceImage, specs.ServiceTemplate(claimed), log, ct);
+            }
 
-        var spec = specs.Create(claimed);
-        await engine.EnsureImageAsync(spec.Image, ct);
-        var id = await engine.CreateContainerAsync(spec, ct);
-        created(id);
-        await engine.StartContainerAsync(id, ct);
-        logger.LogInformation("Run {RunId} started in container {Container}", claimed.Run.Id, id[..12]);
+            containerId = await engine.CreateContainerAsync(specs.Create(claimed, plan, image, network?.Name), ct);
+            if (plan.Workspace is { } workspace) await CopyWorkspaceAsync(containerId, workspace, plan.User, ct);
+            await engine.StartContainerAsync(containerId, ct);
+            logger.LogInformation("Run {RunId} started in container {Container}", claimed.Run.Id, containerId[..12]);
+            return await WaitAsync(containerId, log, ct);
+        }
+        finally
+        {
+            // The job container first: Docker refuses to remove a network still in use.
+            if (containerId is not null) await RemoveQuietlyAsync(containerId);
+            if (network is not null) await network.DisposeAsync();
+        }
+    }
 
+    /// <summary>The commit's tree goes straight from the mirror into the container as /workspace, owned by the job's user.</summary>
+    private async Task CopyWorkspaceAsync(string containerId, WorkspaceSource workspace, string? user, CancellationToken ct)
+    {
+        var (uid, gid) = ContainerSpecFactory.WorkspaceOwner(user);
+        await using var archive = WorkspaceTar.Produce((s, t) => git.WriteArchiveAsync(workspace.Url, workspace.CommitSha, s, uid, gid, t), ct);
+        await using var prefixed = WorkspaceTar.Produce((s, t) => WorkspaceTar.PrefixAsync(archive, s, ContainerSpecFactory.WorkspacePath.Trim('/'), uid, gid, t), ct);
+        await engine.PutArchiveAsync(containerId, "/", prefixed, ct);
+    }
+
+    private async Task<RunCompletion> WaitAsync(string containerId, LogSpool log, CancellationToken ct)
+    {
         // The log stream ends when the container exits. It is not cancelled with the run: when
         // the run is stopped, the container is stopped first and the stream drained to its end,
         // so the output written up to the stop is in the log.
         using var drain = new CancellationTokenSource();
-        var shipping = engine.StreamLogsAsync(id, (frame, token) => log.WriteAsync(frame.Data, token), drain.Token);
+        var shipping = engine.StreamLogsAsync(containerId, (frame, token) => log.WriteAsync(frame.Data, token), drain.Token);
         long exitCode;
         try
         {
-            exitCode = await engine.WaitAsync(id, ct);
+            exitCode = await engine.WaitAsync(containerId, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            await StopQuietlyAsync(id);
+            await StopQuietlyAsync(containerId);
             await DrainAsync(shipping, drain);
             throw;
         }
@@ -95,6 +138,10 @@ public sealed class RunExecutor(
             ? new RunCompletion { Status = RunStatus.Succeeded, ExitCode = 0 }
             : new RunCompletion { Status = RunStatus.Failed, ExitCode = (int)exitCode, Reason = $"The script exited with code {exitCode}." };
     }
+
+    private TimeSpan Cap(TimeSpan? requested) => requested is { } r && r < settings.MaxJobDuration ? r : settings.MaxJobDuration;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>Waits for the log stream to end after the container stopped; gives up after a bound.</summary>
     private async Task DrainAsync(Task shipping, CancellationTokenSource drain)

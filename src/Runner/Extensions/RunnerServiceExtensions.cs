@@ -3,6 +3,7 @@ using Narwhal.Core.Logging;
 using Narwhal.Runner.Control;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Execution;
+using Narwhal.Runner.Git;
 using Narwhal.Runner.Intake;
 using Narwhal.Runner.Startup;
 
@@ -23,6 +24,10 @@ public static class RunnerServiceExtensions
         services.AddSingleton<IContainerEngine>(sp => new DockerEngine(settings.DockerHost, sp.GetRequiredService<ILogger<DockerEngine>>()));
         services.AddSingleton<SlotPool>(_ => new SlotPool(settings.Slots));
         services.AddSingleton<ContainerSpecFactory>();
+        services.AddSingleton(sp => new GitMirrorCache(settings.GitCacheDirectory, sp.GetRequiredService<ILogger<GitMirrorCache>>(),
+            allowLocalRepositories: settings.AllowLocalRepositories));
+        services.AddSingleton<JobPlanner>();
+        services.AddSingleton<ImageProvider>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunSupervisor>();
 

@@ -1,0 +1,98 @@
+using Narwhal.Core.Jobs;
+using Narwhal.Core.Runs;
+using Narwhal.Runner.Git;
+using Narwhal.Runner.JobConfigs;
+
+namespace Narwhal.Runner.Execution;
+
+/// <summary>
+/// Turns a claimed run into a <see cref="JobPlan"/>. Freestyle jobs carry their plan; git jobs are
+/// fetched (credentials for the fetch only), the branch is resolved and recorded, and the job config
+/// file is read and validated — all before anything executes, so a bad config ends the run
+/// <c>error</c> with the file, line and column, and nothing runs.
+/// </summary>
+public sealed class JobPlanner(GitMirrorCache git, JobSecretStore secrets, GitCredentialStore credentials, RunAttemptStore attempts)
+{
+    public async Task<JobPlan> PlanAsync(ClaimedRun claimed, CancellationToken ct)
+    {
+        var run = claimed.Run;
+        var jobSecrets = await secrets.RevealAllAsync(run.JobId, ct);
+        var standard = ContainerSpecFactory.Environment(claimed);
+        if (claimed.Job.Type == JobType.Freestyle)
+            return new JobPlan
+            {
+                Image = new ImageSource(claimed.Job.Image, null),
+                Script = claimed.Job.Script!,
+                // Freestyle jobs have no config to name their secrets: they get all of them.
+                Environment = Merge(jobSecrets, standard),
+                SecretValues = jobSecrets.Values.ToList(),
+            };
+
+        var source = claimed.Job.Git!;
+        var commit = await FetchAsync(claimed, source, ct);
+        var text = await git.ReadFileAsync(source.Url, commit, source.ConfigPath, ct)
+            ?? throw new RunRefusedException($"The job config file '{source.ConfigPath}' does not exist at commit {commit}.");
+        JobConfig config;
+        try
+        {
+            config = JobConfigParser.Parse(text, source.ConfigPath);
+        }
+        catch (JobConfigException ex)
+        {
+            throw new RunRefusedException(ex.Message, ex);
+        }
+
+        var missing = config.Secrets.Where(name => !jobSecrets.ContainsKey(name)).ToList();
+        if (missing.Count > 0)
+            throw new RunRefusedException(missing.Count == 1
+                ? $"{source.ConfigPath} names the secret '{missing[0]}', which job '{run.JobName}' does not have (PUT /jobs/{run.JobName}/secrets/{missing[0]})."
+                : $"{source.ConfigPath} names secrets job '{run.JobName}' does not have: {string.Join(", ", missing)}.");
+
+        var named = config.Secrets.ToDictionary(n => n, n => jobSecrets[n], StringComparer.Ordinal);
+        var environment = Merge(config.Env, Merge(named, standard));
+        var withCommit = new Dictionary<string, string>(environment) { ["NARWHAL_COMMIT"] = commit };
+        return new JobPlan
+        {
+            Image = new ImageSource(config.Image, config.Build),
+            Script = config.Script,
+            Environment = withCommit,
+            SecretValues = jobSecrets.Values.ToList(),
+            Services = config.Services.Select(s => new ServicePlan(s.Key, new ImageSource(s.Value.Image, s.Value.Build),
+                s.Value.Env, s.Value.Command, s.Value.Ready, s.Value.ReadyTimeout)).ToList(),
+            Workspace = new WorkspaceSource(source.Url, commit),
+            User = config.User,
+            Cpus = config.Resources?.Cpus,
+            MemoryBytes = config.Resources?.MemoryBytes,
+            Timeout = config.Timeout,
+        };
+    }
+
+    private async Task<string> FetchAsync(ClaimedRun claimed, GitSource source, CancellationToken ct)
+    {
+        var stored = await credentials.RevealAsync(claimed.Run.JobId, ct);
+        var gitCredentials = stored is null ? null : stored.Kind == GitCredentialKind.SshKey
+            ? new GitCredentials { SshPrivateKey = stored.Secret }
+            : new GitCredentials { Username = stored.Username, Token = stored.Secret };
+        string commit;
+        try
+        {
+            commit = await git.FetchAsync(source.Url, claimed.Run.CommitSha is null ? claimed.Run.Branch : null, claimed.Run.CommitSha, gitCredentials, ct);
+        }
+        catch (GitFetchException ex)
+        {
+            throw new RunRefusedException(ex.Message, ex);
+        }
+        // Triggered by branch: the run records the exact commit it ran.
+        if (claimed.Run.CommitSha != commit)
+            await attempts.RecordCommitAsync(claimed.Run.Id, claimed.AttemptId, commit, ct);
+        return commit;
+    }
+
+    /// <summary>Later maps win: standard variables over secrets over the config's plain env.</summary>
+    private static IReadOnlyDictionary<string, string> Merge(IReadOnlyDictionary<string, string> lower, IReadOnlyDictionary<string, string> higher)
+    {
+        var merged = new Dictionary<string, string>(lower, StringComparer.Ordinal);
+        foreach (var (k, v) in higher) merged[k] = v;
+        return merged;
+    }
+}

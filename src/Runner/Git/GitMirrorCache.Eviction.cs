@@ -1,0 +1,66 @@
+namespace Narwhal.Runner.Git;
+
+/// <summary>Keeping the cache directory under a size budget.</summary>
+public sealed partial class GitMirrorCache
+{
+    /// <summary>
+    /// Deletes mirrors, least recently used first (fetch, archive and file reads all count as use),
+    /// until the cache's mirrors total at most <paramref name="budgetBytes"/>. Mirrors being fetched,
+    /// read or evicted by anyone (this process or another sharing the directory) are skipped, so the
+    /// budget may still be exceeded afterwards. Returns the bytes freed.
+    /// </summary>
+    public Task<long> EvictAsync(long budgetBytes, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(budgetBytes);
+        return Task.Run(() => Evict(budgetBytes, ct), ct);
+    }
+
+    private long Evict(long budgetBytes, CancellationToken ct)
+    {
+        var mirrors = MirrorDirectory.All(_cacheDirectory)
+            .Select(mirror => (Mirror: mirror, Size: mirror.SizeBytes(), LastUsed: mirror.LastUsedUtc))
+            .OrderBy(entry => entry.LastUsed)
+            .ToList();
+        var total = mirrors.Sum(entry => entry.Size);
+        var freed = RemoveLeftovers(ct);
+        foreach (var (mirror, _, lastUsed) in mirrors)
+        {
+            if (total <= budgetBytes) break;
+            ct.ThrowIfCancellationRequested();
+            using var lease = _locks.TryAcquireForEviction(mirror);
+            if (lease is null)
+            {
+                _logger.LogInformation("Eviction skips mirror {Mirror}: in use", mirror.Name);
+                continue;
+            }
+            if (!Directory.Exists(mirror.GitDirectory)) continue; // another process evicted it first
+            var size = mirror.SizeBytes(); // may have grown since the listing
+            // Renamed first, deleted after: a deletion that fails half-way leaves no half mirror for a fetch to trust.
+            var doomed = mirror.EvictingDirectory();
+            Directory.Move(mirror.GitDirectory, doomed);
+            Directory.Delete(doomed, recursive: true);
+            total -= size;
+            freed += size;
+            _logger.LogInformation("Evicted mirror {Mirror} ({Bytes} bytes, last used {LastUsed:O})", mirror.Name, size, lastUsed);
+        }
+        _logger.LogInformation("Git cache: {Total} bytes in mirrors after eviction (budget {Budget}), {Freed} freed", total, budgetBytes, freed);
+        return freed;
+    }
+
+    /// <summary>Folders of a creation or eviction that a crash interrupted: never a usable mirror, always deletable under its lock.</summary>
+    private long RemoveLeftovers(CancellationToken ct)
+    {
+        long freed = 0;
+        foreach (var (path, name) in MirrorDirectory.Leftovers(_cacheDirectory))
+        {
+            ct.ThrowIfCancellationRequested();
+            using var lease = _locks.TryAcquireForEviction(MirrorDirectory.For(_cacheDirectory, name));
+            if (lease is null || !Directory.Exists(path)) continue; // being created right now, or already gone
+            var size = MirrorDirectory.SizeOf(path);
+            Directory.Delete(path, recursive: true);
+            freed += size;
+            _logger.LogInformation("Removed leftover {Folder} ({Bytes} bytes)", Path.GetFileName(path), size);
+        }
+        return freed;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Text;
+
+namespace Narwhal.Runner.Git;
+
+/// <summary>Reading a fetched commit out of its mirror: the workspace as a tar stream, or one file.</summary>
+public sealed partial class GitMirrorCache
+{
+    /// <summary>Files larger than this are refused by <see cref="ReadFileAsync"/>.</summary>
+    public const int MaxFileBytes = 1024 * 1024;
+
+    /// <summary>
+    /// Writes a tar of the commit's tree to <paramref name="destination"/>, streamed from
+    /// <c>git archive</c> (nothing is written to disk). With <paramref name="uid"/> / <paramref name="gid"/>,
+    /// every entry is owned by them (see <see cref="TarOwnership"/>); otherwise git's 0:0.
+    /// The commit must have been fetched (<see cref="FetchAsync"/>). Every file of the commit is
+    /// included: the repository's <c>export-ignore</c> / <c>export-subst</c> attributes are overridden.
+    /// </summary>
+    public async Task WriteArchiveAsync(string url, string commitSha, Stream destination, int? uid, int? gid, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var (remote, mirror, sha) = ReadTarget(url, commitSha);
+        using (await _locks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
+        {
+            await RequireCommitAsync(mirror, remote, sha, ct).ConfigureAwait(false);
+            mirror.Touch();
+            var command = Command(mirror, "archive", "--format=tar", sha) with
+            {
+                ReadOutput = uid is null && gid is null
+                    ? (tar, token) => tar.CopyToAsync(destination, token)
+                    : (tar, token) => TarOwnership.RewriteAsync(tar, destination, uid, gid, token),
+            };
+            var result = await Git.RunAsync(command, ct).ConfigureAwait(false);
+            if (!result.Succeeded)
+                throw new GitFetchException(GitFailure.Failed, $"git archive of commit {sha} from {remote} failed: {GitSecretScrubber.Scrub(GitErrors.Summary(result.Error))}");
+            await destination.FlushAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Reads one file at the commit (e.g. <c>.narwhal.yml</c>) as UTF-8; null when the path is absent,
+    /// is a folder, or is a symlink leading out of the tree. In-tree symlinks are followed.
+    /// Throws <see cref="GitFetchException"/> (<see cref="GitFailure.FileTooLarge"/>) over <see cref="MaxFileBytes"/>.
+    /// </summary>
+    public async Task<string?> ReadFileAsync(string url, string commitSha, string path, CancellationToken ct)
+    {
+        var (remote, mirror, sha) = ReadTarget(url, commitSha);
+        var treePath = GitRefNames.TreePath(path) ?? throw new ArgumentException($"'{path}' is not a path inside a repository.", nameof(path));
+        using (await _locks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
+        {
+            await RequireCommitAsync(mirror, remote, sha, ct).ConfigureAwait(false);
+            mirror.Touch();
+            string? content = null;
+            var command = Command(mirror, "cat-file", "--batch", "--follow-symlinks") with
+            {
+                StandardInput = $"{sha}:{treePath}\n",
+                ReadOutput = async (output, token) => content = await ReadBlobAsync(output, treePath, sha, token).ConfigureAwait(false),
+            };
+            var result = await Git.RunAsync(command, ct).ConfigureAwait(false);
+            if (!result.Succeeded)
+                throw new GitFetchException(GitFailure.Failed, $"Reading '{treePath}' at {sha} from {remote} failed: {GitSecretScrubber.Scrub(GitErrors.Summary(result.Error))}");
+            return content;
+        }
+    }
+
+    /// <summary>
+    /// One answer of <c>git cat-file --batch --follow-symlinks</c>: "&lt;oid&gt; blob &lt;size&gt;\n&lt;content&gt;\n"
+    /// for a file; "&lt;name&gt; missing", "symlink …", "dangling …", "loop …", "notdir …" or a non-blob type otherwise.
+    /// </summary>
+    private static async Task<string?> ReadBlobAsync(Stream output, string treePath, string sha, CancellationToken ct)
+    {
+        var header = await ReadLineAsync(output, ct).ConfigureAwait(false);
+        var fields = header.Split(' ');
+        if (fields is not [_, "blob", var sizeText] || !long.TryParse(sizeText, out var size)) return null;
+        if (size > MaxFileBytes)
+            throw new GitFetchException(GitFailure.FileTooLarge, $"'{treePath}' at {sha} is {size} bytes, over the {MaxFileBytes / 1024} KiB limit.");
+        var content = new byte[size];
+        await output.ReadExactlyAsync(content, ct).ConfigureAwait(false);
+        return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetString(content).TrimStart('\uFEFF');
+    }
+
+    private static async Task<string> ReadLineAsync(Stream stream, CancellationToken ct)
+    {
+        var line = new List<byte>(128);
+        var one = new byte[1];
+        while (line.Count < 64 * 1024 && await stream.ReadAsync(one, ct).ConfigureAwait(false) == 1 && one[0] != (byte)'\n')
+            line.Add(one[0]);
+        return Encoding.UTF8.GetString(line.ToArray());
+    }
+
+    private (GitRemote Remote, MirrorDirectory Mirror, string Sha) ReadTarget(string url, string commitSha)
+    {
+        if (!GitRefNames.IsFullSha(commitSha))
+            throw new ArgumentException($"'{commitSha}' is not a full 40-hex commit id (use the one FetchAsync returned).", nameof(commitSha));
+        var remote = GitRemote.Parse(url, _allowLocalRepositories);
+        return (remote, MirrorDirectory.For(_cacheDirectory, remote.MirrorName), commitSha.ToLowerInvariant());
+    }
+
+    private async Task RequireCommitAsync(MirrorDirectory mirror, GitRemote remote, string sha, CancellationToken ct)
+    {
+        if (!await HasCommitAsync(mirror, sha, ct).ConfigureAwait(false))
+            throw new GitFetchException(GitFailure.RefNotFound, $"Commit {sha} of {remote} is not in the Runner's mirror: fetch it first (or the mirror was evicted).");
+    }
+}

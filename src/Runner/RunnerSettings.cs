@@ -24,6 +24,11 @@ public sealed record RunnerSettings
     public required string GitCacheDirectory { get; init; }
     /// <summary>Accept file:// repositories: single-user setups and tests only (a job could read the Runner host's files).</summary>
     public required bool AllowLocalRepositories { get; init; }
+    public required long GitCacheBudgetBytes { get; init; }
+    public required long ImageCacheBudgetBytes { get; init; }
+    /// <summary>Below this much free disk (where the Runner spools logs) the Runner takes no runs.</summary>
+    public required long MinFreeDiskBytes { get; init; }
+    public required TimeSpan HousekeepingInterval { get; init; }
 
     public static RunnerSettings From(IConfiguration config)
     {
@@ -46,6 +51,10 @@ public sealed record RunnerSettings
             ControlCheckInterval = config.GetSeconds("NARWHAL_RUNNER_CONTROL_CHECK", 5, min: 0.1),
             GitCacheDirectory = config.GetString("NARWHAL_RUNNER_GIT_CACHE", Path.Combine(Path.GetTempPath(), $"narwhal-git-{instance}")),
             AllowLocalRepositories = config.GetBool("NARWHAL_RUNNER_ALLOW_FILE_REPOS", false),
+            GitCacheBudgetBytes = config.GetInt("NARWHAL_RUNNER_GIT_CACHE_MB", 5120, min: 1) * 1_048_576L,
+            ImageCacheBudgetBytes = config.GetInt("NARWHAL_RUNNER_IMAGE_CACHE_MB", 10240, min: 1) * 1_048_576L,
+            MinFreeDiskBytes = config.GetInt("NARWHAL_RUNNER_MIN_FREE_DISK_MB", 2048, min: 0) * 1_048_576L,
+            HousekeepingInterval = config.GetSeconds("NARWHAL_RUNNER_HOUSEKEEPING_INTERVAL", 60, min: 0.1),
         };
     }
 }

@@ -13,6 +13,11 @@ namespace Narwhal.Runner.Execution;
 public sealed class ImageProvider(IContainerEngine engine, GitMirrorCache git, InstanceSettings instance, ILogger<ImageProvider> logger)
 {
     public const string BuildHashLabel = "org.narwhal.build-hash";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _lastUsed = new(StringComparer.Ordinal);
+
+    /// <summary>When this Runner last used one of these tags (for least-recently-used eviction); null if never since start.</summary>
+    public DateTimeOffset? LastUsed(IEnumerable<string> tags) =>
+        tags.Select(t => _lastUsed.TryGetValue(t, out var at) ? at : (DateTimeOffset?)null).Max();
     public const string CacheLabel = "org.narwhal.cache";
 
     public async Task<string> ProvideAsync(ImageSource source, WorkspaceSource? workspace, LogSpool log, CancellationToken ct)
@@ -38,6 +43,7 @@ public sealed class ImageProvider(IContainerEngine engine, GitMirrorCache git, I
 
             var fingerprint = Fingerprint(contextHash, build);
             var tag = $"narwhal-build/{instance.Name}:{fingerprint[..32]}";
+            _lastUsed[tag] = DateTimeOffset.UtcNow;
             if (await engine.ImageExistsAsync(tag, ct))
             {
                 await log.WriteNoticeAsync($"Using the image built before for {build.Dockerfile} (unchanged context): {tag}");

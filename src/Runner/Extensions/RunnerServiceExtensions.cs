@@ -4,6 +4,7 @@ using Narwhal.Runner.Control;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Execution;
 using Narwhal.Runner.Git;
+using Narwhal.Runner.Housekeeping;
 using Narwhal.Runner.Intake;
 using Narwhal.Runner.Startup;
 
@@ -23,6 +24,7 @@ public static class RunnerServiceExtensions
         services.AddNarwhalCore(config, "runner");
         services.AddSingleton<IContainerEngine>(sp => new DockerEngine(settings.DockerHost, sp.GetRequiredService<ILogger<DockerEngine>>()));
         services.AddSingleton<SlotPool>(_ => new SlotPool(settings.Slots));
+        services.AddSingleton<IntakeGate>();
         services.AddSingleton<ContainerSpecFactory>();
         services.AddSingleton(sp => new GitMirrorCache(settings.GitCacheDirectory, sp.GetRequiredService<ILogger<GitMirrorCache>>(),
             allowLocalRepositories: settings.AllowLocalRepositories));
@@ -34,6 +36,7 @@ public static class RunnerServiceExtensions
         services.AddHostedService<SchemaMigrationStartup>();
         services.AddHostedService<LeftoverCleanup>();
         services.AddHostedService<RunControlListener>();
+        services.AddHostedService<Housekeeper>();
         services.AddSingleton<RunIntake>();
         services.AddHostedService(sp => sp.GetRequiredService<RunIntake>());
         // SIGTERM: the intake stops taking runs and waits up to the grace for running ones,

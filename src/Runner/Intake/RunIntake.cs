@@ -25,7 +25,7 @@ namespace Narwhal.Runner.Intake;
 /// message, a redelivery after a claim) is acknowledged and skipped: it never runs twice.
 /// </summary>
 public sealed class RunIntake(
-    BrokerConnection broker, RunnerSettings settings, SlotPool slots, RunAttemptStore attempts,
+    BrokerConnection broker, RunnerSettings settings, SlotPool slots, IntakeGate gate, RunAttemptStore attempts,
     RunSupervisor supervisor, ILogger<RunIntake> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _subscription = new(1, 1);
@@ -45,6 +45,7 @@ public sealed class RunIntake(
         // Per consumer: at most one unacknowledged message each.
         await _channel.BasicQosAsync(prefetchSize: 0, prefetchCount: 1, global: false, stoppingToken);
         logger.LogInformation("Runner {RunnerId} serving {Classes} with {Slots} slot(s)", settings.RunnerId, settings.ResourceClasses, settings.Slots);
+        gate.Changed += () => _ = GateChangedAsync();
         await ResumeAsync();
     }
 
@@ -53,7 +54,7 @@ public sealed class RunIntake(
         await _subscription.WaitAsync();
         try
         {
-            if (_stopping || _channel is null || slots.Free == 0) return;
+            if (_stopping || _channel is null || slots.Free == 0 || !gate.IsOpen) return;
             foreach (var resourceClass in settings.ResourceClasses)
             {
                 var queue = RunQueues.QueueName(resourceClass);
@@ -94,7 +95,7 @@ public sealed class RunIntake(
     private async Task OnDeliveryAsync(object sender, BasicDeliverEventArgs delivery)
     {
         var channel = ((AsyncEventingBasicConsumer)sender).Channel;
-        if (_stopping || !slots.TryReserve())
+        if (_stopping || !gate.IsOpen || !slots.TryReserve())
         {
             await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: true);
             return;
@@ -155,6 +156,19 @@ public sealed class RunIntake(
             claim.Claimed.Run.JobName, claim.Claimed.Run.Number, claim.Claimed.Run.Attempt);
         supervisor.Start(claim.Claimed, () => _ = ReleaseSlotAsync());
         return true;
+    }
+
+    private async Task GateChangedAsync()
+    {
+        try
+        {
+            if (gate.IsOpen) await ResumeAsync();
+            else await PauseAsync();
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Could not apply the intake gate's change");
+        }
     }
 
     private async Task ReleaseSlotAsync()

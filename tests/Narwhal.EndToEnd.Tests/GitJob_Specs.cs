@@ -54,6 +54,7 @@ public sealed class GitJob_Specs
                   - echo "commit $NARWHAL_COMMIT on $NARWHAL_BRANCH says $GREETING"
                   - wget -q -O - http://web:8080/
                   - touch written-by-job && echo workspace-writable
+                  - test ! -e /var/run/docker.sock && echo no-docker-socket
                   - echo "secret raw $API_KEY"
                   - printf '%s' "$API_KEY" | base64
                   - 'printf "split: hunter2-"; sleep 0.3; printf "very-secret\n"'
@@ -116,6 +117,7 @@ public sealed class GitJob_Specs
         Assert.That(log, Does.Contain($"commit {_repo.Head()} on main says bonjour"));
         Assert.That(log, Does.Contain("service-says-hi"));
         Assert.That(log, Does.Contain("workspace-writable"));
+        Assert.That(log, Does.Contain("no-docker-socket"));
         Assert.That(log, Does.Contain("[narwhal] Building Dockerfile"));
     }
 
@@ -206,5 +208,19 @@ public sealed class GitJob_Specs
         Assert.That(log, Does.Contain("private-ok"));
         Assert.That(log, Does.Not.Contain(token), "the credential is not in the job's environment or output");
         Assert.That(JsonSerializer.Serialize(run), Does.Not.Contain(token));
+    }
+
+    [Test]
+    public async Task When_the_job_runs_as_a_non_root_user_Should_own_a_writable_workspace()
+    {
+        var repo = UpstreamRepository.Create(_root, "non-root");
+        repo.Commit("user", (".narwhal.yml", $"image: {TestEnvironment.BusyboxImage}\nuser: \"1000:1000\"\nscript:\n  - id -u\n  - touch made-by-1000 && ls -ln made-by-1000\n"));
+        await PutGitJobAsync("non-root", repo.FileUrl);
+
+        var (run, log) = await RunAsync("non-root");
+
+        Assert.That(run.Str("status"), Is.EqualTo("succeeded"), log);
+        Assert.That(log, Does.Contain("1000\n"));
+        Assert.That(log, Does.Match(@"-rw\S* +1 1000 +1000 .*made-by-1000"));
     }
 }

@@ -18,6 +18,8 @@ public sealed record RunnerSettings
     public required long JobMemoryBytes { get; init; }
     public required long JobNanoCpus { get; init; }
     public required long JobPidsLimit { get; init; }
+    /// <summary>Run the engine's init as PID 1 of job and service containers (signals reach the script).</summary>
+    public required bool JobInit { get; init; }
     /// <summary>How often running attempts are checked against the database (missed aborts, superseded attempts).</summary>
     public required TimeSpan ControlCheckInterval { get; init; }
     /// <summary>Where the bare git mirrors live (shared by the Runners of a host).</summary>
@@ -48,6 +50,7 @@ public sealed record RunnerSettings
             JobMemoryBytes = config.GetInt("NARWHAL_JOB_MEMORY_MB", 2048, min: 6) * 1024L * 1024L,
             JobNanoCpus = (long)(config.GetDouble("NARWHAL_JOB_CPUS", 2, min: 0.01, max: 1024) * 1_000_000_000),
             JobPidsLimit = config.GetInt("NARWHAL_JOB_PIDS", 1024, min: 16),
+            JobInit = config.GetBool("NARWHAL_JOB_INIT", true),
             ControlCheckInterval = config.GetSeconds("NARWHAL_RUNNER_CONTROL_CHECK", 5, min: 0.1),
             GitCacheDirectory = config.GetString("NARWHAL_RUNNER_GIT_CACHE", Path.Combine(Path.GetTempPath(), $"narwhal-git-{instance}")),
             AllowLocalRepositories = config.GetBool("NARWHAL_RUNNER_ALLOW_FILE_REPOS", false),

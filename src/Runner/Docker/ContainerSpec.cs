@@ -39,6 +39,13 @@ public sealed record ContainerSpec
     /// <summary>Maximum number of processes; 0 = unlimited.</summary>
     public long PidsLimit { get; init; }
 
+    /// <summary>
+    /// Run the engine's init (tini) as PID 1: it forwards SIGTERM to the command, which a shell as
+    /// PID 1 would ignore, so stopping a job (abort, timeout) takes effect at once instead of after
+    /// the whole stop grace; it also reaps zombie processes.
+    /// </summary>
+    public bool Init { get; init; }
+
     /// <summary>"bridge", "none", a user-defined network name, …; null = engine default (bridge).</summary>
     public string? NetworkMode { get; init; }
 

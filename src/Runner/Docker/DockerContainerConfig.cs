@@ -94,6 +94,7 @@ public static class DockerContainerConfig
         }
         if (spec.NanoCpus > 0) host["NanoCpus"] = spec.NanoCpus;
         if (spec.PidsLimit > 0) host["PidsLimit"] = spec.PidsLimit;
+        if (spec.Init) host["Init"] = true;
         if (spec.NetworkMode is not null) host["NetworkMode"] = spec.NetworkMode;
         return host;
     }

@@ -28,6 +28,7 @@ public sealed class ContainerSpecFactory(InstanceSettings instance, RunnerSettin
             MemoryBytes = Math.Min(plan.MemoryBytes ?? long.MaxValue, settings.JobMemoryBytes),
             NanoCpus = Math.Min(plan.Cpus is { } cpus ? (long)(cpus * 1_000_000_000) : long.MaxValue, settings.JobNanoCpus),
             PidsLimit = settings.JobPidsLimit,
+            Init = settings.JobInit,
         };
     }
 
@@ -41,6 +42,7 @@ public sealed class ContainerSpecFactory(InstanceSettings instance, RunnerSettin
         MemoryBytes = settings.JobMemoryBytes,
         NanoCpus = settings.JobNanoCpus,
         PidsLimit = settings.JobPidsLimit,
+        Init = settings.JobInit,
     };
 
     /// <summary>The numeric owner for the workspace files, from a user "uid" or "uid:gid"; root otherwise.</summary>

@@ -38,6 +38,13 @@ public sealed class When_mapping_a_container_spec_to_a_create_body
     }
 
     [Test]
+    public void Should_ask_for_the_engines_init_only_when_the_spec_does()
+    {
+        Assert.That((bool)HostConfig(DockerContainerConfig.ToCreateBody(Spec(s => s with { Init = true })))["Init"]!, Is.True);
+        Assert.That(HostConfig(DockerContainerConfig.ToCreateBody(Spec())).ContainsKey("Init"), Is.False);
+    }
+
+    [Test]
     public void Should_never_mount_anything_from_the_host()
     {
         var host = HostConfig(DockerContainerConfig.ToCreateBody(Spec()));

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Narwhal.Api.Downloads;
 using Narwhal.Core.Auth;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;
@@ -14,23 +15,22 @@ public static class ResultsEndpoints
         return app;
     }
 
-    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> ConsoleById(Guid id, RunStore runs, IObjectStore store, CancellationToken ct) =>
-        await Console(await runs.GetAsync(id, ct), $"No run with id {id}.", store, ct);
+    public static async Task<Results<StoredObjectResult, ProblemHttpResult>> ConsoleById(Guid id, RunStore runs, IObjectStore store, CancellationToken ct) =>
+        Console(await runs.GetAsync(id, ct), $"No run with id {id}.", store);
 
-    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> ConsoleByNumber(
+    public static async Task<Results<StoredObjectResult, ProblemHttpResult>> ConsoleByNumber(
         string name, int number, RunStore runs, IObjectStore store, CancellationToken ct) =>
-        await Console(await runs.GetByNumberAsync(name, number, ct), $"Job '{name}' has no run #{number}.", store, ct);
+        Console(await runs.GetByNumberAsync(name, number, ct), $"Job '{name}' has no run #{number}.", store);
 
-    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> Console(Run? run, string notFound, IObjectStore store, CancellationToken ct)
+    /// <summary>The console log as text/plain, with Range, ETag and caching (long for finished runs).</summary>
+    private static Results<StoredObjectResult, ProblemHttpResult> Console(Run? run, string notFound, IObjectStore store)
     {
         if (run is null) return Problems.NotFound(notFound);
         if (run.LogKey is null)
             return Problems.NotFound(run.Status.IsActive()
                 ? $"Run {run.Id} is {run.Status.Name()}; its console log is stored when it ends."
                 : $"Run {run.Id} ended ({run.Status.Name()}) without a console log: {run.StatusReason ?? "nothing was executed"}.");
-
-        var stored = await store.GetAsync(run.LogKey, null, ct);
-        if (stored is null) return Problems.NotFound($"The console log of run {run.Id} is missing from storage.");
-        return TypedResults.Stream(stored.Content, "text/plain; charset=utf-8");
+        return new StoredObjectResult(store, run.LogKey, "text/plain; charset=utf-8", immutable: run.Status.IsTerminal(),
+            $"The console log of run {run.Id} is missing from storage.");
     }
 }

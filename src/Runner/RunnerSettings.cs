@@ -31,6 +31,8 @@ public sealed record RunnerSettings
     /// <summary>Below this much free disk (where the Runner spools logs) the Runner takes no runs.</summary>
     public required long MinFreeDiskBytes { get; init; }
     public required TimeSpan HousekeepingInterval { get; init; }
+    /// <summary>A run's log stops growing here; an explicit marker ends it and the run says it was truncated.</summary>
+    public required long LogMaxBytes { get; init; }
 
     public static RunnerSettings From(IConfiguration config)
     {
@@ -58,6 +60,7 @@ public sealed record RunnerSettings
             ImageCacheBudgetBytes = config.GetInt("NARWHAL_RUNNER_IMAGE_CACHE_MB", 10240, min: 1) * 1_048_576L,
             MinFreeDiskBytes = config.GetInt("NARWHAL_RUNNER_MIN_FREE_DISK_MB", 2048, min: 0) * 1_048_576L,
             HousekeepingInterval = config.GetSeconds("NARWHAL_RUNNER_HOUSEKEEPING_INTERVAL", 60, min: 0.1),
+            LogMaxBytes = (long)(config.GetDouble("NARWHAL_LOG_MAX_MB", 256, min: 0.001) * 1_048_576),
         };
     }
 }

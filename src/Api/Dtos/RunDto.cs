@@ -24,6 +24,10 @@ public sealed record RunDto
     public required DateTime UpdatedAt { get; init; }
     public DateTime? AbortRequestedAt { get; init; }
     public string? AbortRequestedBy { get; init; }
+    /// <summary>Size of the stored console log, once the run ended.</summary>
+    public long? LogSize { get; init; }
+    /// <summary>The log reached its size limit; a marker ends it.</summary>
+    public bool LogTruncated { get; init; }
     public required RunLinks Links { get; init; }
 
     public static RunDto From(Run run) => new()
@@ -48,6 +52,8 @@ public sealed record RunDto
         UpdatedAt = run.UpdatedAt.UtcDateTime,
         AbortRequestedAt = run.AbortRequestedAt?.UtcDateTime,
         AbortRequestedBy = run.AbortRequestedBy,
+        LogSize = run.LogSize,
+        LogTruncated = run.LogTruncated,
         Links = new RunLinks($"/runs/{run.Id}", $"/jobs/{Uri.EscapeDataString(run.JobName)}/runs/{run.Number}", $"/runs/{run.Id}/results/console"),
     };
 }

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Narwhal.Api.Downloads;
+using Narwhal.Api.Logs;
+using Narwhal.Core.Logs;
 using Narwhal.Core.Auth;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;
@@ -15,22 +17,28 @@ public static class ResultsEndpoints
         return app;
     }
 
-    public static async Task<Results<StoredObjectResult, ProblemHttpResult>> ConsoleById(Guid id, RunStore runs, IObjectStore store, CancellationToken ct) =>
-        Console(await runs.GetAsync(id, ct), $"No run with id {id}.", store);
+    public static async Task<IResult> ConsoleById(Guid id, bool? follow, ConsoleSources sources, CancellationToken ct) =>
+        Console(await sources.Runs.GetAsync(id, ct), follow == true, $"No run with id {id}.", sources);
 
-    public static async Task<Results<StoredObjectResult, ProblemHttpResult>> ConsoleByNumber(
-        string name, int number, RunStore runs, IObjectStore store, CancellationToken ct) =>
-        Console(await runs.GetByNumberAsync(name, number, ct), $"Job '{name}' has no run #{number}.", store);
+    public static async Task<IResult> ConsoleByNumber(string name, int number, bool? follow, ConsoleSources sources, CancellationToken ct) =>
+        Console(await sources.Runs.GetByNumberAsync(name, number, ct), follow == true, $"Job '{name}' has no run #{number}.", sources);
 
-    /// <summary>The console log as text/plain, with Range, ETag and caching (long for finished runs).</summary>
-    private static Results<StoredObjectResult, ProblemHttpResult> Console(Run? run, string notFound, IObjectStore store)
+    /// <summary>
+    /// The console log: as Server-Sent Events with ?follow=true (live, resumable); as text/plain
+    /// otherwise — what has arrived so far while the run is active, the stored log (Range, ETag,
+    /// long-lived caching) once it ended.
+    /// </summary>
+    private static IResult Console(Run? run, bool follow, string notFound, ConsoleSources sources)
     {
         if (run is null) return Problems.NotFound(notFound);
-        if (run.LogKey is null)
-            return Problems.NotFound(run.Status.IsActive()
-                ? $"Run {run.Id} is {run.Status.Name()}; its console log is stored when it ends."
-                : $"Run {run.Id} ended ({run.Status.Name()}) without a console log: {run.StatusReason ?? "nothing was executed"}.");
-        return new StoredObjectResult(store, run.LogKey, "text/plain; charset=utf-8", immutable: run.Status.IsTerminal(),
-            $"The console log of run {run.Id} is missing from storage.");
+        if (follow) return new ConsoleEventStream(run.Id, sources.Runs, sources.Chunks, sources.Store, sources.Hub);
+        if (run.LogKey is not null)
+            return new StoredObjectResult(sources.Store, run.LogKey, "text/plain; charset=utf-8", immutable: run.Status.IsTerminal(),
+                $"The console log of run {run.Id} is missing from storage.");
+        if (run.Status.IsActive()) return new LiveConsoleText(run.Id, sources.Chunks);
+        return Problems.NotFound($"Run {run.Id} ended ({run.Status.Name()}) without a console log: {run.StatusReason ?? "nothing was executed"}.");
     }
+
+    /// <summary>Where console output comes from (grouped so the handlers stay readable).</summary>
+    public sealed record ConsoleSources(RunStore Runs, LogChunkStore Chunks, IObjectStore Store, LogNotificationHub Hub);
 }

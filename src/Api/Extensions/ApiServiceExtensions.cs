@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Narwhal.Api.Auth;
 using Narwhal.Api.Errors;
+using Narwhal.Api.Logs;
 using Narwhal.Api.Outbox;
 using Narwhal.Api.Runs;
 using Narwhal.Api.Startup;
@@ -60,6 +61,9 @@ public static class ApiServiceExtensions
         services.AddHostedService<SchemaMigrationStartup>();
         services.AddHostedService<ApiStartup>();
         services.AddHostedService<OutboxRelay>();
+        services.AddSingleton<LogNotificationHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<LogNotificationHub>());
+        services.AddSingleton<Endpoints.ResultsEndpoints.ConsoleSources>();
         // Long enough for the outbox relay to finish its batch.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
         return builder;

@@ -27,4 +27,6 @@ public sealed record Run
     public required DateTimeOffset UpdatedAt { get; init; }
     public DateTimeOffset? AbortRequestedAt { get; init; }
     public string? AbortRequestedBy { get; init; }
+    public long? LogSize { get; init; }
+    public bool LogTruncated { get; init; }
 }

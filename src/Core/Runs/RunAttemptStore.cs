@@ -60,9 +60,10 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
         var updated = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE runs
             SET status = @status, exit_code = @ExitCode, status_reason = @Reason, log_key = COALESCE(@LogKey, log_key),
-                finished_at = now(), updated_at = now()
+                log_size = COALESCE(@LogSize, log_size), log_truncated = @LogTruncated, finished_at = now(), updated_at = now()
             WHERE id = @runId AND attempt_id = @attemptId AND status = ANY(@from)
-            """, new { runId, attemptId, status = completion.Status.Name(), completion.ExitCode, completion.Reason, completion.LogKey, from = FinishableFrom },
+            """, new { runId, attemptId, status = completion.Status.Name(), completion.ExitCode, completion.Reason, completion.LogKey,
+                completion.LogSize, completion.LogTruncated, from = FinishableFrom },
             cancellationToken: ct));
         if (updated == 0) throw new StaleAttemptException(runId, attemptId);
     }

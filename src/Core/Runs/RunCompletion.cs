@@ -7,4 +7,6 @@ public sealed record RunCompletion
     public int? ExitCode { get; init; }
     public string? Reason { get; init; }
     public string? LogKey { get; init; }
+    public long? LogSize { get; init; }
+    public bool LogTruncated { get; init; }
 }

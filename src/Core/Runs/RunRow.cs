@@ -9,7 +9,7 @@ internal sealed class RunRow
         id, job_id, job_name, number, status, status_reason, resource_class, commit_sha, branch,
         parameters::text AS parameters, trigger::text AS trigger, rerun_of, attempt, attempt_id, runner_id,
         exit_code, log_key, idempotency_key, request_hash, created_at, started_at, finished_at, updated_at,
-        abort_requested_at, abort_requested_by
+        abort_requested_at, abort_requested_by, log_size, log_truncated
         """;
 
     public Guid Id { get; set; }
@@ -37,6 +37,8 @@ internal sealed class RunRow
     public DateTime UpdatedAt { get; set; }
     public DateTime? AbortRequestedAt { get; set; }
     public string? AbortRequestedBy { get; set; }
+    public long? LogSize { get; set; }
+    public bool LogTruncated { get; set; }
 
     public Run ToRun() => new()
     {
@@ -65,6 +67,8 @@ internal sealed class RunRow
         UpdatedAt = Utc(UpdatedAt),
         AbortRequestedAt = AbortRequestedAt is { } a ? Utc(a) : null,
         AbortRequestedBy = AbortRequestedBy,
+        LogSize = LogSize,
+        LogTruncated = LogTruncated,
     };
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));

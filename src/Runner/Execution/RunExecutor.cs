@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Narwhal.Core.Configuration;
+using Narwhal.Core.Logs;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;
 using Narwhal.Runner.Docker;
@@ -16,7 +17,8 @@ namespace Narwhal.Runner.Execution;
 /// </summary>
 public sealed class RunExecutor(
     IContainerEngine engine, JobPlanner planner, ImageProvider images, ContainerSpecFactory specs, GitMirrorCache git,
-    IObjectStore store, RunAttemptStore attempts, InstanceSettings instance, RunnerSettings settings, ILogger<RunExecutor> logger)
+    IObjectStore store, RunAttemptStore attempts, LogChunkStore chunks, InstanceSettings instance, RunnerSettings settings,
+    ILogger<RunExecutor> logger)
 {
     public static string ConsoleKey(Guid runId) => $"runs/{runId}/console.log";
 
@@ -24,7 +26,8 @@ public sealed class RunExecutor(
     {
         var run = claimed.Run;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = run.Id, ["Job"] = run.JobName, ["RunNumber"] = run.Number });
-        await using var log = new LogSpool(settings.WorkDirectory, run.Id);
+        await using var log = new LogSpool(settings.WorkDirectory, run.Id, settings.LogMaxBytes);
+        await using var shipper = new LogShipper(log, chunks, run.Id, claimed.AttemptId, logger);
         var started = Stopwatch.StartNew();
         var timeout = Cap(claimed.Job.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
         using var timer = cancellation.TimeoutAfter(timeout);
@@ -71,8 +74,26 @@ public sealed class RunExecutor(
         }
 
         await log.CompleteAsync();
+        await shipper.DrainAsync(TimeSpan.FromSeconds(30));
         var logKey = await UploadLogAsync(run.Id, log);
-        await ReportAsync(claimed, completion with { LogKey = logKey });
+        await ReportAsync(claimed, completion with { LogKey = logKey, LogSize = log.Length, LogTruncated = log.Truncated });
+        await EndLiveLogAsync(run.Id, logKey);
+    }
+
+    /// <summary>Once the whole log is stored, the live chunks go and followers are told the log is complete.</summary>
+    private async Task EndLiveLogAsync(Guid runId, string? logKey)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            // Without a stored log the chunks are all there is: keep them (retention removes them later).
+            if (logKey is not null) await chunks.DeleteAsync(runId, timeout.Token);
+            await chunks.NotifyEndAsync(runId, timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Cleaning up the live log of run {RunId} failed", runId);
+        }
     }
 
     private async Task<RunCompletion> RunAsync(ClaimedRun claimed, JobPlan plan, LogSpool log, CancellationToken ct)

@@ -266,16 +266,28 @@ public sealed class RunsApi_Specs
     }
 
     [Test]
-    public async Task When_the_console_of_a_queued_run_is_asked_for_Should_answer_404_problem_saying_it_is_queued()
+    public async Task When_the_console_of_a_queued_run_is_asked_for_Should_answer_what_has_arrived_so_far_uncached()
     {
         await _client.CreateJobAsync("console-early", Freestyle());
         var run = await _client.TriggerAsync("console-early");
 
-        var byId = await (await _client.GetAsync($"/runs/{run.Str("id")}/results/console")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
-        var byNumber = await (await _client.GetAsync("/jobs/console-early/runs/1/results/console")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        var byId = await _client.GetAsync($"/runs/{run.Str("id")}/results/console");
+        var byNumber = await _client.GetAsync("/jobs/console-early/runs/1/results/console");
 
-        Assert.That(byId.Detail(), Does.Contain("is queued"));
-        Assert.That(byNumber.Detail(), Does.Contain("is queued"));
+        foreach (var response in new[] { byId, byNumber })
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/plain"));
+            Assert.That(response.Headers.CacheControl!.NoStore, Is.True, "a running run's log changes");
+            Assert.That(await response.Content.ReadAsStringAsync(), Is.Empty, "nothing has run yet");
+        }
+    }
+
+    [Test]
+    public async Task When_the_console_of_an_unknown_run_is_asked_for_Should_answer_404_problem()
+    {
+        var response = await _client.GetAsync($"/runs/{Guid.NewGuid()}/results/console");
+        await response.ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Test]

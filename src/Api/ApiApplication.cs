@@ -20,6 +20,7 @@ public static class ApiApplication
         app.MapSecretsEndpoints();
         app.MapRunsEndpoints();
         app.MapResultsEndpoints();
+        app.MapRunFilesEndpoints();
         return app;
     }
 }

@@ -33,6 +33,8 @@ public sealed record RunnerSettings
     public required TimeSpan HousekeepingInterval { get; init; }
     /// <summary>A run's log stops growing here; an explicit marker ends it and the run says it was truncated.</summary>
     public required long LogMaxBytes { get; init; }
+    /// <summary>Total size of the artifacts one run may store.</summary>
+    public required long ArtifactsMaxBytes { get; init; }
 
     public static RunnerSettings From(IConfiguration config)
     {
@@ -61,6 +63,7 @@ public sealed record RunnerSettings
             MinFreeDiskBytes = config.GetInt("NARWHAL_RUNNER_MIN_FREE_DISK_MB", 2048, min: 0) * 1_048_576L,
             HousekeepingInterval = config.GetSeconds("NARWHAL_RUNNER_HOUSEKEEPING_INTERVAL", 60, min: 0.1),
             LogMaxBytes = (long)(config.GetDouble("NARWHAL_LOG_MAX_MB", 256, min: 0.001) * 1_048_576),
+            ArtifactsMaxBytes = config.GetInt("NARWHAL_ARTIFACTS_MAX_MB", 2048, min: 1) * 1_048_576L,
         };
     }
 }

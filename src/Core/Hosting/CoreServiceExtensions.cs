@@ -32,6 +32,7 @@ public static class CoreServiceExtensions
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<TokenStore>();
         services.AddSingleton<Narwhal.Core.Logs.LogChunkStore>();
+        services.AddSingleton<Narwhal.Core.Results.RunFileStore>();
         // Resolved at start by the Api and the Runner, so a missing or malformed key fails the
         // process with the setting's name rather than the first secret request.
         services.AddSingleton(_ => SecretKeyRing.FromConfiguration(config));

@@ -28,4 +28,6 @@ public sealed record JobPlan
     public double? Cpus { get; init; }
     public long? MemoryBytes { get; init; }
     public TimeSpan? Timeout { get; init; }
+    /// <summary>Files to copy out of the container after the script (globs relative to the workspace).</summary>
+    public ResultsConfig Results { get; init; } = new();
 }

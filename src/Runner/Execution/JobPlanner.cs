@@ -64,6 +64,7 @@ public sealed class JobPlanner(GitMirrorCache git, JobSecretStore secrets, GitCr
             Cpus = config.Resources?.Cpus,
             MemoryBytes = config.Resources?.MemoryBytes,
             Timeout = config.Timeout,
+            Results = config.Results,
         };
     }
 

@@ -16,7 +16,7 @@ namespace Narwhal.Runner.Execution;
 /// network of the run removed whatever happened.
 /// </summary>
 public sealed class RunExecutor(
-    IContainerEngine engine, JobPlanner planner, ImageProvider images, ContainerSpecFactory specs, GitMirrorCache git,
+    IContainerEngine engine, JobPlanner planner, ImageProvider images, ContainerSpecFactory specs, GitMirrorCache git, ResultCollector results,
     IObjectStore store, RunAttemptStore attempts, LogChunkStore chunks, InstanceSettings instance, RunnerSettings settings,
     ILogger<RunExecutor> logger)
 {
@@ -117,13 +117,29 @@ public sealed class RunExecutor(
             if (plan.Workspace is { } workspace) await CopyWorkspaceAsync(containerId, workspace, plan.User, ct);
             await engine.StartContainerAsync(containerId, ct);
             logger.LogInformation("Run {RunId} started in container {Container}", claimed.Run.Id, containerId[..12]);
-            return await WaitAsync(containerId, log, ct);
+            var completion = await WaitAsync(containerId, log, ct);
+            await CollectResultsAsync(claimed, plan, containerId, log, ct);
+            return completion;
         }
         finally
         {
             // The job container first: Docker refuses to remove a network still in use.
             if (containerId is not null) await RemoveQuietlyAsync(containerId);
             if (network is not null) await network.DisposeAsync();
+        }
+    }
+
+    /// <summary>Results never change the run's outcome: a failure to collect them is a notice in the log.</summary>
+    private async Task CollectResultsAsync(ClaimedRun claimed, JobPlan plan, string containerId, LogSpool log, CancellationToken ct)
+    {
+        try
+        {
+            await results.CollectAsync(claimed, plan, containerId, log, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Collecting the results of run {RunId} failed", claimed.Run.Id);
+            await log.WriteNoticeAsync($"Warning: collecting results failed: {ex.Message}");
         }
     }
 

@@ -30,6 +30,7 @@ public static class RunnerServiceExtensions
             allowLocalRepositories: settings.AllowLocalRepositories));
         services.AddSingleton<JobPlanner>();
         services.AddSingleton<ImageProvider>();
+        services.AddSingleton<ResultCollector>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunSupervisor>();
 

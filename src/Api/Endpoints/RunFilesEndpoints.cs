@@ -1,0 +1,115 @@
+using System.IO.Compression;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Narwhal.Api.Downloads;
+using Narwhal.Core.Auth;
+using Narwhal.Core.Results;
+using Narwhal.Core.Runs;
+using Narwhal.Core.Storage;
+
+namespace Narwhal.Api.Endpoints;
+
+/// <summary>What a run produced besides its console: JUnit reports (zip, summary) and artifacts.</summary>
+public static class RunFilesEndpoints
+{
+    public static IEndpointRouteBuilder MapRunFilesEndpoints(this IEndpointRouteBuilder app)
+    {
+        var results = app.MapGroup("/runs/{id:guid}/results").WithTags("Results").RequireAuthorization(Scope.Read.Name());
+        results.MapGet("/", Overview);
+        results.MapGet("/junit", JunitZip);
+        results.MapGet("/junit/summary", JunitSummaryJson);
+        results.MapGet("/artifacts", ListArtifacts);
+        results.MapGet("/artifacts/{**path}", DownloadArtifact);
+        return app;
+    }
+
+    public sealed record FileDto(string Path, long Size, string ContentType);
+    public sealed record ConsoleInfo(bool Available, long? Size, bool Truncated, string Link);
+    public sealed record ResultsOverview(ConsoleInfo Console, IReadOnlyList<FileDto> Junit, string? JunitSummary, IReadOnlyList<FileDto> Artifacts);
+
+    public static async Task<Results<Ok<ResultsOverview>, ProblemHttpResult>> Overview(Guid id, RunStore runs, RunFileStore files, CancellationToken ct)
+    {
+        if (await runs.GetAsync(id, ct) is not { } run) return Problems.NotFound($"No run with id {id}.");
+        var all = await files.ListAsync(id, null, ct);
+        var summary = await files.JunitSummaryKeyAsync(id, ct);
+        return TypedResults.Ok(new ResultsOverview(
+            new ConsoleInfo(run.LogKey is not null || run.Status.IsActive(), run.LogSize, run.LogTruncated, $"/runs/{id}/results/console"),
+            all.Where(f => f.Kind == RunFileKind.Junit).Select(f => new FileDto(f.Path, f.Size, f.ContentType)).ToList(),
+            summary is null ? null : $"/runs/{id}/results/junit/summary",
+            all.Where(f => f.Kind == RunFileKind.Artifact).Select(f => new FileDto(f.Path, f.Size, f.ContentType)).ToList()));
+    }
+
+    /// <summary>The JUnit XML files as one zip, streamed as it is built.</summary>
+    public static async Task<IResult> JunitZip(Guid id, RunStore runs, RunFileStore files, IObjectStore store, HttpContext context, CancellationToken ct)
+    {
+        if (await runs.GetAsync(id, ct) is not { } run) return Problems.NotFound($"No run with id {id}.");
+        var reports = await files.ListAsync(id, RunFileKind.Junit, ct);
+        if (reports.Count == 0) return Problems.NotFound($"Run {id} has no JUnit reports.");
+        return new ZipResult($"run-{run.JobName}-{run.Number}-junit.zip", reports, store, run.Status.IsTerminal());
+    }
+
+    public static async Task<IResult> JunitSummaryJson(Guid id, RunStore runs, RunFileStore files, IObjectStore store, CancellationToken ct)
+    {
+        if (await runs.GetAsync(id, ct) is not { } run) return Problems.NotFound($"No run with id {id}.");
+        var key = await files.JunitSummaryKeyAsync(id, ct);
+        return key is null
+            ? Problems.NotFound($"Run {id} has no JUnit summary (no report matched its results.junit patterns, or it has not ended).")
+            : new StoredObjectResult(store, key, "application/json", run.Status.IsTerminal(), $"The JUnit summary of run {id} is missing from storage.");
+    }
+
+    public static async Task<Results<Ok<Dtos.PageDto<FileDto>>, ProblemHttpResult>> ListArtifacts(Guid id, RunStore runs, RunFileStore files, CancellationToken ct)
+    {
+        if (await runs.GetAsync(id, ct) is null) return Problems.NotFound($"No run with id {id}.");
+        var artifacts = await files.ListAsync(id, RunFileKind.Artifact, ct);
+        return TypedResults.Ok(new Dtos.PageDto<FileDto>(artifacts.Select(f => new FileDto(f.Path, f.Size, f.ContentType)).ToList(), null));
+    }
+
+    public static async Task<IResult> DownloadArtifact(Guid id, string path, RunStore runs, RunFileStore files, IObjectStore store, HttpContext context, CancellationToken ct)
+    {
+        // Kestrel removes dot segments and decodes %2e before routing, so the request line as the
+        // client sent it is checked too: a climbing or encoded path is refused, not quietly rewritten.
+        var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "";
+        var rawPath = rawTarget.Split('?')[0];
+        if (!ArtifactPaths.IsSafe(path) || !ArtifactPaths.IsSafe(rawPath))
+            return Problems.Invalid("path", "Artifact paths are relative, without '..', '\\\\', encoded separators or control characters.");
+        if (await runs.GetAsync(id, ct) is not { } run) return Problems.NotFound($"No run with id {id}.");
+        var file = (await files.ListAsync(id, RunFileKind.Artifact, ct)).FirstOrDefault(f => f.Path == path);
+        if (file is null) return Problems.NotFound($"Run {id} has no artifact '{path}'.");
+        context.Response.Headers.ContentDisposition = new System.Net.Mime.ContentDisposition { FileName = Path.GetFileName(path), Inline = false }.ToString();
+        return new StoredObjectResult(store, file.ObjectKey, file.ContentType, run.Status.IsTerminal(), $"Artifact '{path}' of run {id} is missing from storage.");
+    }
+
+    private sealed class ZipResult(string fileName, IReadOnlyList<RunFile> files, IObjectStore store, bool immutable) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext context)
+        {
+            var ct = context.RequestAborted;
+            context.Response.ContentType = "application/zip";
+            context.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+            context.Response.Headers.CacheControl = immutable ? "private, max-age=31536000, immutable" : "no-store";
+            // ZipArchive writes synchronously to its stream: buffer the response body for it.
+            var syncIo = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpBodyControlFeature>();
+            if (syncIo is not null) syncIo.AllowSynchronousIO = true;
+            using var zip = new ZipArchive(context.Response.Body, ZipArchiveMode.Create, leaveOpen: true);
+            foreach (var file in files)
+            {
+                await using var stored = await store.GetAsync(file.ObjectKey, null, ct);
+                if (stored is null) continue;
+                await using var entry = zip.CreateEntry(file.Path, CompressionLevel.Fastest).Open();
+                await stored.Content.CopyToAsync(entry, ct);
+            }
+        }
+    }
+}
+
+/// <summary>The one place artifact paths from URLs are judged.</summary>
+public static class ArtifactPaths
+{
+    public static bool IsSafe(string path)
+    {
+        if (string.IsNullOrEmpty(path) || path.Length > 1024) return false;
+        if (path.Contains('\\') || path.Any(char.IsControl)) return false;
+        if (path.Contains("%2e", StringComparison.OrdinalIgnoreCase) || path.Contains("%2f", StringComparison.OrdinalIgnoreCase)
+            || path.Contains("%5c", StringComparison.OrdinalIgnoreCase)) return false;
+        return path.Split('/').All(segment => segment is not ("." or ".."));
+    }
+}

@@ -1,0 +1,3 @@
+namespace Narwhal.Core.Results;
+
+public enum RunFileKind { Junit, Artifact }

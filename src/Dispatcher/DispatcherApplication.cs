@@ -3,8 +3,8 @@ using Narwhal.Dispatcher.Extensions;
 namespace Narwhal.Dispatcher;
 
 /// <summary>
-/// The Dispatcher process. In this version it migrates the schema and serves its health;
-/// heartbeats, lost-run detection, autoscaling and metrics arrive with issue 5/7.
+/// The Dispatcher process: migrates the schema, applies retention to stored results, serves its
+/// health. Heartbeats, lost-run detection, autoscaling and metrics arrive with issue 5/7.
 /// </summary>
 public static class DispatcherApplication
 {

@@ -90,6 +90,18 @@ public sealed class TestStack : IAsyncDisposable
         return runner;
     }
 
+    /// <summary>Starts a Dispatcher with this stack's settings plus <paramref name="overrides"/>; stopped with the stack.</summary>
+    public async Task<WebApplication> StartDispatcherAsync(IDictionary<string, string?>? overrides = null)
+    {
+        var settings = CommonSettings();
+        settings["NARWHAL_DISPATCHER_LISTEN"] = "http://127.0.0.1:0";
+        foreach (var (k, v) in overrides ?? new Dictionary<string, string?>()) settings[k] = v;
+        var dispatcher = Narwhal.Dispatcher.DispatcherApplication.Build([], b => b.Configuration.AddInMemoryCollection(settings));
+        await dispatcher.StartAsync();
+        _runners.Add(dispatcher);
+        return dispatcher;
+    }
+
     public async Task StopRunnerAsync(WebApplication runner)
     {
         _runners.Remove(runner);

@@ -28,6 +28,8 @@ public sealed record RunDto
     public long? LogSize { get; init; }
     /// <summary>The log reached its size limit; a marker ends it.</summary>
     public bool LogTruncated { get; init; }
+    /// <summary>When retention deleted the run's logs and results (they are gone, the run record stays).</summary>
+    public DateTime? ResultsExpiredAt { get; init; }
     public required RunLinks Links { get; init; }
 
     public static RunDto From(Run run) => new()
@@ -54,6 +56,7 @@ public sealed record RunDto
         AbortRequestedBy = run.AbortRequestedBy,
         LogSize = run.LogSize,
         LogTruncated = run.LogTruncated,
+        ResultsExpiredAt = run.ResultsExpiredAt?.UtcDateTime,
         Links = new RunLinks($"/runs/{run.Id}", $"/jobs/{Uri.EscapeDataString(run.JobName)}/runs/{run.Number}", $"/runs/{run.Id}/results/console"),
     };
 }

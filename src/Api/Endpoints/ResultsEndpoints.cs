@@ -31,6 +31,7 @@ public static class ResultsEndpoints
     private static IResult Console(Run? run, bool follow, string notFound, ConsoleSources sources)
     {
         if (run is null) return Problems.NotFound(notFound);
+        if (run.ResultsExpiredAt is { } expired) return Problems.Expired(run.Id, expired);
         if (follow) return new ConsoleEventStream(run.Id, sources.Runs, sources.Chunks, sources.Store, sources.Hub);
         if (run.LogKey is not null)
             return new StoredObjectResult(sources.Store, run.LogKey, "text/plain; charset=utf-8", immutable: run.Status.IsTerminal(),

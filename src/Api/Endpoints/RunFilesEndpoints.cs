@@ -24,7 +24,7 @@ public static class RunFilesEndpoints
 
     public sealed record FileDto(string Path, long Size, string ContentType);
     public sealed record ConsoleInfo(bool Available, long? Size, bool Truncated, string Link);
-    public sealed record ResultsOverview(ConsoleInfo Console, IReadOnlyList<FileDto> Junit, string? JunitSummary, IReadOnlyList<FileDto> Artifacts);
+    public sealed record ResultsOverview(ConsoleInfo Console, IReadOnlyList<FileDto> Junit, string? JunitSummary, IReadOnlyList<FileDto> Artifacts, DateTime? ExpiredAt);
 
     public static async Task<Results<Ok<ResultsOverview>, ProblemHttpResult>> Overview(Guid id, RunStore runs, RunFileStore files, CancellationToken ct)
     {
@@ -32,16 +32,18 @@ public static class RunFilesEndpoints
         var all = await files.ListAsync(id, null, ct);
         var summary = await files.JunitSummaryKeyAsync(id, ct);
         return TypedResults.Ok(new ResultsOverview(
-            new ConsoleInfo(run.LogKey is not null || run.Status.IsActive(), run.LogSize, run.LogTruncated, $"/runs/{id}/results/console"),
+            new ConsoleInfo(run.ResultsExpiredAt is null && (run.LogKey is not null || run.Status.IsActive()), run.LogSize, run.LogTruncated, $"/runs/{id}/results/console"),
             all.Where(f => f.Kind == RunFileKind.Junit).Select(f => new FileDto(f.Path, f.Size, f.ContentType)).ToList(),
             summary is null ? null : $"/runs/{id}/results/junit/summary",
-            all.Where(f => f.Kind == RunFileKind.Artifact).Select(f => new FileDto(f.Path, f.Size, f.ContentType)).ToList()));
+            all.Where(f => f.Kind == RunFileKind.Artifact).Select(f => new FileDto(f.Path, f.Size, f.ContentType)).ToList(),
+            run.ResultsExpiredAt?.UtcDateTime));
     }
 
     /// <summary>The JUnit XML files as one zip, streamed as it is built.</summary>
     public static async Task<IResult> JunitZip(Guid id, RunStore runs, RunFileStore files, IObjectStore store, HttpContext context, CancellationToken ct)
     {
         if (await runs.GetAsync(id, ct) is not { } run) return Problems.NotFound($"No run with id {id}.");
+        if (run.ResultsExpiredAt is { } expired) return Problems.Expired(id, expired);
         var reports = await files.ListAsync(id, RunFileKind.Junit, ct);
         if (reports.Count == 0) return Problems.NotFound($"Run {id} has no JUnit reports.");
         return new ZipResult($"run-{run.JobName}-{run.Number}-junit.zip", reports, store, run.Status.IsTerminal());
@@ -50,6 +52,7 @@ public static class RunFilesEndpoints
     public static async Task<IResult> JunitSummaryJson(Guid id, RunStore runs, RunFileStore files, IObjectStore store, CancellationToken ct)
     {
         if (await runs.GetAsync(id, ct) is not { } run) return Problems.NotFound($"No run with id {id}.");
+        if (run.ResultsExpiredAt is { } expired) return Problems.Expired(id, expired);
         var key = await files.JunitSummaryKeyAsync(id, ct);
         return key is null
             ? Problems.NotFound($"Run {id} has no JUnit summary (no report matched its results.junit patterns, or it has not ended).")
@@ -72,6 +75,7 @@ public static class RunFilesEndpoints
         if (!ArtifactPaths.IsSafe(path) || !ArtifactPaths.IsSafe(rawPath))
             return Problems.Invalid("path", "Artifact paths are relative, without '..', '\\\\', encoded separators or control characters.");
         if (await runs.GetAsync(id, ct) is not { } run) return Problems.NotFound($"No run with id {id}.");
+        if (run.ResultsExpiredAt is { } expired) return Problems.Expired(id, expired);
         var file = (await files.ListAsync(id, RunFileKind.Artifact, ct)).FirstOrDefault(f => f.Path == path);
         if (file is null) return Problems.NotFound($"Run {id} has no artifact '{path}'.");
         context.Response.Headers.ContentDisposition = new System.Net.Mime.ContentDisposition { FileName = Path.GetFileName(path), Inline = false }.ToString();

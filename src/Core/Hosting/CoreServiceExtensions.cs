@@ -33,6 +33,7 @@ public static class CoreServiceExtensions
         services.AddSingleton<TokenStore>();
         services.AddSingleton<Narwhal.Core.Logs.LogChunkStore>();
         services.AddSingleton<Narwhal.Core.Results.RunFileStore>();
+        services.AddSingleton<Narwhal.Core.Results.RetentionStore>();
         // Resolved at start by the Api and the Runner, so a missing or malformed key fails the
         // process with the setting's name rather than the first secret request.
         services.AddSingleton(_ => SecretKeyRing.FromConfiguration(config));
@@ -46,7 +47,8 @@ public static class CoreServiceExtensions
             $"narwhal-{component}@{Environment.MachineName}",
             sp.GetRequiredService<ILogger<BrokerConnection>>()));
 
-        services.AddSingleton<IObjectStore, S3ObjectStore>();
+        // NARWHAL_STORAGE picks S3 (default) or a local directory shared by Api and Runners; see StorageFactory.
+        services.AddSingleton<IObjectStore>(sp => StorageFactory.Create(config, sp.GetRequiredService<ILoggerFactory>()));
         return services;
     }
 }

@@ -29,4 +29,6 @@ public sealed record Run
     public string? AbortRequestedBy { get; init; }
     public long? LogSize { get; init; }
     public bool LogTruncated { get; init; }
+    /// <summary>When retention deleted the run's stored logs and results.</summary>
+    public DateTimeOffset? ResultsExpiredAt { get; init; }
 }

@@ -2,6 +2,7 @@ using Dapper;
 using Narwhal.Core.Configuration;
 using Narwhal.Core.Hosting;
 using Narwhal.Core.Logging;
+using Narwhal.Dispatcher.Retention;
 using Npgsql;
 
 namespace Narwhal.Dispatcher.Extensions;
@@ -15,6 +16,9 @@ public static class DispatcherServiceExtensions
         builder.WebHost.UseUrls(config.GetString("NARWHAL_DISPATCHER_LISTEN", "http://127.0.0.1:8081"));
         builder.Services.AddNarwhalCore(config, "dispatcher");
         builder.Services.AddHostedService<SchemaMigrationStartup>();
+        builder.Services.AddSingleton(RetentionSettings.From(config));
+        builder.Services.AddSingleton<RetentionService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         return builder;
     }
 

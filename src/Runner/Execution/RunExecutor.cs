@@ -167,10 +167,10 @@ public sealed class RunExecutor(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             await StopQuietlyAsync(containerId);
-            await DrainAsync(shipping, drain);
+            await DrainAsync(shipping, drain, log);
             throw;
         }
-        await DrainAsync(shipping, drain);
+        await DrainAsync(shipping, drain, log);
         return exitCode == 0
             ? new RunCompletion { Status = RunStatus.Succeeded, ExitCode = 0 }
             : new RunCompletion { Status = RunStatus.Failed, ExitCode = (int)exitCode, Reason = $"The script exited with code {exitCode}." };
@@ -180,17 +180,31 @@ public sealed class RunExecutor(
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    /// <summary>Waits for the log stream to end after the container stopped; gives up after a bound.</summary>
-    private async Task DrainAsync(Task shipping, CancellationTokenSource drain)
+    /// <summary>
+    /// Waits for the log stream to end after the container exited. The engine may still be
+    /// delivering a large backlog (a job that printed faster than it could be read): wait as long as
+    /// output keeps arriving, and give up only after 30 s without progress.
+    /// </summary>
+    private async Task DrainAsync(Task shipping, CancellationTokenSource drain, LogSpool log)
     {
-        drain.CancelAfter(TimeSpan.FromSeconds(30));
+        var idle = TimeSpan.FromSeconds(30);
+        while (!shipping.IsCompleted)
+        {
+            var before = log.Length;
+            if (await Task.WhenAny(shipping, Task.Delay(idle)) == shipping) break;
+            if (log.Length == before)
+            {
+                logger.LogWarning("The container's log stream made no progress for {Idle} s after its exit; the log may be incomplete", idle.TotalSeconds);
+                await drain.CancelAsync();
+                break;
+            }
+        }
         try
         {
             await shipping;
         }
         catch (OperationCanceledException) when (drain.IsCancellationRequested)
         {
-            logger.LogWarning("The container's log stream did not end within 30 s of its exit; the log may be incomplete");
         }
     }
 

@@ -154,3 +154,31 @@ public sealed class LargeLog_Specs
         Assert.That(await stack.Database.ScalarAsync<long>("SELECT count(*) FROM run_log_chunks"), Is.EqualTo(0), "live chunks are cleaned up");
     }
 }
+
+/// <summary>The console of a running run over plain HTTP: what has arrived so far, ranges included.</summary>
+[TestFixture]
+public sealed class RunningConsole_Specs
+{
+    [Test]
+    public async Task When_a_running_runs_console_is_read_with_a_range_Should_answer_206_from_what_has_arrived()
+    {
+        await using var stack = await TestStack.CreateAsync();
+        using var client = stack.Client();
+        await stack.StartRunnerAsync("range-runner");
+        await client.PutFreestyleJobAsync("slow-talker", TestEnvironment.BusyboxImage, "echo 0123456789abcdef", "sleep 300");
+        var run = await client.TriggerAsync("slow-talker");
+        var path = $"/runs/{run.Str("id")}/results/console";
+        await Eventually.UntilAsync(async () => (await client.GetStringAsync(path)).Contains("abcdef"), "the first line to arrive");
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(4, 9);
+        var response = await client.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.PartialContent));
+        Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("456789"));
+        Assert.That(response.Headers.CacheControl!.NoStore, Is.True);
+        Assert.That((await client.GetJsonAsync($"/runs/{run.Str("id")}")).Str("status"), Is.EqualTo("running"));
+        await client.PostAsync($"/runs/{run.Str("id")}/abort", null);
+        await client.WaitForRunEndAsync(run.Str("id"));
+    }
+}

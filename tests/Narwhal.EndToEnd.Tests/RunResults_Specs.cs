@@ -137,4 +137,26 @@ public sealed class RunResults_Specs
         Assert.That(_log, Does.Not.Contain("pattern dist/** matched no file"));
         Assert.That(_log, Does.Not.Contain("pattern reports/*.xml matched no file"));
     }
+
+    [Test]
+    public async Task When_the_run_times_out_Should_still_collect_the_reports_written_before()
+    {
+        var repo = UpstreamRepository.Create(_root, "slow-tests");
+        repo.Commit("slow", (".narwhal.yml", $$"""
+            image: {{TestEnvironment.BusyboxImage}}
+            timeout: 3s
+            script:
+              - mkdir -p out && printf '<testsuite name="s"><testcase classname="c" name="t"/></testsuite>' > out/TEST-s.xml
+              - sleep 300
+            results:
+              junit: ["out/*.xml"]
+            """));
+        (await _client.PutAsJsonAsync("/jobs/slow-tests", new { type = "git", git = new { url = repo.FileUrl } }, Json.Options)).EnsureSuccessStatusCode();
+        var run = await _client.TriggerAsync("slow-tests");
+        var done = await _client.WaitForRunEndAsync(run.Str("id"));
+
+        Assert.That(done.Str("status"), Is.EqualTo("timed_out"));
+        var summary = await _client.GetJsonAsync($"/runs/{run.Str("id")}/results/junit/summary");
+        Assert.That(summary.GetProperty("totals").GetProperty("tests").GetInt32(), Is.EqualTo(1));
+    }
 }

@@ -55,6 +55,15 @@ public sealed class LogChunkStore(NpgsqlDataSource db)
         return chunks;
     }
 
+    /// <summary>Bytes that have arrived so far: the end of the last chunk.</summary>
+    public async Task<long> SizeAsync(Guid runId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COALESCE(max(byte_offset + length(data)), 0) FROM run_log_chunks WHERE run_id = @runId",
+            new { runId }, cancellationToken: ct));
+    }
+
     public async Task DeleteAsync(Guid runId, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

@@ -117,7 +117,18 @@ public sealed class RunExecutor(
             if (plan.Workspace is { } workspace) await CopyWorkspaceAsync(containerId, workspace, plan.User, ct);
             await engine.StartContainerAsync(containerId, ct);
             logger.LogInformation("Run {RunId} started in container {Container}", claimed.Run.Id, containerId[..12]);
-            var completion = await WaitAsync(containerId, log, ct);
+            RunCompletion completion;
+            try
+            {
+                completion = await WaitAsync(containerId, log, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Timed out or aborted: the container is stopped, not gone — its reports still count.
+                using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+                await CollectResultsAsync(claimed, plan, containerId, log, bounded.Token);
+                throw;
+            }
             await CollectResultsAsync(claimed, plan, containerId, log, ct);
             return completion;
         }

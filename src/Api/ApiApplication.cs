@@ -1,5 +1,6 @@
 using Narwhal.Api.Endpoints;
 using Narwhal.Api.Extensions;
+using Narwhal.Api.OpenApi;
 
 namespace Narwhal.Api;
 
@@ -14,6 +15,7 @@ public static class ApiApplication
 
         var app = builder.Build();
         app.UseNarwhalApiPipeline();
+        app.MapNarwhalOpenApi();
         app.MapHealthEndpoints();
         app.MapTokensEndpoints();
         app.MapJobsEndpoints();

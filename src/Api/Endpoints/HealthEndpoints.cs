@@ -9,8 +9,8 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         // Liveness: the process serves requests. Readiness: it can also reach Postgres and the broker.
-        app.MapGet("/health/live", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous();
-        app.MapGet("/health/ready", Ready).AllowAnonymous();
+        app.MapGet("/health/live", () => TypedResults.Ok(new { status = "ok" })).WithSummary("Liveness").AllowAnonymous();
+        app.MapGet("/health/ready", Ready).WithSummary("Readiness: Postgres and the broker reachable").AllowAnonymous();
         return app;
     }
 

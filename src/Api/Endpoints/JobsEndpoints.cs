@@ -12,10 +12,10 @@ public static class JobsEndpoints
     public static IEndpointRouteBuilder MapJobsEndpoints(this IEndpointRouteBuilder app)
     {
         var jobs = app.MapGroup("/jobs").WithTags("Jobs");
-        jobs.MapGet("/", ListJobs).RequireAuthorization(Scope.Read.Name());
-        jobs.MapGet("/{name}", GetJob).RequireAuthorization(Scope.Read.Name());
-        jobs.MapPut("/{name}", PutJob).RequireAuthorization(Scope.Admin.Name());
-        jobs.MapDelete("/{name}", DeleteJob).RequireAuthorization(Scope.Admin.Name());
+        jobs.MapGet("/", ListJobs).WithSummary("List jobs (by name, keyset-paged)").RequireAuthorization(Scope.Read.Name());
+        jobs.MapGet("/{name}", GetJob).WithSummary("Get a job").RequireAuthorization(Scope.Read.Name());
+        jobs.MapPut("/{name}", PutJob).WithSummary("Create or update a job (idempotent: created, updated or unchanged)").RequireAuthorization(Scope.Admin.Name());
+        jobs.MapDelete("/{name}", DeleteJob).WithSummary("Delete a job (refused while it has queued or running runs; history stays)").RequireAuthorization(Scope.Admin.Name());
         return app;
     }
 

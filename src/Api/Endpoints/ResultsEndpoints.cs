@@ -12,8 +12,8 @@ public static class ResultsEndpoints
 {
     public static IEndpointRouteBuilder MapResultsEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/runs/{id:guid}/results/console", ConsoleById).WithTags("Results").RequireAuthorization(Scope.Read.Name());
-        app.MapGet("/jobs/{name}/runs/{number:int}/results/console", ConsoleByNumber).WithTags("Results").RequireAuthorization(Scope.Read.Name());
+        app.MapGet("/runs/{id:guid}/results/console", ConsoleById).WithSummary("Console log: text/plain (Range, ETag) or ?follow=true as Server-Sent Events (Last-Event-ID resumes)").WithTags("Results").RequireAuthorization(Scope.Read.Name());
+        app.MapGet("/jobs/{name}/runs/{number:int}/results/console", ConsoleByNumber).WithSummary("Console log by job and run number (same as by id)").WithTags("Results").RequireAuthorization(Scope.Read.Name());
         return app;
     }
 

@@ -14,11 +14,11 @@ public static class RunFilesEndpoints
     public static IEndpointRouteBuilder MapRunFilesEndpoints(this IEndpointRouteBuilder app)
     {
         var results = app.MapGroup("/runs/{id:guid}/results").WithTags("Results").RequireAuthorization(Scope.Read.Name());
-        results.MapGet("/", Overview);
-        results.MapGet("/junit", JunitZip);
-        results.MapGet("/junit/summary", JunitSummaryJson);
-        results.MapGet("/artifacts", ListArtifacts);
-        results.MapGet("/artifacts/{**path}", DownloadArtifact);
+        results.MapGet("/", Overview).WithSummary("What a run produced: console, JUnit reports, artifacts");
+        results.MapGet("/junit", JunitZip).WithSummary("The JUnit XML reports as a zip");
+        results.MapGet("/junit/summary", JunitSummaryJson).WithSummary("JUnit totals, suites, failed cases");
+        results.MapGet("/artifacts", ListArtifacts).WithSummary("List artifacts");
+        results.MapGet("/artifacts/{**path}", DownloadArtifact).WithSummary("Download an artifact");
         return app;
     }
 

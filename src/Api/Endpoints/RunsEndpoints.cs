@@ -19,15 +19,15 @@ public static class RunsEndpoints
     public static IEndpointRouteBuilder MapRunsEndpoints(this IEndpointRouteBuilder app)
     {
         var jobRuns = app.MapGroup("/jobs/{name}/runs").WithTags("Runs");
-        jobRuns.MapPost("/", TriggerRun).RequireAuthorization(Scope.Trigger.Name());
-        jobRuns.MapGet("/", ListJobRuns).RequireAuthorization(Scope.Read.Name());
-        jobRuns.MapGet("/{number:int}", GetRunByNumber).RequireAuthorization(Scope.Read.Name());
+        jobRuns.MapPost("/", TriggerRun).WithSummary("Trigger a run (commitSha or branchName for git jobs, parameters, Idempotency-Key)").RequireAuthorization(Scope.Trigger.Name());
+        jobRuns.MapGet("/", ListJobRuns).WithSummary("List a job's runs, newest first").RequireAuthorization(Scope.Read.Name());
+        jobRuns.MapGet("/{number:int}", GetRunByNumber).WithSummary("Get a run by job and number").RequireAuthorization(Scope.Read.Name());
 
         var runs = app.MapGroup("/runs").WithTags("Runs");
-        runs.MapGet("/", ListRuns).RequireAuthorization(Scope.Read.Name());
-        runs.MapGet("/{id:guid}", GetRun).RequireAuthorization(Scope.Read.Name());
-        runs.MapPost("/{id:guid}/rerun", Rerun).RequireAuthorization(Scope.Trigger.Name());
-        runs.MapPost("/{id:guid}/abort", Abort).RequireAuthorization(Scope.Trigger.Name());
+        runs.MapGet("/", ListRuns).WithSummary("List runs, newest first (filters: job, status, branch)").RequireAuthorization(Scope.Read.Name());
+        runs.MapGet("/{id:guid}", GetRun).WithSummary("Get a run").RequireAuthorization(Scope.Read.Name());
+        runs.MapPost("/{id:guid}/rerun", Rerun).WithSummary("Re-run: a new run with the same source and parameters").RequireAuthorization(Scope.Trigger.Name());
+        runs.MapPost("/{id:guid}/abort", Abort).WithSummary("Abort a queued or running run").RequireAuthorization(Scope.Trigger.Name());
         return app;
     }
 

@@ -16,14 +16,14 @@ public static class SecretsEndpoints
     public static IEndpointRouteBuilder MapSecretsEndpoints(this IEndpointRouteBuilder app)
     {
         var secrets = app.MapGroup("/jobs/{name}/secrets").WithTags("Secrets").RequireAuthorization(Scope.Admin.Name());
-        secrets.MapGet("/", ListSecrets);
-        secrets.MapPut("/{key}", PutSecret);
-        secrets.MapDelete("/{key}", DeleteSecret);
+        secrets.MapGet("/", ListSecrets).WithSummary("List a job's secret names");
+        secrets.MapPut("/{key}", PutSecret).WithSummary("Set a secret (write-only; the same value again answers unchanged)");
+        secrets.MapDelete("/{key}", DeleteSecret).WithSummary("Delete a secret");
 
         var credentials = app.MapGroup("/jobs/{name}/git-credentials").WithTags("Secrets").RequireAuthorization(Scope.Admin.Name());
-        credentials.MapGet("/", GetGitCredentials);
-        credentials.MapPut("/", PutGitCredentials);
-        credentials.MapDelete("/", DeleteGitCredentials);
+        credentials.MapGet("/", GetGitCredentials).WithSummary("Show a job's git credentials (kind and user only)");
+        credentials.MapPut("/", PutGitCredentials).WithSummary("Set git credentials (token or SSH key)");
+        credentials.MapDelete("/", DeleteGitCredentials).WithSummary("Delete git credentials");
         return app;
     }
 

@@ -10,9 +10,9 @@ public static class TokensEndpoints
     public static IEndpointRouteBuilder MapTokensEndpoints(this IEndpointRouteBuilder app)
     {
         var tokens = app.MapGroup("/tokens").WithTags("Tokens").RequireAuthorization(Scope.Admin.Name());
-        tokens.MapPost("/", CreateToken);
-        tokens.MapGet("/", ListTokens);
-        tokens.MapDelete("/{id:guid}", RevokeToken);
+        tokens.MapPost("/", CreateToken).WithSummary("Create a token (the secret is returned once)");
+        tokens.MapGet("/", ListTokens).WithSummary("List active tokens (never their secrets)");
+        tokens.MapDelete("/{id:guid}", RevokeToken).WithSummary("Revoke a token");
         return app;
     }
 

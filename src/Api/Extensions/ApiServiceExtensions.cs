@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Narwhal.Api.Auth;
 using Narwhal.Api.Errors;
 using Narwhal.Api.Logs;
+using Narwhal.Api.OpenApi;
 using Narwhal.Api.Outbox;
 using Narwhal.Api.Runs;
 using Narwhal.Api.Startup;
@@ -31,6 +32,7 @@ public static class ApiServiceExtensions
         services.AddNarwhalCore(config, "api");
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
 
+        services.AddNarwhalOpenApi();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
             // Kestrel's own 413 (body over the limit) reaches us only as a status code.

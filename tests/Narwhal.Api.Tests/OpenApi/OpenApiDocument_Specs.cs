@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text.Json;
+using Narwhal.Testing;
+using NUnit.Framework;
+
+namespace Narwhal.Api.Tests.OpenApi;
+
+/// <summary>The OpenAPI document describes the Api that runs: every operation, its scope, the bearer scheme — checked against live answers.</summary>
+[TestFixture]
+public sealed class OpenApiDocument_Specs
+{
+    private TestStack _stack = null!;
+    private JsonElement _document;
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        _stack = await TestStack.CreateAsync();
+        using var anonymous = _stack.Client(token: null);
+        var response = await anonymous.GetAsync("/openapi/v1.json");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the document needs no token");
+        _document = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop() => await _stack.DisposeAsync();
+
+    private IEnumerable<(string Path, string Method, JsonElement Operation)> Operations() =>
+        _document.GetProperty("paths").EnumerateObject().SelectMany(path =>
+            path.Value.EnumerateObject().Select(op => (path.Name, op.Name.ToUpperInvariant(), op.Value)));
+
+    [Test]
+    public void When_the_document_is_read_Should_declare_the_bearer_scheme_and_the_main_operations()
+    {
+        var scheme = _document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer");
+        Assert.That(scheme.GetProperty("scheme").GetString(), Is.EqualTo("bearer"));
+        var paths = _document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.That(paths, Does.Contain("/jobs/{name}").And.Contain("/jobs/{name}/runs").And.Contain("/runs/{id}").And.Contain("/runs/{id}/results/console"));
+    }
+
+    [Test]
+    public void When_an_operation_needs_a_token_Should_name_its_scope_and_document_401_and_403()
+    {
+        foreach (var (path, method, operation) in Operations().Where(o => !o.Path.StartsWith("/health")))
+        {
+            Assert.That(operation.TryGetProperty("x-narwhal-scope", out var scope), Is.True, $"{method} {path} names no scope");
+            Assert.That(scope.GetString(), Is.AnyOf("read", "trigger", "admin"));
+            Assert.That(operation.GetProperty("summary").GetString(), Is.Not.Empty, $"{method} {path} has no summary");
+            var responses = operation.GetProperty("responses").EnumerateObject().Select(r => r.Name).ToList();
+            Assert.That(responses, Does.Contain("401").And.Contain("403"), $"{method} {path}");
+        }
+        Assert.That(Operations().Count(), Is.GreaterThanOrEqualTo(25));
+    }
+
+    [Test]
+    public async Task When_each_documented_operation_is_called_without_a_token_Should_answer_the_documented_401_as_problem_json()
+    {
+        using var anonymous = _stack.Client(token: null);
+        foreach (var (path, method, _) in Operations().Where(o => !o.Path.StartsWith("/health")))
+        {
+            var concrete = path.Replace("{name}", "some-job").Replace("{id}", Guid.NewGuid().ToString()).Replace("{number}", "1")
+                .Replace("{key}", "SOME_KEY").Replace("{path}", "dist/a.txt");
+            using var request = new HttpRequestMessage(new HttpMethod(method), concrete);
+            if (method is "PUT" or "POST") request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+            var response = await anonymous.SendAsync(request);
+
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), $"{method} {concrete}");
+            Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"), $"{method} {concrete}");
+        }
+    }
+
+    [Test]
+    public async Task When_the_reference_page_is_opened_Should_serve_html()
+    {
+        using var anonymous = _stack.Client(token: null);
+        var response = await anonymous.GetAsync("/docs/index.html");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/html"));
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Narwhal.Cli.Commands;
+
+/// <summary><c>login</c>, <c>context list</c>, <c>context use NAME</c>.</summary>
+public static class ContextCommands
+{
+    public static async Task<int> LoginAsync(CliContext cx)
+    {
+        var args = cx.Args;
+        var url = args.Option("url") ?? throw CliException.Usage("login needs --url URL (the token is read from stdin, never from an argument)");
+        if (args.Option("token") is not null) throw CliException.Usage("login reads the token from stdin; do not pass --token");
+        var name = args.Option("name");
+        args.EnsureConsumed(1);
+        var uri = CliContext.ParseUrl(url);
+        name ??= uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}";
+
+        if (cx.StdinIsTerminal) await cx.Out.Err.WriteAsync($"Token for {uri.GetLeftPart(UriPartial.Authority)}: ");
+        var token = (cx.StdinIsTerminal ? ReadHidden() : await cx.Stdin.ReadLineAsync(cx.Cancel))?.Trim();
+        if (cx.StdinIsTerminal) await cx.Out.Err.WriteLineAsync();
+        if (string.IsNullOrEmpty(token)) throw CliException.Usage("no token given on stdin");
+
+        // Check the token before saving it: one cheap authenticated read.
+        using (var client = new ApiClient(uri, token, cx.Handler))
+            await client.GetAsync("/jobs?limit=1", cx.Cancel);
+
+        var config = cx.Config.Load();
+        config.Contexts[name] = new ContextEntry { Url = uri.AbsoluteUri.TrimEnd('/'), Token = token };
+        config.CurrentContext = name;
+        cx.Config.Save(config);
+
+        if (cx.Out.Json)
+            cx.Out.WriteJson(JsonSerializer.Serialize(new { context = name, url = config.Contexts[name].Url, path = cx.Config.Path }, JsonOut.Compact));
+        else
+            await cx.Out.Out.WriteLineAsync($"Logged in to {config.Contexts[name].Url} as context '{name}' (saved in {cx.Config.Path}).");
+        return ExitCodes.Ok;
+    }
+
+    public static int Run(CliContext cx)
+    {
+        var args = cx.Args;
+        var sub = args.Required(1, "subcommand: context list | context use NAME");
+        switch (sub)
+        {
+            case "list" or "ls":
+            {
+                args.EnsureConsumed(2);
+                var config = cx.Config.Load();
+                if (cx.Out.Json)
+                {
+                    var items = config.Contexts.Select(c => new { name = c.Key, url = c.Value.Url, current = c.Key == config.CurrentContext });
+                    cx.Out.WriteJson(JsonSerializer.Serialize(new { currentContext = config.CurrentContext, items }, JsonOut.Compact));
+                    return ExitCodes.Ok;
+                }
+                if (config.Contexts.Count == 0)
+                {
+                    cx.Out.Err.WriteLine($"No contexts in {cx.Config.Path}; run narwhal login --url URL.");
+                    return ExitCodes.Ok;
+                }
+                cx.Out.Table(["CURRENT", "NAME", "URL"],
+                    config.Contexts.Select(c => (IReadOnlyList<string>)[c.Key == config.CurrentContext ? "*" : "", c.Key, c.Value.Url]).ToList());
+                return ExitCodes.Ok;
+            }
+            case "use":
+            {
+                var name = args.Required(2, "context name");
+                args.EnsureConsumed(3);
+                var config = cx.Config.Load();
+                if (!config.Contexts.ContainsKey(name))
+                    throw new CliException(ExitCodes.Config, $"no context '{name}' in {cx.Config.Path} (have: {string.Join(", ", config.Contexts.Keys)})");
+                config.CurrentContext = name;
+                cx.Config.Save(config);
+                if (!cx.Out.Json) cx.Out.Out.WriteLine($"Current context: {name} ({config.Contexts[name].Url})");
+                else cx.Out.WriteJson(JsonSerializer.Serialize(new { currentContext = name }, JsonOut.Compact));
+                return ExitCodes.Ok;
+            }
+            default:
+                throw CliException.Usage($"unknown subcommand 'context {sub}' (list, use)");
+        }
+    }
+
+    /// <summary>Reads a line from the terminal without echoing it.</summary>
+    private static string ReadHidden()
+    {
+        var sb = new StringBuilder();
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter) return sb.ToString();
+            if (key.Key == ConsoleKey.Backspace) { if (sb.Length > 0) sb.Length--; }
+            else if (!char.IsControl(key.KeyChar)) sb.Append(key.KeyChar);
+        }
+    }
+}

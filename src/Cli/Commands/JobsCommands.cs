@@ -1,0 +1,87 @@
+namespace Narwhal.Cli.Commands;
+
+/// <summary><c>jobs list | get NAME | delete NAME</c>.</summary>
+public static class JobsCommands
+{
+    public static async Task<int> RunAsync(CliContext cx)
+    {
+        var args = cx.Args;
+        var sub = args.Required(1, "subcommand: jobs list | get NAME | delete NAME");
+        switch (sub)
+        {
+            case "list" or "ls":
+            {
+                var limit = args.Option("limit");
+                var cursor = args.Option("cursor");
+                args.EnsureConsumed(2);
+                var query = Query.Build(("limit", limit), ("cursor", cursor));
+                var page = await cx.Client.GetAsync("/jobs" + query, cx.Cancel);
+                if (cx.Out.Json) { cx.Out.WriteJson(page.Body); return ExitCodes.Ok; }
+                var json = page.Json;
+                cx.Out.Table(["NAME", "TYPE", "CLASS", "SOURCE", "UPDATED"],
+                    json.Items().Select(j => (IReadOnlyList<string>)[j.S("name"), j.S("type"), j.S("resourceClass"), Source(j), j.Time("updatedAt")]).ToList());
+                Query.MoreHint(cx, json);
+                return ExitCodes.Ok;
+            }
+            case "get" or "show":
+            {
+                var name = args.Required(2, "job name");
+                args.EnsureConsumed(3);
+                var job = await cx.Client.GetAsync($"/jobs/{Uri.EscapeDataString(name)}", cx.Cancel);
+                if (cx.Out.Json) { cx.Out.WriteJson(job.Body); return ExitCodes.Ok; }
+                var j = job.Json;
+                var script = j.P("script");
+                cx.Out.KeyValues([
+                    ("Name", j.S("name")),
+                    ("Type", j.S("type")),
+                    ("Description", j.S("description")),
+                    ("Class", j.S("resourceClass")),
+                    ("Image", j.S("image")),
+                    ("Git", j.P("git").S("url")),
+                    ("Config", j.P("git").S("configPath")),
+                    ("Branch", j.P("git").S("defaultBranch")),
+                    ("Timeout", j.S("timeoutSeconds") is { Length: > 0 } t ? t + " s" : null),
+                    ("Parameters", string.Join(", ", j.P("parameters") is { ValueKind: System.Text.Json.JsonValueKind.Array } ps
+                        ? ps.EnumerateArray().Select(p => p.S("default") is { Length: > 0 } d ? $"{p.S("name")}={d}" : p.S("name")) : [])),
+                    ("Created", j.Time("createdAt")),
+                    ("Updated", j.Time("updatedAt")),
+                ]);
+                if (script.ValueKind == System.Text.Json.JsonValueKind.Array)
+                {
+                    cx.Out.Out.WriteLine("Script:");
+                    foreach (var line in script.EnumerateArray()) cx.Out.Out.WriteLine("  " + line.GetString());
+                }
+                return ExitCodes.Ok;
+            }
+            case "delete" or "rm":
+            {
+                var name = args.Required(2, "job name");
+                args.EnsureConsumed(3);
+                var answer = await cx.Client.DeleteAsync($"/jobs/{Uri.EscapeDataString(name)}", cx.Cancel);
+                if (cx.Out.Json) cx.Out.WriteJson(answer.Body.Length > 0 ? answer.Body : "{}");
+                else cx.Out.Out.WriteLine($"Deleted job {name}.");
+                return ExitCodes.Ok;
+            }
+            default:
+                throw CliException.Usage($"unknown subcommand 'jobs {sub}' (list, get, delete)");
+        }
+    }
+
+    private static string Source(System.Text.Json.JsonElement job) =>
+        job.S("type") == "git" ? job.P("git").S("url") : job.S("image");
+}
+
+/// <summary>Query strings and the "more results" hint for paged lists.</summary>
+public static class Query
+{
+    public static string Build(params (string Key, string? Value)[] pairs)
+    {
+        var parts = pairs.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}").ToList();
+        return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
+    }
+
+    public static void MoreHint(CliContext cx, System.Text.Json.JsonElement page)
+    {
+        if (page.S("nextCursor") is { Length: > 0 } next) cx.Out.Err.WriteLine($"(more: add --cursor {next})");
+    }
+}

@@ -1,0 +1,161 @@
+using System.Text.Json;
+
+namespace Narwhal.Cli.Commands;
+
+/// <summary><c>run JOB …</c> and <c>runs list | show | abort | rerun</c>.</summary>
+public static class RunCommands
+{
+    public static async Task<int> TriggerAsync(CliContext cx)
+    {
+        var args = cx.Args;
+        var job = args.Required(1, "job name: narwhal run JOB");
+        var branch = args.Option("branch");
+        var commit = args.Option("commit");
+        var follow = args.Flag("follow");
+        var idempotencyKey = args.Option("idempotency-key");
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in args.Options("param"))
+        {
+            var eq = p.IndexOf('=');
+            if (eq <= 0) throw CliException.Usage($"--param needs KEY=VALUE, not '{p}'");
+            parameters[p[..eq]] = p[(eq + 1)..];
+        }
+        args.EnsureConsumed(2);
+        if (branch is not null && commit is not null) throw CliException.Usage("give --branch or --commit, not both");
+
+        var body = new Dictionary<string, object>();
+        if (branch is not null) body["branchName"] = branch;
+        if (commit is not null) body["commitSha"] = commit;
+        if (parameters.Count > 0) body["parameters"] = parameters;
+
+        var headers = idempotencyKey is null ? null : new Dictionary<string, string> { ["Idempotency-Key"] = idempotencyKey };
+        var answer = await cx.Client.SendAsync(HttpMethod.Post, $"/jobs/{Uri.EscapeDataString(job)}/runs", body, cx.Cancel, headers);
+        return await Started(cx, answer, follow);
+    }
+
+    public static async Task<int> RunAsync(CliContext cx)
+    {
+        var args = cx.Args;
+        var sub = args.Required(1, "subcommand: runs list | show RUN | abort RUN | rerun RUN");
+        switch (sub)
+        {
+            case "list" or "ls":
+            {
+                var query = Query.Build(("job", args.Option("job")), ("status", args.Option("status")), ("branch", args.Option("branch")),
+                    ("limit", args.Option("limit")), ("cursor", args.Option("cursor")));
+                args.EnsureConsumed(2);
+                var page = await cx.Client.GetAsync("/runs" + query, cx.Cancel);
+                if (cx.Out.Json) { cx.Out.WriteJson(page.Body); return ExitCodes.Ok; }
+                var json = page.Json;
+                var rows = json.Items().Select(r => (IReadOnlyList<string>)[
+                    r.S("id"), $"{r.S("job")}/{r.S("number")}", r.S("status"), r.S("exitCode"), Source(r), r.P("trigger").S("kind"), r.Time("createdAt"), Duration(r)]).ToList();
+                cx.Out.Table(["ID", "RUN", "STATUS", "EXIT", "SOURCE", "TRIGGER", "CREATED", "DURATION"], rows,
+                    (_, column, text) => column == 2 ? Output.PaintStatus(text, text) : text);
+                Query.MoreHint(cx, json);
+                return ExitCodes.Ok;
+            }
+            case "show" or "get":
+            {
+                var id = await ResolveAsync(cx, args.Required(2, "run id (or JOB/NUMBER)"));
+                args.EnsureConsumed(3);
+                var run = await cx.Client.GetAsync($"/runs/{id}", cx.Cancel);
+                if (cx.Out.Json) { cx.Out.WriteJson(run.Body); return ExitCodes.Ok; }
+                Show(cx, run.Json);
+                return ExitCodes.Ok;
+            }
+            case "abort":
+            {
+                var id = await ResolveAsync(cx, args.Required(2, "run id (or JOB/NUMBER)"));
+                args.EnsureConsumed(3);
+                var answer = await cx.Client.PostAsync($"/runs/{id}/abort", null, cx.Cancel);
+                if (cx.Out.Json) { cx.Out.WriteJson(answer.Body); return ExitCodes.Ok; }
+                var run = answer.Json;
+                cx.Out.Out.WriteLine((int)answer.Status == 202
+                    ? $"Stop requested for run {Label(run)} ({run.S("id")}); its Runner stops it."
+                    : $"Aborted run {Label(run)} ({run.S("id")}).");
+                return ExitCodes.Ok;
+            }
+            case "rerun":
+            {
+                var id = await ResolveAsync(cx, args.Required(2, "run id (or JOB/NUMBER)"));
+                var follow = args.Flag("follow");
+                args.EnsureConsumed(3);
+                var answer = await cx.Client.PostAsync($"/runs/{id}/rerun", null, cx.Cancel);
+                return await Started(cx, answer, follow);
+            }
+            default:
+                throw CliException.Usage($"unknown subcommand 'runs {sub}' (list, show, abort, rerun)");
+        }
+    }
+
+    /// <summary>After a trigger or re-run: print the run, or follow it to its end.</summary>
+    private static async Task<int> Started(CliContext cx, ApiResponse answer, bool follow)
+    {
+        var run = answer.Json;
+        var id = run.S("id");
+        if (cx.Out.Json)
+        {
+            if (follow) cx.Out.WriteJsonLine(run);
+            else cx.Out.WriteJson(answer.Body);
+        }
+        else if (follow) await cx.Out.Err.WriteLineAsync($"Run {Label(run)} ({id}) {run.S("status")}; following its console…");
+        else await cx.Out.Out.WriteLineAsync($"Run {Label(run)} {run.S("status")}: {id}");
+        return follow ? await LogsCommands.FollowAsync(cx, id) : ExitCodes.Ok;
+    }
+
+    private static void Show(CliContext cx, JsonElement r)
+    {
+        var parameters = r.P("parameters") is { ValueKind: JsonValueKind.Object } ps
+            ? string.Join(", ", ps.EnumerateObject().Select(p => $"{p.Name}={p.Value.GetString()}"))
+            : "";
+        var trigger = r.P("trigger");
+        cx.Out.KeyValues([
+            ("Id", r.S("id")),
+            ("Run", Label(r)),
+            ("Status", cx.Out.Status(r.S("status"))),
+            ("Reason", r.S("statusReason")),
+            ("Exit code", r.S("exitCode")),
+            ("Class", r.S("resourceClass")),
+            ("Branch", r.S("branch")),
+            ("Commit", r.S("commitSha")),
+            ("Parameters", parameters),
+            ("Trigger", trigger.S("tokenName") is { Length: > 0 } token ? $"{trigger.S("kind")} ({token})" : trigger.S("kind")),
+            ("Rerun of", r.S("rerunOf")),
+            ("Attempt", r.S("attempt")),
+            ("Runner", r.S("runnerId")),
+            ("Created", r.Time("createdAt")),
+            ("Started", r.Time("startedAt")),
+            ("Finished", r.Time("finishedAt")),
+            ("Duration", Duration(r)),
+            ("Abort requested", r.S("abortRequestedAt") is { Length: > 0 } ? $"{r.Time("abortRequestedAt")} by {r.S("abortRequestedBy")}" : null),
+            ("Log size", r.S("logSize") is { Length: > 0 } size ? size + " bytes" + (r.S("logTruncated") == "true" ? " (truncated)" : "") : null),
+            ("Results expired", r.Time("resultsExpiredAt")),
+        ]);
+    }
+
+    /// <summary>A run id as given, or JOB/NUMBER (JOB#NUMBER) looked up through /jobs/{job}/runs/{number}.</summary>
+    public static async Task<string> ResolveAsync(CliContext cx, string reference)
+    {
+        if (Guid.TryParse(reference, out var id)) return id.ToString();
+        var cut = reference.LastIndexOfAny(['/', '#']);
+        if (cut > 0 && int.TryParse(reference[(cut + 1)..], out var number))
+        {
+            var run = await cx.Client.GetAsync($"/jobs/{Uri.EscapeDataString(reference[..cut])}/runs/{number}", cx.Cancel);
+            return run.Json.S("id");
+        }
+        throw CliException.Usage($"'{reference}' is not a run id (a UUID) or JOB/NUMBER");
+    }
+
+    public static string Label(JsonElement run) => $"{run.S("job")}/{run.S("number")}";
+
+    private static string Source(JsonElement r) =>
+        r.S("commitSha") is { Length: >= 7 } sha ? (r.S("branch") is { Length: > 0 } b ? $"{b}@{sha[..7]}" : sha[..7]) : r.S("branch");
+
+    private static string Duration(JsonElement r)
+    {
+        if (!DateTimeOffset.TryParse(r.S("startedAt"), out var started)) return "";
+        var end = DateTimeOffset.TryParse(r.S("finishedAt"), out var finished) ? finished : DateTimeOffset.UtcNow;
+        var d = end - started;
+        return d.TotalHours >= 1 ? $"{(int)d.TotalHours}h{d.Minutes:00}m" : d.TotalMinutes >= 1 ? $"{(int)d.TotalMinutes}m{d.Seconds:00}s" : $"{d.TotalSeconds:0.0}s";
+    }
+}

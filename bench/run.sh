@@ -67,6 +67,13 @@ until dotnet build "$project" -c Release -nologo --artifacts-path "$artifacts" <
 done
 dll="$artifacts/bin/Narwhal.Bench/release/Narwhal.Bench.dll"
 [[ -f "$dll" ]] || die "build succeeded but $dll is missing"
+# Phase logs.rss runs the Runner as a process of its own: the Release build of src/Runner made by the
+# build above (a referenced project gets its own output folder under bench/.artifacts, so this never
+# writes into src/Runner/bin while a test build of the solution may be running).
+runner_dll="$artifacts/bin/Narwhal.Runner/release/Narwhal.Runner.dll"
+[[ -f "$runner_dll" ]] || die "build succeeded but $runner_dll is missing"
+export BENCH_RUNNER_DLL="$runner_dll"
+export BENCH_RUNNER_PIDFILE="$BENCH_DIR/results/.runner.pid"
 
 # --- run -------------------------------------------------------------------------
 commit="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -74,9 +81,30 @@ if [[ -n "$(git -C "$REPO" status --porcelain 2>/dev/null | head -n 1)" ]]; then
 export BENCH_GIT_COMMIT="$commit"
 export NARWHAL_TEST_INSTANCE="${NARWHAL_TEST_INSTANCE:-narwhal-bench}"
 
-say "running (defaults take about 3-4 minutes)"
+say "running (all phases with default options take about 6-8 minutes on 2 cores)"
 rc=0
 timeout --foreground -k 30s "${BENCH_TIMEOUT:-20m}" \
   dotnet "$dll" --out "$BENCH_DIR/results/latest.json" "$@" </dev/null || rc=$?
 if ((rc == 124)); then say "ERROR: the benchmark did not finish within ${BENCH_TIMEOUT:-20m}"; fi
+
+# The benchmark stops its Runner process itself. If it was killed first, the pid file is still
+# there ("<pid> <stack instance>"): stop that process and remove the containers of that instance.
+if [[ -f "$BENCH_RUNNER_PIDFILE" ]]; then
+  read -r runner_pid runner_instance _ <"$BENCH_RUNNER_PIDFILE" || true
+  if [[ "${runner_pid:-}" =~ ^[0-9]+$ ]] && grep -qa 'Narwhal.Runner.dll' "/proc/$runner_pid/cmdline" 2>/dev/null; then
+    say "stopping the benchmark's Runner process $runner_pid, left running (SIGTERM)"
+    kill -TERM "$runner_pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$runner_pid" 2>/dev/null || break; sleep 1; done
+    kill -KILL "$runner_pid" 2>/dev/null || true
+  fi
+  if [[ "${runner_instance:-}" =~ ^[a-z0-9][a-z0-9_-]*$ ]]; then
+    leftovers="$(DOCKER_HOST="${NARWHAL_DOCKER_HOST:-unix:///var/run/docker.sock}" docker ps -aq --filter "label=org.narwhal.instance=$runner_instance" 2>/dev/null || true)"
+    if [[ -n "$leftovers" ]]; then
+      say "removing containers left by instance $runner_instance: $(echo $leftovers)"
+      # shellcheck disable=SC2086
+      DOCKER_HOST="${NARWHAL_DOCKER_HOST:-unix:///var/run/docker.sock}" docker rm -f $leftovers >/dev/null || true
+    fi
+  fi
+  rm -f "$BENCH_RUNNER_PIDFILE"
+fi
 exit "$rc"

@@ -9,9 +9,19 @@ public sealed record BenchOptions
     public int BaselineRuns { get; init; } = 50;
     public int Warmup { get; init; } = 3;
     public int PollMs { get; init; } = 10;
+    public int TailLines { get; init; } = 100;
+    public int LogMb { get; init; } = 200;
+    public int BigLogMb { get; init; } = 1024;
     public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(12);
     public string Output { get; init; } = Path.Combine("bench", "results", "latest.json");
-    public HashSet<string> Phases { get; init; } = ["trigger", "e2e", "baseline"];
+    public HashSet<string> Phases { get; init; } = ["trigger", "e2e", "baseline", "logs"];
+
+    /// <summary>Phase groups, and the phases inside them that can be picked alone (e.g. logs.rss).</summary>
+    public static readonly string[] KnownPhases =
+        ["trigger", "e2e", "baseline", "baseline.engine", "baseline.cli", "logs", "logs.tail", "logs.throughput", "logs.rss"];
+
+    /// <summary>Whether the phase <paramref name="key"/> ("baseline.cli") runs: named itself, or its group ("baseline") is.</summary>
+    public bool Includes(string key) => Phases.Contains(key) || Phases.Contains(key.Split('.')[0]);
 
     public const string Usage = """
         Narwhal.Bench [options]      (normally run through bench/run.sh)
@@ -23,9 +33,14 @@ public sealed record BenchOptions
           --baseline-runs N     containers per baseline in phase 3 (each of 3a and 3b)      [50]
           --warmup N            unmeasured runs/containers before phases 2 and 3           [3]
           --poll-ms N           GET /runs/{id} polling interval in phase 2                  [10]
+          --tail-lines N        timestamped lines (one per 200 ms) in the live-tail job     [100]
+          --log-mb N            MiB of numbered lines written by the log throughput job     [200]
+          --big-log-mb N        MiB written while the separate Runner's RSS is sampled      [1024]
           --deadline-minutes N  the whole benchmark is cancelled after this long            [12]
           --out PATH            JSON results file                         [bench/results/latest.json]
-          --phases LIST         comma-separated subset of trigger,e2e,baseline              [all]
+          --phases LIST         comma-separated subset of trigger,e2e,baseline,logs         [all]
+                                (single phases too: baseline.engine, baseline.cli,
+                                logs.tail, logs.throughput, logs.rss)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -45,6 +60,9 @@ public sealed record BenchOptions
                 "--baseline-runs" => options with { BaselineRuns = Int(1) },
                 "--warmup" => options with { Warmup = Int(0) },
                 "--poll-ms" => options with { PollMs = Int(1) },
+                "--tail-lines" => options with { TailLines = Int(2) },
+                "--log-mb" => options with { LogMb = Int(1) },
+                "--big-log-mb" => options with { BigLogMb = Int(1) },
                 "--deadline-minutes" => options with { Deadline = TimeSpan.FromMinutes(Int(1)) },
                 "--out" => options with { Output = Value() },
                 "--phases" => options with { Phases = ParsePhases(Value()) },
@@ -58,8 +76,9 @@ public sealed record BenchOptions
     private static HashSet<string> ParsePhases(string list)
     {
         var phases = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
-        var unknown = phases.Except(["trigger", "e2e", "baseline"]).ToList();
-        if (phases.Count == 0 || unknown.Count > 0) throw new ArgumentException($"--phases takes trigger,e2e,baseline (got '{list}').");
+        var unknown = phases.Except(KnownPhases).ToList();
+        if (phases.Count == 0 || unknown.Count > 0)
+            throw new ArgumentException($"--phases takes a comma-separated subset of {string.Join(',', KnownPhases)} (got '{list}').");
         return phases;
     }
 

@@ -61,12 +61,15 @@ TriggerResult? trigger = null;
 EndToEndResult? e2e = null;
 EngineBaselineResult? engineBaseline = null;
 CliBaselineResult? cliBaseline = null;
+LiveTailResult? liveTail = null;
+LogThroughputResult? logThroughput = null;
+RunnerRssResult? runnerRss = null;
 var failures = new List<string>();
 var phaseLoad = new Dictionary<string, string>();
 
 async Task<T?> Phase<T>(string key, string title, Func<Task<T>> body) where T : class
 {
-    if (!options.Phases.Contains(key.Split('.')[0])) return null;
+    if (!options.Includes(key)) return null;
     Console.WriteLine();
     Console.WriteLine(title);
     try
@@ -105,6 +108,18 @@ try
     cliBaseline = await Phase("baseline.cli", "[3b] Baseline: docker CLI",
         () => Baselines.CliAsync(options, Say, ct));
     if (cliBaseline is not null) Report.PrintCli(cliBaseline);
+
+    liveTail = await Phase("logs.tail", $"[4a] Live-tail latency: a line every 200 ms for {options.TailLines} lines, container write → SSE follower receives it",
+        () => LogPhases.LiveTailAsync(options, Say, ct));
+    if (liveTail is not null) Report.PrintLiveTail(liveTail);
+
+    logThroughput = await Phase("logs.throughput", $"[4b] Log throughput: a job writing {options.LogMb} MiB as fast as it can, followed over SSE, then checked",
+        () => LogPhases.ThroughputAsync(options, Say, ct));
+    if (logThroughput is not null) Report.PrintLogThroughput(logThroughput);
+
+    runnerRss = await Phase("logs.rss", $"[4c] Runner RSS: the Runner as a separate process while a job writes {options.BigLogMb} MiB",
+        () => LogPhases.RunnerRssAsync(options, Say, ct));
+    if (runnerRss is not null) Report.PrintRunnerRss(runnerRss);
 }
 catch (OperationCanceledException) when (ct.IsCancellationRequested)
 {
@@ -122,7 +137,17 @@ foreach (var (name, count) in new (string, int)[]
     if (count > 0) failures.Add($"{count} failed {name} (excluded from the figures)");
 }
 
-Report.PrintSummary(env, trigger, e2e, engineBaseline, cliBaseline, options);
+foreach (var (phase, problems, leftovers) in new (string, IReadOnlyList<string>?, IReadOnlyList<string>?)[]
+         {
+             ("live tail", liveTail?.Problems, liveTail?.LeftoversRemoved), ("log throughput", logThroughput?.Problems, logThroughput?.LeftoversRemoved),
+             ("Runner RSS", runnerRss?.Problems, runnerRss?.LeftoversRemoved),
+         })
+{
+    failures.AddRange(problems ?? []);
+    if (leftovers is { Count: > 0 }) failures.Add($"{phase}: left behind and removed afterwards: {string.Join(", ", leftovers)}");
+}
+
+Report.PrintSummary(env, trigger, e2e, engineBaseline, cliBaseline, liveTail, logThroughput, runnerRss, options);
 Console.WriteLine();
 Console.WriteLine($"Total {total.Elapsed.TotalSeconds:0} s; load avg at the end {BenchEnvironmentProbe.LoadAverage()}");
 
@@ -137,11 +162,12 @@ try
         options = new
         {
             options.Triggers, options.Concurrency, options.TriggerWarmup, options.Runs, options.BaselineRuns, options.Warmup, options.PollMs,
+            options.TailLines, options.LogMb, options.BigLogMb,
             deadlineMinutes = options.Deadline.TotalMinutes, phases = options.Phases.Order().ToArray(),
         },
         percentileMethod = "nearest-rank; all durations in milliseconds",
         loadAverageAfterPhase = phaseLoad,
-        trigger, endToEnd = e2e, engineBaseline, cliBaseline,
+        trigger, endToEnd = e2e, engineBaseline, cliBaseline, liveTail, logThroughput, runnerRss,
         failures, totalSeconds = Math.Round(total.Elapsed.TotalSeconds, 1),
     };
     await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(json, Report.JsonOptions), CancellationToken.None);

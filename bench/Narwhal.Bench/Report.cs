@@ -64,8 +64,75 @@ public static class Report
         foreach (var error in r.FirstErrors) Console.WriteLine($"  error  {error}");
     }
 
+    private static string TailHeader(string indent, string title = "") =>
+        $"{indent}{title.PadRight(Label)} {"n",5} {"p50",8} {"p95",8} {"max",8} {"mean",8} {"min",8}   (ms)";
+
+    private static string TailRow(string indent, string label, Series s) =>
+        $"{indent}{label.PadRight(Label)} {s.N,5} {Ms(s.P50),8} {Ms(s.P95),8} {Ms(s.Max),8} {Ms(s.Mean),8} {Ms(s.Min),8}";
+
+    private static string Num(double value, string format = "0.0") => double.IsFinite(value) ? value.ToString(format) : "-";
+
+    private static string Verdict(LogCheck c) =>
+        c.Complete
+            ? $"complete and in order ({c.Lines} lines, {c.Bytes} bytes)"
+            : $"NOT complete/in order: {c.Lines} of {c.ExpectedLines} lines, {c.Bytes} of {c.ExpectedBytes} bytes, {c.BadLines} bad lines" +
+              $"{(c.OffsetMismatches > 0 ? $", {c.OffsetMismatches} offset mismatches" : "")}";
+
+    public static void PrintLiveTail(LiveTailResult r)
+    {
+        Console.WriteLine($"  {r.LinesReceived} of {r.Lines} lines reached the follower ({r.LinesMissing} missing, {r.LinesOutOfOrder} out of order) " +
+                          $"in {r.LogEvents} SSE log events; run {r.Status}");
+        Console.WriteLine(TailHeader("  "));
+        Console.WriteLine(TailRow("  ", r.Latency.Name, r.Latency));
+        Console.WriteLine($"  write time: CLOCK_REALTIME read with adjtimex(2) in the container just before the line's echo (busybox date has no %N);");
+        Console.WriteLine($"  one stamp takes {Num(r.StampCostMs, "0.00")} ms, so a write time is at most that early. Receive time: the host's");
+        Console.WriteLine("  wall clock when the follower reads the event's data line. Same kernel clock, no offset to correct.");
+        foreach (var problem in r.Problems) Console.WriteLine($"  problem  {problem}");
+    }
+
+    public static void PrintLogThroughput(LogThroughputResult r)
+    {
+        Console.WriteLine($"  {r.MiB} MiB = {r.Lines} numbered lines of {NumberedLog.LineBytes} bytes; run {r.Status}, logSize {r.LogSize?.ToString() ?? "-"}, " +
+                          $"truncated {r.LogTruncated.ToString().ToLowerInvariant()}");
+        Console.WriteLine($"  container start → terminal status  {Num(r.StartToTerminalSeconds, "0.00"),7} s  {Num(r.MiBPerSecond),7} MiB/s   " +
+                          $"(start = Docker event; terminal = GET /runs/{{id}} polled every {r.PollMs} ms)");
+        Console.WriteLine($"  container start → die              {Num(r.StartToDieSeconds, "0.00"),7} s  {Num(r.ContainerMiBPerSecond),7} MiB/s   " +
+                          "(the job's own writing into the engine)");
+        Console.WriteLine($"  die → terminal                     {Num(r.DieToTerminalSeconds, "0.00"),7} s             (drain, last chunks, upload to S3, report)");
+        Console.WriteLine($"  arriving at an SSE follower        {Num(r.FollowerMiBPerSecond),7} MiB/s   (first to last log byte; first byte " +
+                          $"{Num(r.FollowerFirstByteAfterStartSeconds, "0.00")} s, last byte {Num(r.FollowerLastByteAfterStartSeconds, "0.00")} s after the container started, " +
+                          $"{Num(r.FollowerLastByteAfterTerminalSeconds, "+0.00;-0.00")} s from the terminal status)");
+        Console.WriteLine($"                                     {r.FollowerEvents} log events, mean {Num(r.Follower.Bytes / 1024.0 / Math.Max(1, r.FollowerEvents))} KiB " +
+                          $"(the Api sends one event per stored chunk; a chunk holds at most {Narwhal.Runner.Execution.LogShipper.ChunkBytes / 1024} KiB)");
+        Console.WriteLine($"  follower's copy: {Verdict(r.Follower)}");
+        Console.WriteLine($"  stored log:      {Verdict(r.Stored)}; read back at {Num(r.StoredReadMiBPerSecond)} MiB/s");
+        foreach (var error in r.Follower.FirstErrors.Concat(r.Stored.FirstErrors)) Console.WriteLine($"  error    {error}");
+        foreach (var problem in r.Problems) Console.WriteLine($"  problem  {problem}");
+    }
+
+    public static void PrintRunnerRss(RunnerRssResult r)
+    {
+        Console.WriteLine($"  Runner process `{r.RunnerCommand}` ({r.RunnerGc} GC, NARWHAL_LOG_MAX_MB={r.LogMaxMb}, 1 slot); " +
+                          $"VmRSS from /proc/<pid>/status every {r.SampleIntervalMs} ms ({r.Samples} samples)");
+        Console.WriteLine($"  job: {r.MiB} MiB of numbered lines; run {r.Status}, logSize {r.LogSize?.ToString() ?? "-"}, truncated {r.LogTruncated.ToString().ToLowerInvariant()}; " +
+                          $"container start → die {Num(r.StartToDieSeconds, "0.0")} s, → terminal {Num(r.StartToTerminalSeconds, "0.0")} s ({Num(r.MiBPerSecond)} MiB/s)");
+        Console.WriteLine($"  RSS when ready                  {Num(r.RssAtReadyMiB),8} MiB");
+        Console.WriteLine($"  RSS before the job              {Num(r.RssBeforeJobMiB),8} MiB   (after one warm-up run)");
+        Console.WriteLine($"  peak RSS during the job         {Num(r.PeakRssMiB),8} MiB   ({Num(r.PeakRssMiB - r.RssBeforeJobMiB, "+0.0;-0.0")} MiB; sampled, " +
+                          $"{Num(r.PeakAtSeconds, "0.0")} s after the trigger)");
+        Console.WriteLine($"    while the container ran       {Num(r.PeakWhileContainerRanMiB),8} MiB   (container start {Num(r.ContainerStartAtSeconds, "0.0")} s → die {Num(r.ContainerDieAtSeconds, "0.0")} s)");
+        Console.WriteLine($"    after it exited               {Num(r.PeakAfterContainerExitedMiB),8} MiB   (die → terminal at {Num(r.TerminalAtSeconds, "0.0")} s: " +
+                          "rest of the log stream, last chunks, upload to S3, report)");
+        Console.WriteLine($"  VmHWM at the end                {Num(r.VmHwmMiB),8} MiB   (the kernel's peak RSS over the process's life)");
+        Console.WriteLine($"  RSS after the run               {Num(r.RssAfterRunMiB),8} MiB");
+        Console.WriteLine($"  Runner CPU, trigger → terminal  {Num(r.CpuSecondsDuringJob),8} s     ({Num(r.CpuPercentOfOneCore, "0")}% of one core; utime + stime from /proc/<pid>/stat)");
+        Console.WriteLine($"  stopped with SIGTERM: exit code {r.RunnerExitCode?.ToString() ?? "-"} after {Num(r.RunnerStopSeconds, "0.0")} s{(r.RunnerKilled ? " (KILLED after the grace period)" : "")}; log {r.RunnerLog}");
+        foreach (var problem in r.Problems) Console.WriteLine($"  problem  {problem}");
+    }
+
     public static void PrintSummary(BenchEnvironment env, TriggerResult? trigger, EndToEndResult? e2e,
-        EngineBaselineResult? engine, CliBaselineResult? cli, BenchOptions options)
+        EngineBaselineResult? engine, CliBaselineResult? cli, LiveTailResult? tail, LogThroughputResult? throughput, RunnerRssResult? rss,
+        BenchOptions options)
     {
         Console.WriteLine();
         Console.WriteLine("=== Summary " + new string('=', 90));
@@ -108,6 +175,32 @@ public static class Report
                               "(trigger → start event, minus create → start event)");
             Console.WriteLine($"  to finished:        {Ms(e2e.TriggerToTerminal.P50 - engine.Removed.P50)} ms " +
                               "(trigger → API terminal, minus create → removed: the Runner also removes the container before reporting)");
+        }
+
+        if (!new[] { "logs.tail", "logs.throughput", "logs.rss" }.Any(options.Includes)) return;
+        Console.WriteLine("Live console logs (Runner spool → Postgres chunks + NOTIFY → Api SSE)");
+        Console.WriteLine(TailHeader("", ""));
+        if (tail is null) Console.WriteLine("  (live tail not measured)");
+        else Console.WriteLine(TailRow("  ", $"live tail: container write → SSE follower ({tail.IntervalMs} ms)", tail.Latency));
+        if (throughput is null) Console.WriteLine("  (log throughput not measured)");
+        else
+        {
+            var t = throughput;
+            Console.WriteLine($"  {$"log throughput, {t.MiB} MiB: start → terminal".PadRight(Label)} {Num(t.MiBPerSecond),8} MiB/s  ({Num(t.StartToTerminalSeconds, "0.0")} s; " +
+                              $"start → die {Num(t.ContainerMiBPerSecond)} MiB/s)");
+            Console.WriteLine($"  {$"log throughput, {t.MiB} MiB: arriving at SSE follower".PadRight(Label)} {Num(t.FollowerMiBPerSecond),8} MiB/s  " +
+                              $"(last byte {Num(t.FollowerLastByteAfterStartSeconds, "0.0")} s after start)");
+            Console.WriteLine($"  {$"log throughput, {t.MiB} MiB: copies checked".PadRight(Label)} follower {(t.Follower.Complete ? "complete, in order" : "INCOMPLETE")}, " +
+                              $"stored {(t.Stored.Complete ? "complete, in order" : "INCOMPLETE")}");
+        }
+        if (rss is null) Console.WriteLine("  (Runner RSS not measured)");
+        else
+        {
+            Console.WriteLine($"  {$"Runner RSS (own process), job writing {rss.MiB} MiB".PadRight(Label)} peak {Num(rss.PeakRssMiB)} MiB sampled, VmHWM {Num(rss.VmHwmMiB)} MiB; " +
+                              $"before the job {Num(rss.RssBeforeJobMiB)} MiB");
+            Console.WriteLine($"  {"  peak while the container ran / after it exited".PadRight(Label)} {Num(rss.PeakWhileContainerRanMiB),8} MiB / {Num(rss.PeakAfterContainerExitedMiB)} MiB");
+            Console.WriteLine($"  {$"  same job: start → terminal".PadRight(Label)} {Num(rss.MiBPerSecond),8} MiB/s  ({Num(rss.StartToTerminalSeconds, "0.0")} s; " +
+                              $"Runner CPU {Num(rss.CpuSecondsDuringJob)} s)");
         }
     }
 

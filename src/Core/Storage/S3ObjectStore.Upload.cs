@@ -15,14 +15,7 @@ public sealed partial class S3ObjectStore
     public async Task PutFileAsync(string key, string path, string contentType, CancellationToken ct)
     {
         ObjectKeys.Validate(key);
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        await using var file = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.Read,
-            Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
-        });
+        await using var file = ObjectUploads.OpenFile(path);
         await PutAsync(key, file, contentType, ct);
     }
 
@@ -35,9 +28,7 @@ public sealed partial class S3ObjectStore
     public async Task PutAsync(string key, Stream content, string contentType, CancellationToken ct)
     {
         ObjectKeys.Validate(key);
-        ArgumentNullException.ThrowIfNull(content);
-        ArgumentException.ThrowIfNullOrWhiteSpace(contentType);
-        if (!content.CanRead) throw new ArgumentException("The content stream is not readable.", nameof(content));
+        ObjectUploads.ValidateContent(content, contentType);
 
         var partSize = _settings.PartSizeBytes;
         var buffer = ArrayPool<byte>.Shared.Rent(partSize);

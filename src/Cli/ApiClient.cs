@@ -58,6 +58,41 @@ public sealed class ApiClient : IDisposable
         return new ApiResponse(response.StatusCode, text);
     }
 
+    /// <summary>
+    /// Like <see cref="SendAsync"/> but an error answer is returned, not thrown (for callers that
+    /// report per item, like apply); only an unreachable server throws.
+    /// </summary>
+    public async Task<ApiResponse> TrySendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(RequestTimeout);
+        using var request = new HttpRequestMessage(method, Relative(path));
+        if (body is not null)
+            request.Content = new StringContent(JsonSerializer.Serialize(body, JsonOut.Compact), Encoding.UTF8, "application/json");
+        using var response = await Send(request, HttpCompletionOption.ResponseContentRead, timeout.Token, ct);
+        return new ApiResponse(response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token));
+    }
+
+    /// <summary>The one-line reason of an error answer (its problem detail or field errors).</summary>
+    public static string Describe(ApiResponse answer) => Failure((int)answer.Status, null, answer.Body).Message;
+
+    /// <summary>Field errors of a validation problem (field → messages), or none.</summary>
+    public static IReadOnlyList<(string Field, string Message)> FieldErrors(ApiResponse answer)
+    {
+        try
+        {
+            if (answer.Body.TrimStart().StartsWith('{')
+                && JsonDocument.Parse(answer.Body).RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+                return errors.EnumerateObject()
+                    .SelectMany(p => p.Value.ValueKind == JsonValueKind.Array
+                        ? p.Value.EnumerateArray().Select(m => (p.Name, m.GetString() ?? ""))
+                        : [(p.Name, p.Value.ToString())])
+                    .ToList();
+        }
+        catch (JsonException) { }
+        return [];
+    }
+
     /// <summary>GET a text resource (the console log) as it is.</summary>
     public async Task<string> GetTextAsync(string path, CancellationToken ct)
     {
@@ -154,9 +189,11 @@ public sealed class ApiClient : IDisposable
     }
 
     /// <summary>An error answer as one line: the problem's detail (or title), else the status.</summary>
-    private static CliException Failure(HttpResponseMessage response, string body)
+    private static CliException Failure(HttpResponseMessage response, string body) =>
+        Failure((int)response.StatusCode, response.ReasonPhrase, body);
+
+    private static CliException Failure(int status, string? reasonPhrase, string body)
     {
-        var status = (int)response.StatusCode;
         string? detail = null;
         try
         {
@@ -183,7 +220,7 @@ public sealed class ApiClient : IDisposable
             404 => ExitCodes.NotFound,
             _ => ExitCodes.Api,
         };
-        var reason = detail ?? (status == 401 ? "unauthorized (missing or wrong token)" : response.ReasonPhrase ?? "error");
+        var reason = detail ?? (status == 401 ? "unauthorized (missing or wrong token)" : reasonPhrase ?? "error");
         return new CliException(code, $"{status} {reason}");
     }
 

@@ -6,8 +6,8 @@ namespace Narwhal.Cli;
 /// </summary>
 public sealed class CliArgs
 {
-    private static readonly HashSet<string> Flags = ["follow", "help", "yes"];
-    private static readonly Dictionary<char, string> Short = new() { ['o'] = "output", ['h'] = "help", ['f'] = "follow", ['p'] = "param", ['b'] = "branch" };
+    private static readonly HashSet<string> Flags = ["follow", "help", "yes", "prune", "dry-run", "version"];
+    private static readonly Dictionary<char, string> Short = new() { ['o'] = "output", ['h'] = "help", ['p'] = "param", ['b'] = "branch", ['f'] = "file", ['y'] = "yes" };
 
     private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);

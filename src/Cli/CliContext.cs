@@ -6,8 +6,13 @@ public sealed class CliContext : IDisposable
     private ApiClient? _client;
 
     public CliContext(CliArgs args, TextWriter stdout, TextWriter stderr, TextReader stdin, IReadOnlyDictionary<string, string?> env,
-        bool stdoutIsTerminal, bool stdinIsTerminal, CancellationToken ct)
+        Terminal terminal, Interrupts interrupts)
     {
+        Terminal = terminal;
+        Interrupts = interrupts;
+        var ct = interrupts.Token;
+        var stdoutIsTerminal = terminal.Stdout;
+        var stdinIsTerminal = terminal.Stdin;
         Args = args;
         Env = env;
         Stdin = stdin;
@@ -27,6 +32,8 @@ public sealed class CliContext : IDisposable
     public IReadOnlyDictionary<string, string?> Env { get; }
     public TextReader Stdin { get; }
     public bool StdinIsTerminal { get; }
+    public Terminal Terminal { get; }
+    public Interrupts Interrupts { get; }
     public CancellationToken Cancel { get; }
     public ConfigStore Config { get; }
     public Output Out { get; }
@@ -78,4 +85,10 @@ public sealed class CliContext : IDisposable
     private static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
     public void Dispose() => _client?.Dispose();
+}
+
+/// <summary>Which of the standard streams are a terminal (prompts, colour, progress indicators).</summary>
+public sealed record Terminal(bool Stdin, bool Stdout, bool Stderr)
+{
+    public static readonly Terminal None = new(false, false, false);
 }

@@ -25,6 +25,8 @@ public static class ExitCodes
     public const int Api = 14;
     /// <summary>No server configured, or the config file is unreadable.</summary>
     public const int Config = 15;
+    /// <summary>apply: the input files are invalid (YAML, a secret reference that cannot be resolved).</summary>
+    public const int Input = 16;
 
     public static int ForRunStatus(string? status) => status switch
     {
@@ -51,6 +53,7 @@ public static class ExitCodes
           13  not found (404)
           14  other API error
           15  no server configured / bad config file
+          16  apply: invalid input file (YAML error, unresolvable secret reference)
         """;
 }
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Narwhal.Core.Jobs;
 
 namespace Narwhal.Api.Dtos;
@@ -32,5 +34,20 @@ public sealed record JobDto
     };
 }
 
-/// <summary>Answer of PUT /jobs/{name}: what happened (created, updated, unchanged) and the job as stored.</summary>
-public sealed record JobSaveResponse(JobSaveOutcome Outcome, JobDto Job);
+/// <summary>
+/// Answer of PUT /jobs/{name}: what happened (created, updated, unchanged) and the job as stored, or with
+/// <c>dryRun</c> what would happen and the job as it would be stored (nothing written). <c>changes</c> lists the
+/// spec fields an update changes; it is empty for created and unchanged.
+/// </summary>
+public sealed record JobSaveResponse(JobSaveOutcome Outcome, bool DryRun, JobDto Job, IReadOnlyList<JobFieldChangeDto> Changes)
+{
+    public static JobSaveResponse From(JobSaveResult result, bool dryRun) =>
+        new(result.Outcome, dryRun, JobDto.From(result.Job), result.Changes.Select(c => new JobFieldChangeDto(c.Field, c.From, c.To)).ToList());
+}
+
+/// <summary>One changed field: dot path into the job (<c>git.defaultBranch</c>; arrays such as <c>script</c> whole), the
+/// stored value and the new one, any JSON; null (always written) when the field is absent on that side.</summary>
+public sealed record JobFieldChangeDto(
+    string Field,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] JsonNode? From,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] JsonNode? To);

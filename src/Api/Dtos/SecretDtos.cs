@@ -15,7 +15,8 @@ public sealed record SecretDto(string Name, DateTime CreatedAt, DateTime Updated
     public static SecretDto From(JobSecretInfo s) => new(s.Name, s.CreatedAt.UtcDateTime, s.UpdatedAt.UtcDateTime);
 }
 
-public sealed record SecretSaveResponse(SaveOutcome Outcome, string Name);
+/// <summary>Answer of PUT /jobs/{name}/secrets/{key}: the outcome (with <c>dryRun</c>: the outcome it would be, nothing written). Never the value.</summary>
+public sealed record SecretSaveResponse(SaveOutcome Outcome, bool DryRun, string Name);
 
 /// <summary>Body of PUT /jobs/{name}/git-credentials: an HTTPS token (with an optional user name) or an SSH private key.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -28,4 +29,6 @@ public sealed record GitCredentialsRequest
 
 public sealed record GitCredentialsDto(GitCredentialKind Kind, string? Username, DateTime UpdatedAt);
 
-public sealed record GitCredentialsSaveResponse(SaveOutcome Outcome, GitCredentialsDto Credentials);
+/// <summary>Answer of PUT /jobs/{name}/git-credentials: the outcome and what is shown of the credentials as stored
+/// (with <c>dryRun</c>: as they would be stored, nothing written). Never the token or key.</summary>
+public sealed record GitCredentialsSaveResponse(SaveOutcome Outcome, bool DryRun, GitCredentialsDto Credentials);

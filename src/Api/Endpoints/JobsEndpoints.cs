@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Validation;
@@ -14,7 +15,7 @@ public static class JobsEndpoints
         var jobs = app.MapGroup("/jobs").WithTags("Jobs");
         jobs.MapGet("/", ListJobs).WithSummary("List jobs (by name, keyset-paged)").RequireAuthorization(Scope.Read.Name());
         jobs.MapGet("/{name}", GetJob).WithSummary("Get a job").RequireAuthorization(Scope.Read.Name());
-        jobs.MapPut("/{name}", PutJob).WithSummary("Create or update a job (idempotent: created, updated or unchanged)").RequireAuthorization(Scope.Admin.Name());
+        jobs.MapPut("/{name}", PutJob).WithSummary("Create or update a job (idempotent: created, updated or unchanged; ?dryRun=true plans only)").RequireAuthorization(Scope.Admin.Name());
         jobs.MapDelete("/{name}", DeleteJob).WithSummary("Delete a job (refused while it has queued or running runs; history stays)").RequireAuthorization(Scope.Admin.Name());
         return app;
     }
@@ -37,17 +38,22 @@ public static class JobsEndpoints
             ? TypedResults.Ok(JobDto.From(job))
             : Problems.NotFound($"No job named '{name}'.");
 
-    /// <summary>Create (201) or update (200); the same body again answers 200 with outcome "unchanged" and writes nothing.</summary>
+    /// <summary>The <c>dryRun</c> query parameter of every idempotent PUT, as the OpenAPI document shows it.</summary>
+    public const string DryRunDescription = "true = validate as usual and answer what the call would do (its outcome; for a job also its changes), with dryRun: true, writing nothing.";
+
+    /// <summary>Create (201) or update (200); the same body again answers 200 with outcome "unchanged" and writes nothing.
+    /// A dry run answers the same, from a read-only plan.</summary>
     public static async Task<Results<Created<JobSaveResponse>, Ok<JobSaveResponse>, ValidationProblem>> PutJob(
-        string name, JobRequest request, JobStore store, BrokerSettings broker, CancellationToken ct)
+        string name, JobRequest request, JobStore store, BrokerSettings broker, CancellationToken ct,
+        [Description(DryRunDescription)] bool dryRun = false)
     {
         var (spec, errors) = JobRequestValidator.Validate(name, request, broker.ResourceClasses);
         if (spec is null) return Problems.Invalid(errors);
 
-        var (job, outcome) = await store.SaveAsync(name, spec, ct);
-        var response = new JobSaveResponse(outcome, JobDto.From(job));
-        return outcome == JobSaveOutcome.Created
-            ? TypedResults.Created($"/jobs/{Uri.EscapeDataString(name)}", response)
+        var result = dryRun ? await store.PlanAsync(name, spec, ct) : await store.SaveAsync(name, spec, ct);
+        var response = JobSaveResponse.From(result, dryRun);
+        return result.Outcome == JobSaveOutcome.Created
+            ? TypedResults.Created(dryRun ? null : $"/jobs/{Uri.EscapeDataString(name)}", response)
             : TypedResults.Ok(response);
     }
 

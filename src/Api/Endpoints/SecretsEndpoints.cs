@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Validation;
@@ -17,12 +18,12 @@ public static class SecretsEndpoints
     {
         var secrets = app.MapGroup("/jobs/{name}/secrets").WithTags("Secrets").RequireAuthorization(Scope.Admin.Name());
         secrets.MapGet("/", ListSecrets).WithSummary("List a job's secret names");
-        secrets.MapPut("/{key}", PutSecret).WithSummary("Set a secret (write-only; the same value again answers unchanged)");
+        secrets.MapPut("/{key}", PutSecret).WithSummary("Set a secret (write-only; the same value again answers unchanged; ?dryRun=true plans only)");
         secrets.MapDelete("/{key}", DeleteSecret).WithSummary("Delete a secret");
 
         var credentials = app.MapGroup("/jobs/{name}/git-credentials").WithTags("Secrets").RequireAuthorization(Scope.Admin.Name());
         credentials.MapGet("/", GetGitCredentials).WithSummary("Show a job's git credentials (kind and user only)");
-        credentials.MapPut("/", PutGitCredentials).WithSummary("Set git credentials (token or SSH key)");
+        credentials.MapPut("/", PutGitCredentials).WithSummary("Set git credentials (token or SSH key; ?dryRun=true plans only)");
         credentials.MapDelete("/", DeleteGitCredentials).WithSummary("Delete git credentials");
         return app;
     }
@@ -34,9 +35,10 @@ public static class SecretsEndpoints
         return TypedResults.Ok(new PageDto<SecretDto>(items, null));
     }
 
-    /// <summary>201 created, 200 updated or unchanged (the same value again writes nothing).</summary>
+    /// <summary>201 created, 200 updated or unchanged (the same value again writes nothing); a dry run answers the same, writing nothing.</summary>
     public static async Task<Results<Created<SecretSaveResponse>, Ok<SecretSaveResponse>, ValidationProblem, ProblemHttpResult>> PutSecret(
-        string name, string key, SecretValueRequest request, JobStore jobs, JobSecretStore secrets, CancellationToken ct)
+        string name, string key, SecretValueRequest request, JobStore jobs, JobSecretStore secrets, CancellationToken ct,
+        [Description(JobsEndpoints.DryRunDescription)] bool dryRun = false)
     {
         var errors = new ValidationErrors();
         if (!Names.ParameterName().IsMatch(key) || key == "CI" || key.StartsWith("NARWHAL_", StringComparison.Ordinal))
@@ -45,10 +47,12 @@ public static class SecretsEndpoints
         if (errors.Any) return Problems.Invalid(errors);
         if (await jobs.GetAsync(name, includeDeleted: false, ct) is not { } job) return Problems.NotFound($"No job named '{name}'.");
 
-        var outcome = await secrets.SetAsync(job.Id, key, request.Value!, ct);
-        var response = new SecretSaveResponse(outcome, key);
+        var outcome = dryRun
+            ? await secrets.CompareAsync(job.Id, key, request.Value!, ct)
+            : await secrets.SetAsync(job.Id, key, request.Value!, ct);
+        var response = new SecretSaveResponse(outcome, dryRun, key);
         return outcome == SaveOutcome.Created
-            ? TypedResults.Created($"/jobs/{Uri.EscapeDataString(name)}/secrets/{key}", response)
+            ? TypedResults.Created(dryRun ? null : $"/jobs/{Uri.EscapeDataString(name)}/secrets/{key}", response)
             : TypedResults.Ok(response);
     }
 
@@ -67,7 +71,8 @@ public static class SecretsEndpoints
     }
 
     public static async Task<Results<Created<GitCredentialsSaveResponse>, Ok<GitCredentialsSaveResponse>, ValidationProblem, ProblemHttpResult>> PutGitCredentials(
-        string name, GitCredentialsRequest request, JobStore jobs, GitCredentialStore store, CancellationToken ct)
+        string name, GitCredentialsRequest request, JobStore jobs, GitCredentialStore store, CancellationToken ct,
+        [Description(JobsEndpoints.DryRunDescription)] bool dryRun = false)
     {
         var errors = new ValidationErrors();
         GitCredentialKind kind = GitCredentialKind.Token;
@@ -92,11 +97,16 @@ public static class SecretsEndpoints
         if (errors.Any) return Problems.Invalid(errors);
         if (await jobs.GetAsync(name, includeDeleted: false, ct) is not { } job) return Problems.NotFound($"No job named '{name}'.");
 
-        var outcome = await store.SetAsync(job.Id, kind, request.Username, secret!, ct);
-        var info = (await store.GetInfoAsync(job.Id, ct))!;
-        var response = new GitCredentialsSaveResponse(outcome, new GitCredentialsDto(info.Kind, info.Username, info.UpdatedAt.UtcDateTime));
+        var outcome = dryRun
+            ? await store.CompareAsync(job.Id, kind, request.Username, secret!, ct)
+            : await store.SetAsync(job.Id, kind, request.Username, secret!, ct);
+        // A dry run that would write shows the credentials as the write would leave them (updated now).
+        var info = dryRun && outcome != SaveOutcome.Unchanged
+            ? new GitCredentialInfo(kind, request.Username, DateTimeOffset.UtcNow)
+            : (await store.GetInfoAsync(job.Id, ct))!;
+        var response = new GitCredentialsSaveResponse(outcome, dryRun, new GitCredentialsDto(info.Kind, info.Username, info.UpdatedAt.UtcDateTime));
         return outcome == SaveOutcome.Created
-            ? TypedResults.Created($"/jobs/{Uri.EscapeDataString(name)}/git-credentials", response)
+            ? TypedResults.Created(dryRun ? null : $"/jobs/{Uri.EscapeDataString(name)}/git-credentials", response)
             : TypedResults.Ok(response);
     }
 

@@ -6,7 +6,9 @@ namespace Narwhal.Api.OpenApi;
 /// <summary>
 /// The OpenAPI document (/openapi/v1.json) and its human-readable reference page (/docs): the
 /// bearer scheme, and on every operation the scope it needs (taken from the endpoint's own
-/// authorization policy, so the document cannot drift from what is enforced).
+/// authorization policy, so the document cannot drift from what is enforced); descriptions, errors,
+/// non-JSON answers and examples come from <see cref="OperationCatalog"/> (checked against the
+/// running Api by OpenApiConformance_Specs).
 /// </summary>
 public static class OpenApiExtensions
 {
@@ -35,23 +37,21 @@ public static class OpenApiExtensions
                 };
                 return Task.CompletedTask;
             });
-            options.AddOperationTransformer((operation, context, _) =>
+            // Descriptions, errors and non-JSON answers first; the scope transformer then appends the scope line.
+            options.AddOperationTransformer<OperationDocTransformer>();
+            options.AddOperationTransformer(async (operation, context, ct) =>
             {
                 var policies = context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>()
                     .Select(a => a.Policy).OfType<string>().Distinct().ToList();
-                if (policies.Count == 0) return Task.CompletedTask;
+                if (policies.Count == 0) return;
                 var scope = string.Join(", ", policies);
                 operation.Description = $"{operation.Description}\n\nRequires scope: `{scope}`.".Trim();
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
                 operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
                 operation.Extensions["x-narwhal-scope"] = new JsonNodeExtension(System.Text.Json.Nodes.JsonValue.Create(scope)!);
-                foreach (var (code, text) in new[] { ("401", "Missing, unknown, expired or revoked token (problem+json)."), ("403", $"The token lacks the '{scope}' scope (problem+json).") })
-                {
-                    operation.Responses ??= new OpenApiResponses();
-                    operation.Responses.TryAdd(code, new OpenApiResponse { Description = text });
-                }
-                return Task.CompletedTask;
+                await ProblemResponses.AddAsync(operation, context, StatusCodes.Status401Unauthorized, "Missing, unknown, expired or revoked token.", ct);
+                await ProblemResponses.AddAsync(operation, context, StatusCodes.Status403Forbidden, $"The token lacks the '{scope}' scope.", ct);
             });
         });
 

@@ -37,47 +37,68 @@ public static class ContextCommands
         return ExitCodes.Ok;
     }
 
-    public static int Run(CliContext cx)
+    public static IEnumerable<CommandSpec> Specs =>
+    [
+        new("login", "narwhal login --url URL [--name NAME]", "check a token and save it as a named context", LoginAsync)
+        {
+            Options = ["name"],
+            Details = """
+                The token is read from stdin (prompted without echo on a terminal), never from an argument, and
+                checked against the server before it is saved in the owner-only config file. The new context
+                becomes the current one.
+                """,
+            Examples =
+            [
+                "narwhal login --url https://ci.example.com",
+                "echo \"$NARWHAL_TOKEN\" | narwhal login --url http://localhost:55480 --name local",
+            ],
+        },
+        new("context list", "narwhal context list", "list saved contexts (* marks the current one)", (cx) => Task.FromResult(List(cx)))
+        {
+            Aliases = ["context ls"],
+            Examples = ["narwhal context list"],
+        },
+        new("context use", "narwhal context use NAME", "make NAME the current context", (cx) => Task.FromResult(Use(cx)))
+        {
+            Argument = ArgKind.Context,
+            Examples = ["narwhal context use production", "narwhal --context staging runs list   # one command only"],
+        },
+    ];
+
+    private static int List(CliContext cx)
     {
         var args = cx.Args;
-        var sub = args.Required(1, "subcommand: context list | context use NAME");
-        switch (sub)
+        args.EnsureConsumed(2);
+        var config = cx.Config.Load();
+        if (cx.Out.Json)
         {
-            case "list" or "ls":
-            {
-                args.EnsureConsumed(2);
-                var config = cx.Config.Load();
-                if (cx.Out.Json)
-                {
-                    var items = config.Contexts.Select(c => new { name = c.Key, url = c.Value.Url, current = c.Key == config.CurrentContext });
-                    cx.Out.WriteJson(JsonSerializer.Serialize(new { currentContext = config.CurrentContext, items }, JsonOut.Compact));
-                    return ExitCodes.Ok;
-                }
-                if (config.Contexts.Count == 0)
-                {
-                    cx.Out.Err.WriteLine($"No contexts in {cx.Config.Path}; run narwhal login --url URL.");
-                    return ExitCodes.Ok;
-                }
-                cx.Out.Table(["CURRENT", "NAME", "URL"],
-                    config.Contexts.Select(c => (IReadOnlyList<string>)[c.Key == config.CurrentContext ? "*" : "", c.Key, c.Value.Url]).ToList());
-                return ExitCodes.Ok;
-            }
-            case "use":
-            {
-                var name = args.Required(2, "context name");
-                args.EnsureConsumed(3);
-                var config = cx.Config.Load();
-                if (!config.Contexts.ContainsKey(name))
-                    throw new CliException(ExitCodes.Config, $"no context '{name}' in {cx.Config.Path} (have: {string.Join(", ", config.Contexts.Keys)})");
-                config.CurrentContext = name;
-                cx.Config.Save(config);
-                if (!cx.Out.Json) cx.Out.Out.WriteLine($"Current context: {name} ({config.Contexts[name].Url})");
-                else cx.Out.WriteJson(JsonSerializer.Serialize(new { currentContext = name }, JsonOut.Compact));
-                return ExitCodes.Ok;
-            }
-            default:
-                throw CliException.Usage($"unknown subcommand 'context {sub}' (list, use)");
+            var items = config.Contexts.Select(c => new { name = c.Key, url = c.Value.Url, current = c.Key == config.CurrentContext });
+            cx.Out.WriteJson(JsonSerializer.Serialize(new { currentContext = config.CurrentContext, items }, JsonOut.Compact));
+            return ExitCodes.Ok;
         }
+        if (config.Contexts.Count == 0)
+        {
+            cx.Out.Err.WriteLine($"No contexts in {cx.Config.Path}; run narwhal login --url URL.");
+            return ExitCodes.Ok;
+        }
+        cx.Out.Table(["CURRENT", "NAME", "URL"],
+            config.Contexts.Select(c => (IReadOnlyList<string>)[c.Key == config.CurrentContext ? "*" : "", c.Key, c.Value.Url]).ToList());
+        return ExitCodes.Ok;
+    }
+
+    private static int Use(CliContext cx)
+    {
+        var args = cx.Args;
+        var name = args.Required(2, "context name");
+        args.EnsureConsumed(3);
+        var config = cx.Config.Load();
+        if (!config.Contexts.ContainsKey(name))
+            throw new CliException(ExitCodes.Config, $"no context '{name}' in {cx.Config.Path} (have: {string.Join(", ", config.Contexts.Keys)})");
+        config.CurrentContext = name;
+        cx.Config.Save(config);
+        if (!cx.Out.Json) cx.Out.Out.WriteLine($"Current context: {name} ({config.Contexts[name].Url})");
+        else cx.Out.WriteJson(JsonSerializer.Serialize(new { currentContext = name }, JsonOut.Compact));
+        return ExitCodes.Ok;
     }
 
     /// <summary>Reads a line from the terminal without echoing it.</summary>

@@ -5,6 +5,21 @@ namespace Narwhal.Cli.Commands;
 /// <summary><c>logs RUN [--follow]</c>, and following a console as Server-Sent Events (also for run --follow).</summary>
 public static class LogsCommands
 {
+    public static IEnumerable<CommandSpec> Specs =>
+    [
+        new("logs", "narwhal logs RUN [--follow]", "print a run's console log; --follow streams it live until the run ends", RunAsync)
+        {
+            Aliases = ["log"],
+            Argument = ArgKind.Run,
+            Options = ["follow"],
+            Details = """
+                RUN is a run id or JOB/NUMBER. Secrets are already masked by the Runner. With --follow the exit
+                code is the run's status (as for narwhal run --follow); a dropped connection resumes where it stopped.
+                """,
+            Examples = ["narwhal logs build/42", "narwhal logs build/42 --follow", "narwhal logs build/42 | grep -n error"],
+        },
+    ];
+
     public static async Task<int> RunAsync(CliContext cx)
     {
         var args = cx.Args;
@@ -23,19 +38,27 @@ public static class LogsCommands
     /// <summary>
     /// Streams <c>/runs/{id}/results/console?follow=true</c>: log text to stdout as it arrives; at the
     /// end event, the exit code for the run's status (0 succeeded, 1 failed, 2 error, 3 timed_out,
-    /// 4 aborted, 5 lost). A dropped connection is resumed from the last event id.
+    /// 4 aborted, 5 lost). A dropped connection is resumed from the last event id. With
+    /// <paramref name="interactive"/> (run --follow): a waiting indicator while queued, and Ctrl-C
+    /// asks whether to abort the run — or, without a terminal to ask on, stops following and leaves
+    /// the run alone.
     /// </summary>
-    public static async Task<int> FollowAsync(CliContext cx, string id)
+    public static async Task<int> FollowAsync(CliContext cx, string id, bool interactive = false, string? label = null)
     {
         string? lastEventId = null;
         var reconnects = 0;
         var endedWithNewline = true;
+        var abortRequested = false;
+        await using var indicator = interactive ? WaitingIndicator.Start(cx, id) : null;
+        var indicatorStopped = indicator is null;
         while (true)
         {
             var progressed = false;
+            using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cx.Cancel);
+            using var offer = interactive && !abortRequested ? cx.Interrupts.Offer(interrupt.Cancel) : null;
             try
             {
-                await foreach (var e in cx.Client.StreamEventsAsync($"/runs/{id}/results/console?follow=true", lastEventId, cx.Cancel))
+                await foreach (var e in cx.Client.StreamEventsAsync($"/runs/{id}/results/console?follow=true", lastEventId, interrupt.Token))
                 {
                     progressed = true;
                     if (e.Id is not null) lastEventId = e.Id;
@@ -43,6 +66,11 @@ public static class LogsCommands
                     try { data = JsonDocument.Parse(e.Data).RootElement.Clone(); }
                     catch (JsonException) { continue; }
 
+                    if (!indicatorStopped && (e.Event == "end" || data.S("text").Length > 0))
+                    {
+                        await indicator!.DisposeAsync();
+                        indicatorStopped = true;
+                    }
                     if (cx.Out.Json) cx.Out.WriteJsonLine(data);
                     if (e.Event == "log")
                     {
@@ -69,6 +97,29 @@ public static class LogsCommands
                     }
                 }
             }
+            catch (OperationCanceledException) when (interrupt.IsCancellationRequested && !cx.Cancel.IsCancellationRequested)
+            {
+                // Ctrl-C while following.
+                if (!indicatorStopped)
+                {
+                    await indicator!.DisposeAsync();
+                    indicatorStopped = true;
+                }
+                if (!endedWithNewline) { await cx.Out.Out.WriteLineAsync(); endedWithNewline = true; }
+                if (!cx.StdinIsTerminal)
+                {
+                    await cx.Out.Err.WriteLineAsync($"narwhal: stopped following; run {label ?? id} goes on (narwhal runs abort {id} stops it)");
+                    return 130;
+                }
+                if (await AskAsync(cx, $"Abort run {label ?? id}? [y/N] "))
+                {
+                    await cx.Client.PostAsync($"/runs/{id}/abort", null, cx.Cancel);
+                    await cx.Out.Err.WriteLineAsync("Abort requested; following until the run ends (Ctrl-C again leaves it).");
+                    abortRequested = true;
+                }
+                else await cx.Out.Err.WriteLineAsync("Still following (the run goes on).");
+                continue;
+            }
             catch (CliException e) when (e.ExitCode == ExitCodes.Connection && lastEventId is not null && reconnects < 5)
             {
                 // Fall through: resume from the last event.
@@ -79,5 +130,17 @@ public static class LogsCommands
                 throw new CliException(ExitCodes.Connection, $"the console stream of run {id} keeps closing without an end event");
             await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, 0.5 * (reconnects + 1))), cx.Cancel);
         }
+    }
+
+    /// <summary>A y/N question on stderr, answered on stdin; a second Ctrl-C while asking cancels the command.</summary>
+    private static async Task<bool> AskAsync(CliContext cx, string question)
+    {
+        await cx.Out.Err.WriteAsync(question);
+        // A console read does not observe the token; racing it against cancellation keeps Ctrl-C working.
+        var read = cx.Stdin.ReadLineAsync(cx.Cancel).AsTask();
+        var cancelled = Task.Delay(Timeout.Infinite, cx.Cancel);
+        if (await Task.WhenAny(read, cancelled) == cancelled) cx.Cancel.ThrowIfCancellationRequested();
+        var answer = await read;
+        return answer?.Trim().ToLowerInvariant() is "y" or "yes";
     }
 }

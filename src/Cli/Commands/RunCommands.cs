@@ -5,6 +5,55 @@ namespace Narwhal.Cli.Commands;
 /// <summary><c>run JOB …</c> and <c>runs list | show | abort | rerun</c>.</summary>
 public static class RunCommands
 {
+    public static IEnumerable<CommandSpec> Specs =>
+    [
+        new("run", "narwhal run JOB [--branch B | --commit SHA] [--param KEY=VALUE]... [--follow] [--idempotency-key K]",
+            "trigger a run; with --follow stream its console and exit with its status", TriggerAsync)
+        {
+            Argument = ArgKind.Job,
+            Options = ["branch", "commit", "param", "follow", "idempotency-key"],
+            Details = """
+                Without --branch or --commit a git job runs its default branch. --param may repeat; parameters
+                must be declared by the job. --idempotency-key makes a retried trigger return the same run.
+                With --follow: a waiting indicator while the run is queued, then the live console on stdout, then
+                the exit code of the run's status (0 succeeded, 1 failed, 2 error, 3 timed out, 4 aborted, 5 lost).
+                Ctrl-C asks whether to abort the run (on a terminal); without a terminal it stops following and
+                leaves the run alone.
+                """,
+            Examples =
+            [
+                "narwhal run hello",
+                "narwhal run build --branch main --follow",
+                "narwhal run deploy --commit 3f2a9c1 --param TARGET=staging --follow && echo deployed",
+                "narwhal run nightly -o json | jq -r .id",
+            ],
+        },
+        new("runs list", "narwhal runs list [--job J] [--status S] [--branch B] [--limit N] [--cursor C]", "list runs, newest first", List)
+        {
+            Aliases = ["runs ls"],
+            Options = ["job", "status", "branch", "limit", "cursor"],
+            Examples = ["narwhal runs list --job build --status failed", "narwhal runs list -o json --limit 100"],
+        },
+        new("runs show", "narwhal runs show RUN", "show one run (RUN is a run id or JOB/NUMBER)", Show)
+        {
+            Aliases = ["runs get"],
+            Argument = ArgKind.Run,
+            Examples = ["narwhal runs show build/42", "narwhal runs show 0193a5c2-7b1e-7c3d-9f00-1234567890ab -o json"],
+        },
+        new("runs abort", "narwhal runs abort RUN", "abort a queued or running run", Abort)
+        {
+            Argument = ArgKind.Run,
+            Details = "A queued run is aborted at once and never starts; a running one is stopped by its Runner (SIGTERM, grace, SIGKILL).",
+            Examples = ["narwhal runs abort build/42"],
+        },
+        new("runs rerun", "narwhal runs rerun RUN [--follow]", "run again with the same commit and parameters", Rerun)
+        {
+            Argument = ArgKind.Run,
+            Options = ["follow"],
+            Examples = ["narwhal runs rerun build/42 --follow"],
+        },
+    ];
+
     public static async Task<int> TriggerAsync(CliContext cx)
     {
         var args = cx.Args;
@@ -33,59 +82,56 @@ public static class RunCommands
         return await Started(cx, answer, follow);
     }
 
-    public static async Task<int> RunAsync(CliContext cx)
+    private static async Task<int> List(CliContext cx)
     {
         var args = cx.Args;
-        var sub = args.Required(1, "subcommand: runs list | show RUN | abort RUN | rerun RUN");
-        switch (sub)
-        {
-            case "list" or "ls":
-            {
-                var query = Query.Build(("job", args.Option("job")), ("status", args.Option("status")), ("branch", args.Option("branch")),
-                    ("limit", args.Option("limit")), ("cursor", args.Option("cursor")));
-                args.EnsureConsumed(2);
-                var page = await cx.Client.GetAsync("/runs" + query, cx.Cancel);
-                if (cx.Out.Json) { cx.Out.WriteJson(page.Body); return ExitCodes.Ok; }
-                var json = page.Json;
-                var rows = json.Items().Select(r => (IReadOnlyList<string>)[
-                    r.S("id"), $"{r.S("job")}/{r.S("number")}", r.S("status"), r.S("exitCode"), Source(r), r.P("trigger").S("kind"), r.Time("createdAt"), Duration(r)]).ToList();
-                cx.Out.Table(["ID", "RUN", "STATUS", "EXIT", "SOURCE", "TRIGGER", "CREATED", "DURATION"], rows,
-                    (_, column, text) => column == 2 ? Output.PaintStatus(text, text) : text);
-                Query.MoreHint(cx, json);
-                return ExitCodes.Ok;
-            }
-            case "show" or "get":
-            {
-                var id = await ResolveAsync(cx, args.Required(2, "run id (or JOB/NUMBER)"));
-                args.EnsureConsumed(3);
-                var run = await cx.Client.GetAsync($"/runs/{id}", cx.Cancel);
-                if (cx.Out.Json) { cx.Out.WriteJson(run.Body); return ExitCodes.Ok; }
-                Show(cx, run.Json);
-                return ExitCodes.Ok;
-            }
-            case "abort":
-            {
-                var id = await ResolveAsync(cx, args.Required(2, "run id (or JOB/NUMBER)"));
-                args.EnsureConsumed(3);
-                var answer = await cx.Client.PostAsync($"/runs/{id}/abort", null, cx.Cancel);
-                if (cx.Out.Json) { cx.Out.WriteJson(answer.Body); return ExitCodes.Ok; }
-                var run = answer.Json;
-                cx.Out.Out.WriteLine((int)answer.Status == 202
-                    ? $"Stop requested for run {Label(run)} ({run.S("id")}); its Runner stops it."
-                    : $"Aborted run {Label(run)} ({run.S("id")}).");
-                return ExitCodes.Ok;
-            }
-            case "rerun":
-            {
-                var id = await ResolveAsync(cx, args.Required(2, "run id (or JOB/NUMBER)"));
-                var follow = args.Flag("follow");
-                args.EnsureConsumed(3);
-                var answer = await cx.Client.PostAsync($"/runs/{id}/rerun", null, cx.Cancel);
-                return await Started(cx, answer, follow);
-            }
-            default:
-                throw CliException.Usage($"unknown subcommand 'runs {sub}' (list, show, abort, rerun)");
-        }
+        var query = Query.Build(("job", args.Option("job")), ("status", args.Option("status")), ("branch", args.Option("branch")),
+            ("limit", args.Option("limit")), ("cursor", args.Option("cursor")));
+        args.EnsureConsumed(2);
+        var page = await cx.Client.GetAsync("/runs" + query, cx.Cancel);
+        if (cx.Out.Json) { cx.Out.WriteJson(page.Body); return ExitCodes.Ok; }
+        var json = page.Json;
+        var rows = json.Items().Select(r => (IReadOnlyList<string>)[
+            r.S("id"), $"{r.S("job")}/{r.S("number")}", r.S("status"), r.S("exitCode"), Source(r), r.P("trigger").S("kind"), r.Time("createdAt"), Duration(r)]).ToList();
+        cx.Out.Table(["ID", "RUN", "STATUS", "EXIT", "SOURCE", "TRIGGER", "CREATED", "DURATION"], rows,
+            (_, column, text) => column == 2 ? Output.PaintStatus(text, text) : text);
+        Query.MoreHint(cx, json);
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> Show(CliContext cx)
+    {
+        var args = cx.Args;
+        var id = await ResolveAsync(cx, args.Required(2, "run id (or JOB/NUMBER)"));
+        args.EnsureConsumed(3);
+        var run = await cx.Client.GetAsync($"/runs/{id}", cx.Cancel);
+        if (cx.Out.Json) { cx.Out.WriteJson(run.Body); return ExitCodes.Ok; }
+        Show(cx, run.Json);
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> Abort(CliContext cx)
+    {
+        var args = cx.Args;
+        var id = await ResolveAsync(cx, args.Required(2, "run id (or JOB/NUMBER)"));
+        args.EnsureConsumed(3);
+        var answer = await cx.Client.PostAsync($"/runs/{id}/abort", null, cx.Cancel);
+        if (cx.Out.Json) { cx.Out.WriteJson(answer.Body); return ExitCodes.Ok; }
+        var run = answer.Json;
+        cx.Out.Out.WriteLine((int)answer.Status == 202
+            ? $"Stop requested for run {Label(run)} ({run.S("id")}); its Runner stops it."
+            : $"Aborted run {Label(run)} ({run.S("id")}).");
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> Rerun(CliContext cx)
+    {
+        var args = cx.Args;
+        var id = await ResolveAsync(cx, args.Required(2, "run id (or JOB/NUMBER)"));
+        var follow = args.Flag("follow");
+        args.EnsureConsumed(3);
+        var answer = await cx.Client.PostAsync($"/runs/{id}/rerun", null, cx.Cancel);
+        return await Started(cx, answer, follow);
     }
 
     /// <summary>After a trigger or re-run: print the run, or follow it to its end.</summary>
@@ -100,7 +146,7 @@ public static class RunCommands
         }
         else if (follow) await cx.Out.Err.WriteLineAsync($"Run {Label(run)} ({id}) {run.S("status")}; following its console…");
         else await cx.Out.Out.WriteLineAsync($"Run {Label(run)} {run.S("status")}: {id}");
-        return follow ? await LogsCommands.FollowAsync(cx, id) : ExitCodes.Ok;
+        return follow ? await LogsCommands.FollowAsync(cx, id, interactive: true, label: Label(run)) : ExitCodes.Ok;
     }
 
     private static void Show(CliContext cx, JsonElement r)

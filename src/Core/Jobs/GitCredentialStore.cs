@@ -35,6 +35,7 @@ public sealed class GitCredentialStore(NpgsqlDataSource db, SecretCipher cipher)
 
     private static string KindName(GitCredentialKind kind) => kind == GitCredentialKind.SshKey ? "ssh_key" : "token";
 
+    /// <summary>The same kind, user and secret again is "unchanged" and writes nothing.</summary>
     public async Task<SaveOutcome> SetAsync(Guid jobId, GitCredentialKind kind, string? username, string secret, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -42,9 +43,8 @@ public sealed class GitCredentialStore(NpgsqlDataSource db, SecretCipher cipher)
         var existing = await connection.QuerySingleOrDefaultAsync<CredentialRow>(new CommandDefinition(
             $"SELECT {Columns} FROM job_git_credentials WHERE job_id = @jobId FOR UPDATE", new { jobId }, tx, cancellationToken: ct));
         var ad = AssociatedData(jobId);
-        if (existing is not null && existing.ParsedKind == kind && existing.Username == username
-            && cipher.Matches(existing.Encrypted, ad, secret))
-            return SaveOutcome.Unchanged;
+        var outcome = OutcomeFor(existing, ad, kind, username, secret);
+        if (outcome == SaveOutcome.Unchanged) return outcome;
 
         var encrypted = cipher.Encrypt(secret, ad);
         await connection.ExecuteAsync(new CommandDefinition("""
@@ -55,8 +55,17 @@ public sealed class GitCredentialStore(NpgsqlDataSource db, SecretCipher cipher)
             """, new { jobId, kind = KindName(kind), username, encrypted.KeyId, encrypted.Nonce, encrypted.Ciphertext, encrypted.Tag },
             tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return existing is null ? SaveOutcome.Created : SaveOutcome.Updated;
+        return outcome;
     }
+
+    /// <summary>Dry run of <see cref="SetAsync"/>: the outcome it would answer, writing nothing (reads only, no lock).</summary>
+    public async Task<SaveOutcome> CompareAsync(Guid jobId, GitCredentialKind kind, string? username, string secret, CancellationToken ct) =>
+        OutcomeFor(await LoadAsync(jobId, ct), AssociatedData(jobId), kind, username, secret);
+
+    private SaveOutcome OutcomeFor(CredentialRow? existing, string associatedData, GitCredentialKind kind, string? username, string secret) =>
+        existing is null ? SaveOutcome.Created
+        : existing.ParsedKind == kind && existing.Username == username && cipher.Matches(existing.Encrypted, associatedData, secret) ? SaveOutcome.Unchanged
+        : SaveOutcome.Updated;
 
     public async Task<GitCredentialInfo?> GetInfoAsync(Guid jobId, CancellationToken ct)
     {

@@ -27,17 +27,19 @@ public sealed class JobSecretStore(NpgsqlDataSource db, SecretCipher cipher)
 
     public static string AssociatedData(Guid jobId, string name) => $"job:{jobId}:secret:{name}";
 
+    private const string Columns = "name, key_id, nonce, ciphertext, tag, created_at, updated_at";
+
     /// <summary>The same value again is "unchanged" and writes nothing (compared after decryption, in constant time).</summary>
     public async Task<SaveOutcome> SetAsync(Guid jobId, string name, string value, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var existing = await connection.QuerySingleOrDefaultAsync<SecretRow>(new CommandDefinition(
-            "SELECT name, key_id, nonce, ciphertext, tag, created_at, updated_at FROM job_secrets WHERE job_id = @jobId AND name = @name FOR UPDATE",
+            $"SELECT {Columns} FROM job_secrets WHERE job_id = @jobId AND name = @name FOR UPDATE",
             new { jobId, name }, tx, cancellationToken: ct));
         var ad = AssociatedData(jobId, name);
-        if (existing is not null && cipher.Matches(existing.Encrypted, ad, value))
-            return SaveOutcome.Unchanged;
+        var outcome = OutcomeFor(existing, ad, value);
+        if (outcome == SaveOutcome.Unchanged) return outcome;
 
         var encrypted = cipher.Encrypt(value, ad);
         await connection.ExecuteAsync(new CommandDefinition("""
@@ -47,14 +49,29 @@ public sealed class JobSecretStore(NpgsqlDataSource db, SecretCipher cipher)
                 ciphertext = excluded.ciphertext, tag = excluded.tag, updated_at = now()
             """, new { jobId, name, encrypted.KeyId, encrypted.Nonce, encrypted.Ciphertext, encrypted.Tag }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return existing is null ? SaveOutcome.Created : SaveOutcome.Updated;
+        return outcome;
     }
+
+    /// <summary>Dry run of <see cref="SetAsync"/>: the outcome it would answer, writing nothing (reads only, no lock).</summary>
+    public async Task<SaveOutcome> CompareAsync(Guid jobId, string name, string value, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var existing = await connection.QuerySingleOrDefaultAsync<SecretRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM job_secrets WHERE job_id = @jobId AND name = @name",
+            new { jobId, name }, cancellationToken: ct));
+        return OutcomeFor(existing, AssociatedData(jobId, name), value);
+    }
+
+    private SaveOutcome OutcomeFor(SecretRow? existing, string associatedData, string value) =>
+        existing is null ? SaveOutcome.Created
+        : cipher.Matches(existing.Encrypted, associatedData, value) ? SaveOutcome.Unchanged
+        : SaveOutcome.Updated;
 
     public async Task<IReadOnlyList<JobSecretInfo>> ListAsync(Guid jobId, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<SecretRow>(new CommandDefinition(
-            "SELECT name, key_id, nonce, ciphertext, tag, created_at, updated_at FROM job_secrets WHERE job_id = @jobId ORDER BY name",
+            $"SELECT {Columns} FROM job_secrets WHERE job_id = @jobId ORDER BY name",
             new { jobId }, cancellationToken: ct));
         return rows.Select(r => new JobSecretInfo(r.Name, Utc(r.CreatedAt), Utc(r.UpdatedAt))).ToList();
     }
@@ -71,7 +88,7 @@ public sealed class JobSecretStore(NpgsqlDataSource db, SecretCipher cipher)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<SecretRow>(new CommandDefinition(
-            "SELECT name, key_id, nonce, ciphertext, tag, created_at, updated_at FROM job_secrets WHERE job_id = @jobId",
+            $"SELECT {Columns} FROM job_secrets WHERE job_id = @jobId",
             new { jobId }, cancellationToken: ct));
         return rows.ToDictionary(r => r.Name, r => cipher.Decrypt(r.Encrypted, AssociatedData(jobId, r.Name)), StringComparer.Ordinal);
     }

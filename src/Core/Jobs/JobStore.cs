@@ -7,6 +7,14 @@ namespace Narwhal.Core.Jobs;
 
 public enum JobSaveOutcome { Created, Updated, Unchanged }
 
+/// <summary>What a job PUT did (or, planned, would do): the job as stored, the outcome and the fields it changed
+/// (empty unless <see cref="JobSaveOutcome.Updated"/>).</summary>
+public sealed record JobSaveResult(Job Job, JobSaveOutcome Outcome, IReadOnlyList<JobFieldChange> Changes)
+{
+    /// <summary>For callers that need only the job and the outcome: <c>var (job, outcome) = await store.SaveAsync(…)</c>.</summary>
+    public void Deconstruct(out Job job, out JobSaveOutcome outcome) => (job, outcome) = (Job, Outcome);
+}
+
 public enum JobDeleteOutcome { Deleted, NotFound, HasActiveRuns }
 
 public sealed class JobStore(NpgsqlDataSource db)
@@ -35,9 +43,10 @@ public sealed class JobStore(NpgsqlDataSource db)
 
     /// <summary>
     /// Creates, updates, restores (a deleted job of that name) or leaves alone. Identical specs
-    /// compare equal as jsonb, so an unchanged PUT writes nothing at all.
+    /// compare equal as jsonb, so an unchanged PUT writes nothing at all. An update reports the
+    /// fields it changed (stored spec against the new one, <see cref="JobSpecDiff"/>).
     /// </summary>
-    public async Task<(Job Job, JobSaveOutcome Outcome)> SaveAsync(string name, JobSpec spec, CancellationToken ct)
+    public async Task<JobSaveResult> SaveAsync(string name, JobSpec spec, CancellationToken ct)
     {
         var json = Json.Serialize(spec);
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -46,8 +55,8 @@ public sealed class JobStore(NpgsqlDataSource db)
             $"SELECT {Columns} FROM jobs WHERE name = @name FOR UPDATE",
             new { name }, tx, cancellationToken: ct));
 
+        var outcome = OutcomeFor(existing, existing is not null && await IsLiveAndSameSpec(connection, tx, existing, json, ct));
         JobRow row;
-        JobSaveOutcome outcome;
         if (existing is null)
         {
             // ON CONFLICT: a concurrent PUT of the same new name; the loser becomes an update.
@@ -58,16 +67,13 @@ public sealed class JobStore(NpgsqlDataSource db)
                     resource_class = excluded.resource_class, updated_at = now(), deleted_at = NULL
                 RETURNING {Columns}
                 """, new { id = Guid.CreateVersion7(), name, type = TypeName(spec.Type), resourceClass = spec.ResourceClass, json }, tx, cancellationToken: ct));
-            outcome = JobSaveOutcome.Created;
         }
-        else if (existing.DeletedAt is null && await IsSameSpec(connection, tx, existing.Id, json, ct))
+        else if (outcome == JobSaveOutcome.Unchanged)
         {
             row = existing;
-            outcome = JobSaveOutcome.Unchanged;
         }
         else
         {
-            outcome = existing.DeletedAt is null ? JobSaveOutcome.Updated : JobSaveOutcome.Created;
             row = await connection.QuerySingleAsync<JobRow>(new CommandDefinition($"""
                 UPDATE jobs SET spec = @json::jsonb, type = @type, resource_class = @resourceClass,
                     updated_at = now(), deleted_at = NULL
@@ -76,12 +82,44 @@ public sealed class JobStore(NpgsqlDataSource db)
                 """, new { id = existing.Id, type = TypeName(spec.Type), resourceClass = spec.ResourceClass, json }, tx, cancellationToken: ct));
         }
         await tx.CommitAsync(ct);
-        return (row.ToJob(), outcome);
+        return new JobSaveResult(row.ToJob(), outcome, ChangesFor(outcome, existing, json));
     }
 
-    private static Task<bool> IsSameSpec(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, string json, CancellationToken ct) =>
-        connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT spec = @json::jsonb FROM jobs WHERE id = @id", new { id, json }, tx, cancellationToken: ct));
+    /// <summary>
+    /// Dry run of <see cref="SaveAsync"/>: the outcome and changes it would report, and the job as it would be stored
+    /// (timestamps it would set are now; <see cref="Job.Id"/> is <see cref="Guid.Empty"/> for a job that does not exist
+    /// yet). Reads only, takes no lock: a concurrent PUT can make the real call answer differently.
+    /// </summary>
+    public async Task<JobSaveResult> PlanAsync(string name, JobSpec spec, CancellationToken ct)
+    {
+        var json = Json.Serialize(spec);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var existing = await connection.QuerySingleOrDefaultAsync<JobRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM jobs WHERE name = @name", new { name }, cancellationToken: ct));
+        var outcome = OutcomeFor(existing, existing is not null && await IsLiveAndSameSpec(connection, null, existing, json, ct));
+
+        var stored = existing?.ToJob();
+        var now = DateTimeOffset.UtcNow;
+        var job = outcome == JobSaveOutcome.Unchanged
+            ? stored!
+            : new Job { Id = stored?.Id ?? Guid.Empty, Name = name, Spec = spec, CreatedAt = stored?.CreatedAt ?? now, UpdatedAt = now };
+        return new JobSaveResult(job, outcome, ChangesFor(outcome, existing, json));
+    }
+
+    /// <summary>The one rule both <see cref="SaveAsync"/> and <see cref="PlanAsync"/> answer by: a new or deleted job is
+    /// created, a live one with a jsonb-equal spec unchanged, any other updated.</summary>
+    private static JobSaveOutcome OutcomeFor(JobRow? existing, bool liveAndSameSpec) =>
+        existing is null || existing.DeletedAt is not null ? JobSaveOutcome.Created
+        : liveAndSameSpec ? JobSaveOutcome.Unchanged
+        : JobSaveOutcome.Updated;
+
+    /// <summary>Only an update has changes: a created (or restored) job reports none, nor does an unchanged one.</summary>
+    private static IReadOnlyList<JobFieldChange> ChangesFor(JobSaveOutcome outcome, JobRow? existing, string json) =>
+        outcome == JobSaveOutcome.Updated ? JobSpecDiff.Between(existing!.Spec, json) : [];
+
+    private static async Task<bool> IsLiveAndSameSpec(NpgsqlConnection connection, NpgsqlTransaction? tx, JobRow existing, string json, CancellationToken ct) =>
+        existing.DeletedAt is null && await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT spec = @json::jsonb FROM jobs WHERE id = @id", new { id = existing.Id, json }, tx, cancellationToken: ct));
 
     public async Task<Job?> GetAsync(string name, bool includeDeleted, CancellationToken ct)
     {

@@ -53,6 +53,26 @@ public sealed class OpenApiDocument_Specs
     }
 
     [Test]
+    public void When_an_operation_is_documented_Should_describe_it_beyond_its_summary_and_scope()
+    {
+        var undescribed = Operations()
+            .Where(o => !o.Operation.TryGetProperty("description", out var d) || d.GetString()!.Split("Requires scope:")[0].Trim().Length < 20)
+            .Select(o => $"{o.Method} {o.Path}").ToList();
+        Assert.That(undescribed, Is.Empty, "operations without a description (add one to src/Api/OpenApi/OperationCatalog.cs)");
+    }
+
+    [Test]
+    public void When_an_operation_documents_an_error_Should_give_it_as_problem_json()
+    {
+        var plain = Operations().SelectMany(o => o.Operation.GetProperty("responses").EnumerateObject()
+                .Where(r => r.Name.StartsWith('4') || r.Name.StartsWith('5'))
+                .Where(r => !r.Value.TryGetProperty("content", out var content) || !content.TryGetProperty("application/problem+json", out _))
+                .Select(r => $"{o.Method} {o.Path} {r.Name}"))
+            .ToList();
+        Assert.That(plain, Is.Empty, "error responses documented without application/problem+json");
+    }
+
+    [Test]
     public async Task When_each_documented_operation_is_called_without_a_token_Should_answer_the_documented_401_as_problem_json()
     {
         using var anonymous = _stack.Client(token: null);

@@ -1,0 +1,130 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Narwhal.Core.Results;
+
+namespace Narwhal.Api.Tests.OpenApi;
+
+/// <summary>The runs and results part of the tour: runs in every state the answers depend on.</summary>
+internal sealed partial class ApiTour
+{
+    private string _queuedThenAborted = null!;
+    private string _running = null!;
+
+    private async Task<(string Id, int Number)> TriggerAsync(string job, object? body = null, string? idempotencyKey = null)
+    {
+        var response = await Step(_admin, HttpMethod.Post, $"/jobs/{job}/runs", 201, body ?? new { },
+            headers: h => { if (idempotencyKey is not null) h.Add("Idempotency-Key", idempotencyKey); });
+        var run = await ReadJsonAsync(response);
+        return (run.GetProperty("id").GetString()!, run.GetProperty("number").GetInt32());
+    }
+
+    private async Task RunsAsync()
+    {
+        var seeder = new RunResultsSeeder(stack);
+        var (queued, number) = await TriggerAsync(Job, idempotencyKey: "tour-key");
+        await Step(_admin, HttpMethod.Post, $"/jobs/{Job}/runs", 200, new { }, headers: h => h.Add("Idempotency-Key", "tour-key"));
+        await Step(_admin, HttpMethod.Post, $"/jobs/{Job}/runs", 422, new { parameters = new Dictionary<string, string> { ["GREETING"] = "hi" } }, headers: h => h.Add("Idempotency-Key", "tour-key"));
+        await Step(_admin, HttpMethod.Post, $"/jobs/{Job}/runs", 400, new { parameters = new Dictionary<string, string> { ["UNDECLARED"] = "x" } });
+        await Step(_admin, HttpMethod.Post, $"/jobs/{MissingJob}/runs", 404, new { });
+
+        await Step(_reader, HttpMethod.Get, $"/jobs/{Job}/runs", 200);
+        await Step(_reader, HttpMethod.Get, $"/jobs/{Job}/runs?status=bogus", 400);
+        await Step(_reader, HttpMethod.Get, $"/jobs/{MissingJob}/runs", 404);
+        await Step(_reader, HttpMethod.Get, $"/jobs/{Job}/runs/{number}", 200);
+        await Step(_reader, HttpMethod.Get, $"/jobs/{Job}/runs/999", 404);
+        await Step(_reader, HttpMethod.Get, $"/runs?job={Job}&limit=5", 200);
+        await Step(_reader, HttpMethod.Get, "/runs?status=bogus", 400);
+        await Step(_reader, HttpMethod.Get, $"/runs/{queued}", 200);
+        await Step(_reader, HttpMethod.Get, $"/runs/{MissingId}", 404);
+
+        await Step(_admin, HttpMethod.Post, $"/runs/{queued}/abort", 200);
+        await Step(_admin, HttpMethod.Post, $"/runs/{queued}/abort", 409);
+        await Step(_admin, HttpMethod.Post, $"/runs/{MissingId}/abort", 404);
+        _queuedThenAborted = queued;
+
+        (_running, _) = await TriggerAsync(Job);
+        await seeder.ClaimAsync(Guid.Parse(_running));
+        await Step(_admin, HttpMethod.Post, $"/runs/{_running}/abort", 202);
+        await Step(_admin, HttpMethod.Delete, $"/jobs/{Job}", 409);
+
+        await Step(_admin, HttpMethod.Post, $"/runs/{MissingId}/rerun", 404);
+        await Step(_admin, HttpMethod.Put, $"/jobs/{GoneJob}", 201, FreestyleJob());
+        var (orphan, _) = await TriggerAsync(GoneJob);
+        await Step(_admin, HttpMethod.Post, $"/runs/{orphan}/abort", 200);
+        await Step(_admin, HttpMethod.Delete, $"/jobs/{GoneJob}", 204);
+        await Step(_admin, HttpMethod.Post, $"/runs/{orphan}/rerun", 409);
+        await Step(_reader, HttpMethod.Get, $"/jobs/{GoneJob}/runs", 200);
+    }
+
+    private async Task ResultsAsync()
+    {
+        var seeder = new RunResultsSeeder(stack);
+        var (finished, number) = await TriggerAsync(Job);
+        await seeder.FinishWithResultsAsync(Guid.Parse(finished));
+        var (expired, _) = await TriggerAsync(Job);
+        await seeder.FinishWithResultsAsync(Guid.Parse(expired));
+        await stack.ApiService<RetentionStore>().MarkExpiredAsync(Guid.Parse(expired), CancellationToken.None);
+
+        await Step(_admin, HttpMethod.Post, $"/runs/{finished}/rerun", 201);
+        await Step(_reader, HttpMethod.Get, $"/runs/{finished}/results", 200);
+        await Step(_reader, HttpMethod.Get, $"/runs/{expired}/results", 200);
+        await Step(_reader, HttpMethod.Get, $"/runs/{MissingId}/results", 404);
+
+        await StoredObjectAsync($"/runs/{finished}/results/console");
+        await FollowUntilFirstEventAsync($"/runs/{finished}/results/console?follow=true");
+        await Step(_reader, HttpMethod.Get, $"/runs/{_running}/results/console", 200);
+        await Step(_reader, HttpMethod.Get, $"/runs/{_queuedThenAborted}/results/console", 404);
+        await Step(_reader, HttpMethod.Get, $"/runs/{expired}/results/console", 410);
+        await Step(_reader, HttpMethod.Get, $"/runs/{MissingId}/results/console", 404);
+        await Step(_reader, HttpMethod.Get, $"/jobs/{Job}/runs/{number}/results/console", 200);
+        await Step(_reader, HttpMethod.Get, $"/jobs/{Job}/runs/999/results/console", 404);
+
+        await Step(_reader, HttpMethod.Get, $"/runs/{finished}/results/junit", 200);
+        await Step(_reader, HttpMethod.Get, $"/runs/{_queuedThenAborted}/results/junit", 404);
+        await Step(_reader, HttpMethod.Get, $"/runs/{expired}/results/junit", 410);
+        await StoredObjectAsync($"/runs/{finished}/results/junit/summary");
+        await Step(_reader, HttpMethod.Get, $"/runs/{_queuedThenAborted}/results/junit/summary", 404);
+        await Step(_reader, HttpMethod.Get, $"/runs/{expired}/results/junit/summary", 410);
+
+        await Step(_reader, HttpMethod.Get, $"/runs/{finished}/results/artifacts", 200);
+        await Step(_reader, HttpMethod.Get, $"/runs/{MissingId}/results/artifacts", 404);
+        await StoredObjectAsync($"/runs/{finished}/results/artifacts/{RunResultsSeeder.TextArtifact}");
+        await Step(_reader, HttpMethod.Get, $"/runs/{finished}/results/artifacts/{RunResultsSeeder.BinaryArtifact}", 200);
+        await Step(_reader, HttpMethod.Get, $"/runs/{finished}/results/artifacts/dist/missing.txt", 404);
+        await Step(_reader, HttpMethod.Get, $"/runs/{expired}/results/artifacts/{RunResultsSeeder.TextArtifact}", 410);
+        // Sent as written: HttpClient would otherwise remove the dot segments before the Api sees them.
+        var climbing = new Uri($"{stack.ApiUrl.ToString().TrimEnd('/')}/runs/{finished}/results/artifacts/dist/%2e%2e/secret.txt",
+            new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        await SendAsync(_reader, new HttpRequestMessage(HttpMethod.Get, climbing), 400);
+    }
+
+    /// <summary>A stored object (log, summary, artifact) whole, as a byte range, unchanged since its ETag, and past its end.</summary>
+    private async Task StoredObjectAsync(string path)
+    {
+        var whole = await Step(_reader, HttpMethod.Get, path, 200);
+        await Step(_reader, HttpMethod.Get, path, 206, headers: h => h.Range = new RangeHeaderValue(0, 3));
+        if (whole.Headers.ETag is { } etag) await Step(_reader, HttpMethod.Get, path, 304, headers: h => h.IfNoneMatch.Add(etag));
+        else Misses.Add($"GET {path}: no ETag to ask for a 304 with");
+        await Step(_reader, HttpMethod.Get, path, 416, headers: h => h.Range = new RangeHeaderValue(1_000_000, null));
+    }
+
+    /// <summary>The Server-Sent Events console: read until the first event, then hang up.</summary>
+    private async Task FollowUntilFirstEventAsync(string path)
+    {
+        using var response = await _reader.SendAsync(new HttpRequestMessage(HttpMethod.Get, path), HttpCompletionOption.ResponseHeadersRead);
+        if ((int)response.StatusCode != 200)
+        {
+            Misses.Add($"GET {path}: aimed for 200, got {(int)response.StatusCode}");
+            return;
+        }
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(deadline.Token), Encoding.UTF8);
+        var sawEvent = false;
+        while (await reader.ReadLineAsync(deadline.Token) is { } line)
+        {
+            if (line.StartsWith("event:", StringComparison.Ordinal)) sawEvent = true;
+            else if (line.Length == 0 && sawEvent) return;
+        }
+        Misses.Add($"GET {path}: the stream ended before a whole event");
+    }
+}

@@ -23,4 +23,22 @@ public sealed record JobSpec
 
     /// <summary>Null = the Runner's global maximum.</summary>
     public int? TimeoutSeconds { get; init; }
+
+    /// <summary>Null = no retry. A lost run (its Runner went silent) is queued again only when the job opted in.</summary>
+    public RetryPolicy? Retry { get; init; }
+
+    /// <summary>At most this many runs of the job (or of its <see cref="ConcurrencyGroup"/>) run at once; null = no limit.</summary>
+    public int? MaxConcurrent { get; init; }
+
+    /// <summary>Jobs naming the same group share one <see cref="MaxConcurrent"/> limit (e.g. one deployment target).</summary>
+    public string? ConcurrencyGroup { get; init; }
+}
+
+/// <summary>
+/// <c>retry: { onLost: N }</c>: when a run is lost, queue up to N new attempts of it. Off by default:
+/// a deployment half-done by a vanished Runner must not silently run again.
+/// </summary>
+public sealed record RetryPolicy
+{
+    public int OnLost { get; init; }
 }

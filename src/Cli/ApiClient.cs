@@ -93,6 +93,20 @@ public sealed class ApiClient : IDisposable
         return [];
     }
 
+    /// <summary>
+    /// GET for a download: the answer with its body unread (the caller disposes it). Only the wait
+    /// for the headers is bounded; the body takes as long as it takes. Errors throw as SendAsync's do.
+    /// </summary>
+    public async Task<HttpResponseMessage> GetStreamAsync(string path, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(RequestTimeout);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Relative(path));
+        var response = await Send(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token, ct);
+        if (response.IsSuccessStatusCode) return response;
+        using (response) throw Failure(response, await response.Content.ReadAsStringAsync(ct));
+    }
+
     /// <summary>GET a text resource (the console log) as it is.</summary>
     public async Task<string> GetTextAsync(string path, CancellationToken ct)
     {

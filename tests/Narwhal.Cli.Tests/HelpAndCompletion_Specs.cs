@@ -54,6 +54,7 @@ public sealed class HelpAndCompletion_Specs
         Assert.That(await Complete("runs", "list", "--status", "t"), Is.EquivalentTo(new[] { "timed_out" }));
         Assert.That(await Complete("jobs", "list", "-o", ""), Is.EquivalentTo(new[] { "table", "json" }));
         Assert.That(await Complete("completion", ""), Is.EquivalentTo(new[] { "bash", "zsh", "fish" }));
+        Assert.That(await Complete("results", "d"), Is.EquivalentTo(new[] { "download" }), "a command that is also a group offers its subcommands");
         // No server configured: job names are silently not offered (never an error in the middle of a command line).
         Assert.That(await Complete("jobs", "get", ""), Is.Empty);
     }

@@ -95,14 +95,18 @@ public static class CompletionCommands
                 ? CommandTable.Groups[positionals[0]].Select(c => c.Name.Split(' ')[1])
                 : [];
         if (positionals.Count != spec.Words) return [];
-        return spec.Argument switch
+        // A command that is also a group ("results RUN" and "results download RUN") offers both.
+        IEnumerable<string> subcommands = spec.Words == 1 && CommandTable.Groups.Contains(spec.Name)
+            ? CommandTable.Groups[spec.Name].Select(c => c.Name.Split(' ')[1])
+            : [];
+        return subcommands.Concat(spec.Argument switch
         {
             ArgKind.Job => await JobNamesAsync(cx),
             ArgKind.Run => await RecentRunsAsync(cx),
             ArgKind.Context => cx.Config.Load().Contexts.Keys,
             ArgKind.Shell => ["bash", "zsh", "fish"],
             _ => [],
-        };
+        });
     }
 
     private static async Task<IEnumerable<string>> OptionValuesAsync(CliContext cx, string option) => option switch

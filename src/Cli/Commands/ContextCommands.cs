@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace Narwhal.Cli.Commands;
@@ -17,7 +16,7 @@ public static class ContextCommands
         name ??= uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}";
 
         if (cx.StdinIsTerminal) await cx.Out.Err.WriteAsync($"Token for {uri.GetLeftPart(UriPartial.Authority)}: ");
-        var token = (cx.StdinIsTerminal ? ReadHidden() : await cx.Stdin.ReadLineAsync(cx.Cancel))?.Trim();
+        var token = (cx.StdinIsTerminal ? Prompt.ReadHidden() : await cx.Stdin.ReadLineAsync(cx.Cancel))?.Trim();
         if (cx.StdinIsTerminal) await cx.Out.Err.WriteLineAsync();
         if (string.IsNullOrEmpty(token)) throw CliException.Usage("no token given on stdin");
 
@@ -99,18 +98,5 @@ public static class ContextCommands
         if (!cx.Out.Json) cx.Out.Out.WriteLine($"Current context: {name} ({config.Contexts[name].Url})");
         else cx.Out.WriteJson(JsonSerializer.Serialize(new { currentContext = name }, JsonOut.Compact));
         return ExitCodes.Ok;
-    }
-
-    /// <summary>Reads a line from the terminal without echoing it.</summary>
-    private static string ReadHidden()
-    {
-        var sb = new StringBuilder();
-        while (true)
-        {
-            var key = Console.ReadKey(intercept: true);
-            if (key.Key == ConsoleKey.Enter) return sb.ToString();
-            if (key.Key == ConsoleKey.Backspace) { if (sb.Length > 0) sb.Length--; }
-            else if (!char.IsControl(key.KeyChar)) sb.Append(key.KeyChar);
-        }
     }
 }

@@ -11,7 +11,7 @@ namespace Narwhal.Runner.Docker;
 /// <see cref="IContainerEngine"/> over the Docker Engine API (v1.41). This file holds the
 /// container lifecycle and the plumbing every call shares; the other concerns live beside it:
 /// networks (<c>DockerEngine.Networks.cs</c>), archives (<c>DockerEngine.Archives.cs</c>), exec
-/// (<c>DockerEngine.Exec.cs</c>) and images (<c>DockerEngine.Images.cs</c>).
+/// (<c>DockerEngine.Exec.cs</c>), images (<c>DockerEngine.Images.cs</c>) and logs (<c>DockerEngine.Logs.cs</c>).
 /// The create body comes from <see cref="DockerContainerConfig"/>, log frames from
 /// <see cref="DockerLogDemultiplexer"/>, build queries and progress from <see cref="DockerImageBuild"/>,
 /// error answers go through <see cref="DockerErrors"/>.
@@ -107,17 +107,6 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable, IAsync
         // 304: already running.
         if (!response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.NotModified)
             throw await DockerErrors.FromResponseAsync(response, DockerOperations.StartContainer, null, ct);
-    }
-
-    public async Task StreamLogsAsync(string containerId, Func<LogFrame, CancellationToken, ValueTask> onOutput, CancellationToken ct)
-    {
-        // No timeout: the stream lasts as long as the container runs. Only the token ends it early.
-        using var response = await SendAsync(HttpMethod.Get, $"containers/{Id(containerId)}/logs?follow=1&stdout=1&stderr=1",
-            null, DockerOperations.StreamLogs, ct, ct, streaming: true);
-        if (!response.IsSuccessStatusCode)
-            throw await DockerErrors.FromResponseAsync(response, DockerOperations.StreamLogs, null, ct);
-        await using var body = await response.Content.ReadAsStreamAsync(ct);
-        await DockerLogDemultiplexer.CopyAsync(body, onOutput, ct);
     }
 
     public async Task<long> WaitAsync(string containerId, CancellationToken ct)

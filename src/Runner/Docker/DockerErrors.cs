@@ -134,6 +134,7 @@ public static class DockerOperations
     public const string CreateContainer = "create container";
     public const string StartContainer = "start container";
     public const string StreamLogs = "stream logs";
+    public const string InspectContainer = "inspect container";
     public const string WaitContainer = "wait container";
     public const string StopContainer = "stop container";
     public const string RemoveContainer = "remove container";

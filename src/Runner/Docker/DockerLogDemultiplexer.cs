@@ -32,6 +32,7 @@ public sealed class DockerLogDemultiplexer : IDisposable
     private int _headerFilled;
     private byte _streamId;
     private long _payloadLeft;            // bytes of the current frame's payload not yet consumed
+    private bool _atFrameStart;           // the next piece delivered is the first of its frame
     private byte[]? _gather;               // pooled; holds a payload piece that spans input chunks
     private int _gathered;
 
@@ -109,15 +110,18 @@ public sealed class DockerLogDemultiplexer : IDisposable
             throw new InvalidDataException(
                 $"Not a Docker multiplexed log stream: frame header {Convert.ToHexString(_header)} (is the container running with a TTY?).");
         _payloadLeft = BinaryPrimitives.ReadUInt32BigEndian(_header.AsSpan(4));
+        _atFrameStart = true;
     }
 
     private ValueTask DeliverAsync(ReadOnlyMemory<byte> piece, Func<LogFrame, CancellationToken, ValueTask> onOutput, CancellationToken ct)
     {
         _payloadLeft -= piece.Length;
+        var first = _atFrameStart;
+        _atFrameStart = false;
         return _streamId switch
         {
-            StdinId or StdoutId => onOutput(new LogFrame(LogStream.Stdout, piece), ct),
-            StderrId => onOutput(new LogFrame(LogStream.Stderr, piece), ct),
+            StdinId or StdoutId => onOutput(new LogFrame(LogStream.Stdout, piece, first), ct),
+            StderrId => onOutput(new LogFrame(LogStream.Stderr, piece, first), ct),
             _ => throw DockerErrors.FromLogStreamError(System.Text.Encoding.UTF8.GetString(piece.Span)),
         };
     }

@@ -9,7 +9,7 @@
 #
 # Environment:
 #   BENCH_NO_SERVICES   [0]  1 = do not run scripts/services.sh up / scripts/images.sh
-#   BENCH_TIMEOUT       [20m] hard stop for the benchmark process (it also has its own --deadline-minutes)
+#   BENCH_TIMEOUT       [40m] hard stop for the benchmark process (it also has its own --deadline-minutes, 30)
 #   NARWHAL_PG_FAST     [0]  passed to services.sh: 1 starts Postgres with fsync=off and
 #                            synchronous_commit=off, but only when services.sh starts it;
 #                            the benchmark prints what the running server actually uses.
@@ -81,16 +81,19 @@ if [[ -n "$(git -C "$REPO" status --porcelain 2>/dev/null | head -n 1)" ]]; then
 export BENCH_GIT_COMMIT="$commit"
 export NARWHAL_TEST_INSTANCE="${NARWHAL_TEST_INSTANCE:-narwhal-bench}"
 
-say "running (all phases with default options take about 6-8 minutes on 2 cores)"
+say "running (all phases with default options take about 6-8 minutes on 2 cores, plus the fleet phase)"
 rc=0
-timeout --foreground -k 30s "${BENCH_TIMEOUT:-20m}" \
+timeout --foreground -k 30s "${BENCH_TIMEOUT:-40m}" \
   dotnet "$dll" --out "$BENCH_DIR/results/latest.json" "$@" </dev/null || rc=$?
-if ((rc == 124)); then say "ERROR: the benchmark did not finish within ${BENCH_TIMEOUT:-20m}"; fi
+if ((rc == 124)); then say "ERROR: the benchmark did not finish within ${BENCH_TIMEOUT:-40m}"; fi
 
-# The benchmark stops its Runner process itself. If it was killed first, the pid file is still
-# there ("<pid> <stack instance>"): stop that process and remove the containers of that instance.
-if [[ -f "$BENCH_RUNNER_PIDFILE" ]]; then
-  read -r runner_pid runner_instance _ <"$BENCH_RUNNER_PIDFILE" || true
+# The benchmark stops its Runner processes itself. If it was killed first, their pid files are still
+# there (results/.runner.pid, .runner-fleet-<n>.pid: "<pid> <stack instance>"): stop those processes
+# and remove the containers of those instances.
+shopt -s nullglob
+for pidfile in "$BENCH_DIR"/results/.runner*.pid; do
+  runner_pid="" runner_instance=""
+  read -r runner_pid runner_instance _ <"$pidfile" || true
   if [[ "${runner_pid:-}" =~ ^[0-9]+$ ]] && grep -qa 'Narwhal.Runner.dll' "/proc/$runner_pid/cmdline" 2>/dev/null; then
     say "stopping the benchmark's Runner process $runner_pid, left running (SIGTERM)"
     kill -TERM "$runner_pid" 2>/dev/null || true
@@ -105,6 +108,6 @@ if [[ -f "$BENCH_RUNNER_PIDFILE" ]]; then
       DOCKER_HOST="${NARWHAL_DOCKER_HOST:-unix:///var/run/docker.sock}" docker rm -f $leftovers >/dev/null || true
     fi
   fi
-  rm -f "$BENCH_RUNNER_PIDFILE"
-fi
+  rm -f "$pidfile"
+done
 exit "$rc"

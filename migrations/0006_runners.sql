@@ -22,6 +22,9 @@ CREATE TABLE runners (
     drain_requested_at   timestamptz NULL,
     drain_requested_by   text        NULL,
     heartbeat_sequence   bigint      NOT NULL DEFAULT 0,
+    -- The Runner's own clock at sending: only to order one Runner's heartbeats across a restart
+    -- (its sequence starts again at 1), never for liveness.
+    heartbeat_sent_at    timestamptz NULL,
     -- The database's clock, never the Runner's.
     first_seen_at        timestamptz NOT NULL DEFAULT now(),
     last_seen_at         timestamptz NOT NULL DEFAULT now(),

@@ -12,6 +12,11 @@ public sealed record EngineBaselineResult(
     int Runs, int Warmup, IReadOnlyList<string> Command, string Limits, int Failed, IReadOnlyList<string> FirstErrors,
     Series CreateReturned, Series StartReturned, Series StartEvent, Series Exit, Series Removed);
 
+/// <summary>Bare containers through DockerEngine with a fixed number in flight (the fleet phase's baseline).</summary>
+public sealed record ConcurrentEngineBaselineResult(
+    int Containers, int Concurrency, int Warmup, IReadOnlyList<string> Command, string Limits, int Failed, IReadOnlyList<string> FirstErrors,
+    double WallSeconds, double ContainersPerSecond, Series CreateToRemoved, IReadOnlyList<string> LeftoversRemoved);
+
 public sealed record CliBaselineResult(int Runs, int Warmup, string CommandLine, int Failed, IReadOnlyList<string> FirstErrors, Series Wall);
 
 /// <summary>
@@ -21,21 +26,15 @@ public sealed record CliBaselineResult(int Runs, int Warmup, string CommandLine,
 /// </summary>
 public static class Baselines
 {
-    private const string BenchIdLabel = "org.narwhal.bench-id";
     private static readonly TimeSpan ContainerDeadline = TimeSpan.FromSeconds(60);
 
     public static async Task<EngineBaselineResult> EngineAsync(BenchOptions options, Action<string> say, CancellationToken ct)
     {
-        var instance = $"{TestEnvironment.InstancePrefix}-base-{Guid.NewGuid():N}"[..Math.Min(40, TestEnvironment.InstancePrefix.Length + 14)];
-        // The limits a Runner with default settings puts on a job container.
-        var runner = RunnerSettings.From(new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["NARWHAL_INSTANCE"] = instance }).Build());
-        // What ContainerSpecFactory makes of the script ["true"].
-        IReadOnlyList<string> command = ["/bin/sh", "-c", "set -e\ntrue"];
-        var limits = $"memory {runner.JobMemoryBytes / 1024 / 1024} MiB, {runner.JobNanoCpus / 1e9:0.##} CPUs, {runner.JobPidsLimit} pids";
+        var bare = BareContainer.New();
+        var (instance, command, limits) = (bare.Instance, BareContainer.Command, bare.Limits);
 
         using var engine = new DockerEngine(TestEnvironment.DockerHost, NullLogger<DockerEngine>.Instance);
-        await using var events = await DockerEventStream.OpenAsync(TestEnvironment.DockerHost, instance, BenchIdLabel, ct);
+        await using var events = await DockerEventStream.OpenAsync(TestEnvironment.DockerHost, instance, BareContainer.BenchIdLabel, ct);
         var created = new List<double>();
         var startReturned = new List<double>();
         var startEvent = new List<double>();
@@ -50,17 +49,7 @@ public static class Baselines
             for (var i = -options.Warmup; i < options.BaselineRuns; i++)
             {
                 var benchId = Guid.NewGuid().ToString("N");
-                var spec = new ContainerSpec
-                {
-                    Name = $"narwhal-{instance}-{benchId}",
-                    Image = TestEnvironment.BusyboxImage,
-                    Command = command,
-                    Environment = new Dictionary<string, string> { ["CI"] = "true" },
-                    Labels = new Dictionary<string, string> { [RunLabels.Instance] = instance, [BenchIdLabel] = benchId },
-                    MemoryBytes = runner.JobMemoryBytes,
-                    NanoCpus = runner.JobNanoCpus,
-                    PidsLimit = runner.JobPidsLimit,
-                };
+                var spec = bare.Spec(benchId);
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 deadline.CancelAfter(ContainerDeadline);
                 string? id = null;
@@ -96,23 +85,14 @@ public static class Baselines
                 }
                 finally
                 {
-                    if (id is not null) await RemoveQuietlyAsync(engine, id);
+                    if (id is not null) await BareContainer.RemoveQuietlyAsync(engine, id);
                 }
             }
         }
         finally
         {
             // Nothing of this baseline's instance stays behind, whatever happened.
-            try
-            {
-                using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                foreach (var left in await engine.ListContainersAsync(new Dictionary<string, string> { [RunLabels.Instance] = instance }, cleanup.Token))
-                    await RemoveQuietlyAsync(engine, left.Id);
-            }
-            catch (Exception ex)
-            {
-                say($"warning: could not list/remove leftover baseline containers (label {RunLabels.Instance}={instance}): {ex.Message}");
-            }
+            await BareContainer.RemoveInstanceAsync(engine, instance, say);
         }
 
         return new EngineBaselineResult(options.BaselineRuns, options.Warmup, command, limits, failed, errors,
@@ -121,6 +101,105 @@ public static class Baselines
             Series.Of("create → start (event)", startEvent),
             Series.Of("create → exit (wait returned)", exit),
             Series.Of("create → removed", removed));
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> bare containers, create → start → wait → remove each, with
+    /// <paramref name="concurrency"/> of them in flight at any time (workers taking the next one as
+    /// theirs ends). Wall time from the first create to the last removal. <paramref name="warmup"/>
+    /// containers go through the same path first (JIT, connections) and are not counted.
+    /// </summary>
+    public static async Task<ConcurrentEngineBaselineResult> EngineConcurrentAsync(int count, int concurrency, int warmup, Action<string> say, CancellationToken ct)
+    {
+        var bare = BareContainer.New();
+        using var engine = new DockerEngine(TestEnvironment.DockerHost, NullLogger<DockerEngine>.Instance);
+        var durations = new double[count];
+        Array.Fill(durations, double.NaN);
+        var errors = new List<string>();
+        var failed = 0;
+        TimeSpan wall;
+        List<string> leftovers;
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+        async Task<double> OneAsync(CancellationToken token)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+            deadline.CancelAfter(ContainerDeadline);
+            var clock = Stopwatch.StartNew();
+            string? id = null;
+            try
+            {
+                id = await engine.CreateContainerAsync(bare.Spec(Guid.NewGuid().ToString("N")), deadline.Token);
+                await engine.StartContainerAsync(id, deadline.Token);
+                var code = await engine.WaitAsync(id, deadline.Token);
+                await engine.RemoveAsync(id, deadline.Token);
+                id = null;
+                if (code != 0) throw new InvalidOperationException($"container exited {code}");
+                return clock.Elapsed.TotalMilliseconds;
+            }
+            finally
+            {
+                if (id is not null) await BareContainer.RemoveQuietlyAsync(engine, id);
+            }
+        }
+
+        async Task WorkersAsync(int total, Action<int, double> done, Action<int, Exception> fail)
+        {
+            var next = -1;
+            async Task Worker()
+            {
+                while (Interlocked.Increment(ref next) is var i && i < total && !abort.IsCancellationRequested)
+                {
+                    try
+                    {
+                        done(i, await OneAsync(abort.Token));
+                    }
+                    catch (OperationCanceledException) when (abort.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                    catch (Exception ex)
+                    {
+                        fail(i, ex);
+                    }
+                }
+            }
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Worker, CancellationToken.None)));
+        }
+
+        var failureLimit = Math.Max(20, count / 10);
+        try
+        {
+            if (warmup > 0)
+            {
+                say($"bare containers: warm-up, {warmup} container(s) {concurrency} at a time, not measured…");
+                Exception? warmFailure = null;
+                await WorkersAsync(warmup, (_, _) => { }, (_, ex) => warmFailure ??= ex);
+                if (warmFailure is not null) throw new InvalidOperationException($"A warm-up container failed: {warmFailure.Message}", warmFailure);
+            }
+            say($"bare containers: {count} × DockerEngine create → start → wait → remove, {concurrency} in flight…");
+            var clock = Stopwatch.StartNew();
+            await WorkersAsync(count, (i, ms) => durations[i] = ms, (i, ex) =>
+            {
+                lock (errors)
+                {
+                    failed++;
+                    if (errors.Count < 5) errors.Add($"container {i + 1}: {ex.GetType().Name}: {ex.Message}");
+                    if (failed >= failureLimit) abort.Cancel();
+                }
+            });
+            wall = clock.Elapsed;
+        }
+        finally
+        {
+            leftovers = await BareContainer.RemoveInstanceAsync(engine, bare.Instance, say);
+        }
+        ct.ThrowIfCancellationRequested();
+        if (abort.IsCancellationRequested)
+            throw new InvalidOperationException($"Stopped after {failed} failed bare containers; first errors:\n  {string.Join("\n  ", errors)}");
+        var succeeded = count - failed;
+        return new ConcurrentEngineBaselineResult(count, concurrency, warmup, BareContainer.Command, bare.Limits, failed, errors,
+            wall.TotalSeconds, succeeded / wall.TotalSeconds, Series.Of("bare container create → removed", durations), leftovers);
     }
 
     public static async Task<CliBaselineResult> CliAsync(BenchOptions options, Action<string> say, CancellationToken ct)
@@ -171,18 +250,5 @@ public static class Baselines
                 throw new InvalidOperationException($"Stopped after {failed} failed `{commandLine}`; first errors:\n  {string.Join("\n  ", errors)}");
         }
         return new CliBaselineResult(options.BaselineRuns, options.Warmup, commandLine, failed, errors, Series.Of("docker run --rm wall time", wall));
-    }
-
-    private static async Task RemoveQuietlyAsync(DockerEngine engine, string id)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await engine.RemoveAsync(id, timeout.Token);
-        }
-        catch
-        {
-            // Reported by the leftover listing in EngineAsync's finally if it is still there.
-        }
     }
 }

@@ -12,13 +12,18 @@ public sealed record BenchOptions
     public int TailLines { get; init; } = 100;
     public int LogMb { get; init; } = 200;
     public int BigLogMb { get; init; } = 1024;
-    public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(12);
+    public int FleetRuns { get; init; } = 1000;
+    public int FleetRunners { get; init; } = 3;
+    public int FleetSlots { get; init; } = 2;
+    public int FleetConcurrency { get; init; } = 32;
+    public int FleetCpuMax { get; init; } = 100;
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(30);
     public string Output { get; init; } = Path.Combine("bench", "results", "latest.json");
-    public HashSet<string> Phases { get; init; } = ["trigger", "e2e", "baseline", "logs"];
+    public HashSet<string> Phases { get; init; } = ["trigger", "e2e", "baseline", "logs", "fleet"];
 
     /// <summary>Phase groups, and the phases inside them that can be picked alone (e.g. logs.rss).</summary>
     public static readonly string[] KnownPhases =
-        ["trigger", "e2e", "baseline", "baseline.engine", "baseline.cli", "logs", "logs.tail", "logs.throughput", "logs.rss"];
+        ["trigger", "e2e", "baseline", "baseline.engine", "baseline.cli", "logs", "logs.tail", "logs.throughput", "logs.rss", "fleet"];
 
     /// <summary>Whether the phase <paramref name="key"/> ("baseline.cli") runs: named itself, or its group ("baseline") is.</summary>
     public bool Includes(string key) => Phases.Contains(key) || Phases.Contains(key.Split('.')[0]);
@@ -26,19 +31,24 @@ public sealed record BenchOptions
     public const string Usage = """
         Narwhal.Bench [options]      (normally run through bench/run.sh)
 
-          --triggers N          POST /jobs/{name}/runs requests measured in phase 1          [2000]
+          --triggers N          POST /jobs/{name}/runs requests measured in phase 1         [2000]
           --concurrency N       requests in flight in phase 1                               [16]
           --trigger-warmup N    unmeasured requests before phase 1 (JIT, pools)             [100]
           --runs N              sequential trigger → finished runs in phase 2 (>= 1)        [60]
           --baseline-runs N     containers per baseline in phase 3 (each of 3a and 3b)      [50]
-          --warmup N            unmeasured runs/containers before phases 2 and 3           [3]
+          --warmup N            unmeasured runs/containers before 2, 3, 5 (5: ×Runners)     [3]
           --poll-ms N           GET /runs/{id} polling interval in phase 2                  [10]
           --tail-lines N        timestamped lines (one per 200 ms) in the live-tail job     [100]
           --log-mb N            MiB of numbered lines written by the log throughput job     [200]
           --big-log-mb N        MiB written while the separate Runner's RSS is sampled      [1024]
-          --deadline-minutes N  the whole benchmark is cancelled after this long            [12]
+          --fleet-runs N        runs triggered at once in phase 5 (as many bare containers) [1000]
+          --fleet-runners N     Runner processes (each a dotnet process) in phase 5         [3]
+          --fleet-slots N       slots per Runner in phase 5                                 [2]
+          --fleet-concurrency N trigger requests in flight in phase 5                       [32]
+          --fleet-cpu-max N     host-CPU gate of the Runners in phase 5, % (100 = off)      [100]
+          --deadline-minutes N  the whole benchmark is cancelled after this long            [30]
           --out PATH            JSON results file                         [bench/results/latest.json]
-          --phases LIST         comma-separated subset of trigger,e2e,baseline,logs         [all]
+          --phases LIST         comma-separated subset of trigger,e2e,baseline,logs,fleet   [all]
                                 (single phases too: baseline.engine, baseline.cli,
                                 logs.tail, logs.throughput, logs.rss)
         """;
@@ -63,6 +73,11 @@ public sealed record BenchOptions
                 "--tail-lines" => options with { TailLines = Int(2) },
                 "--log-mb" => options with { LogMb = Int(1) },
                 "--big-log-mb" => options with { BigLogMb = Int(1) },
+                "--fleet-runs" => options with { FleetRuns = Int(1) },
+                "--fleet-runners" => options with { FleetRunners = Int(1) },
+                "--fleet-slots" => options with { FleetSlots = Int(1) },
+                "--fleet-concurrency" => options with { FleetConcurrency = Int(1) },
+                "--fleet-cpu-max" => options with { FleetCpuMax = Int(1) is var p && p <= 100 ? p : throw new ArgumentException($"{arg} takes 1-100.") },
                 "--deadline-minutes" => options with { Deadline = TimeSpan.FromMinutes(Int(1)) },
                 "--out" => options with { Output = Value() },
                 "--phases" => options with { Phases = ParsePhases(Value()) },

@@ -12,6 +12,8 @@ public sealed record DockerEvent(string Action, string ContainerId, long TimeNan
 /// Follows <c>GET /v1.41/events</c> (container start and die events of one instance label) over the
 /// engine's socket and keeps, per value of <see cref="KeyLabel"/> (e.g. <c>org.narwhal.run-id</c>),
 /// the first event of each action. Waiters get the event whether it arrived before or after they ask.
+/// It also counts every event per key and action (<see cref="Counts"/>): a container started twice
+/// for one run shows as a count of 2.
 /// </summary>
 public sealed class DockerEventStream : IAsyncDisposable
 {
@@ -19,6 +21,7 @@ public sealed class DockerEventStream : IAsyncDisposable
     private readonly HttpClient _http;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<(string Key, string Action), TaskCompletionSource<DockerEvent>> _events = new();
+    private readonly ConcurrentDictionary<(string Key, string Action), int> _counts = new();
     private Task _pump = Task.CompletedTask;
     private volatile Exception? _failure;
     private int _received;
@@ -33,6 +36,8 @@ public sealed class DockerEventStream : IAsyncDisposable
     public string Instance { get; }
     public string KeyLabel { get; }
     public int Received => Volatile.Read(ref _received);
+    /// <summary>Why the stream stopped delivering, if it did.</summary>
+    public Exception? Failure => _failure;
 
     /// <summary>Subscribes to start/die events of containers labelled <c>org.narwhal.instance=<paramref name="instance"/></c>.</summary>
     public static async Task<DockerEventStream> OpenAsync(string dockerHost, string instance, string keyLabel, CancellationToken ct)
@@ -84,6 +89,14 @@ public sealed class DockerEventStream : IAsyncDisposable
         }
     }
 
+    /// <summary>The first <paramref name="action"/> event of <paramref name="key"/> if it has arrived, else null (no waiting).</summary>
+    public DockerEvent? First(string key, string action) =>
+        _events.TryGetValue((key, action), out var slot) && slot.Task.IsCompletedSuccessfully ? slot.Task.Result : null;
+
+    /// <summary>How many <paramref name="action"/> events arrived so far, per key (keys without one are absent).</summary>
+    public Dictionary<string, int> Counts(string action) =>
+        _counts.Where(c => c.Key.Action == action).ToDictionary(c => c.Key.Key, c => c.Value, StringComparer.Ordinal);
+
     private TaskCompletionSource<DockerEvent> Slot(string key, string action) =>
         _events.GetOrAdd((key, action), _ => new TaskCompletionSource<DockerEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
 
@@ -99,6 +112,7 @@ public sealed class DockerEventStream : IAsyncDisposable
                 var ev = Parse(line);
                 if (ev is null || !ev.Attributes.TryGetValue(KeyLabel, out var key)) continue;
                 Interlocked.Increment(ref _received);
+                _counts.AddOrUpdate((key, ev.Action), 1, (_, n) => n + 1);
                 Slot(key, ev.Action).TrySetResult(ev);
             }
             if (!_stop.IsCancellationRequested) throw new IOException("the engine closed the events stream");

@@ -4,10 +4,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
-using Narwhal.Runner.Docker;
 using Narwhal.Runner.Execution;
 using Narwhal.Testing;
+using static Narwhal.Bench.PhaseStack;
 
 namespace Narwhal.Bench;
 
@@ -255,25 +254,14 @@ public static class LogPhases
             await using var events = await DockerEventStream.OpenAsync(TestEnvironment.DockerHost, stack.Instance, RunLabels.RunId, ct);
 
             var logMax = Math.Max(2048, options.BigLogMb + 64).ToString(CultureInfo.InvariantCulture);
-            var settings = stack.CommonSettings();
-            settings["NARWHAL_RUNNER_ID"] = "bench-rss-runner";
-            settings["NARWHAL_RUNNER_LISTEN"] = "http://127.0.0.1:0";
+            var settings = RunnerProcessSettings(stack, "bench-rss-runner", slots: 1, scratch);
             settings["NARWHAL_LOG_MAX_MB"] = logMax;
-            settings["NARWHAL_SECRETS_KEYS"] = TestStack.SecretsKeys;
-            // As TestStack.StartRunnerAsync, with one slot.
-            settings["NARWHAL_RUNNER_CLASSES"] = "small";
-            settings["NARWHAL_RUNNER_SLOTS"] = "1";
-            settings["NARWHAL_RUNNER_SHUTDOWN_GRACE"] = "30";
-            settings["NARWHAL_JOB_STOP_GRACE"] = "2";
-            settings["NARWHAL_RUNNER_WORK_DIR"] = Path.Combine(scratch, "bench-rss-runner", "work");
-            settings["NARWHAL_RUNNER_GIT_CACHE"] = Path.Combine(scratch, "bench-rss-runner", "git");
 
             say($"starting the Runner as a separate process: dotnet {Path.GetRelativePath(Environment.CurrentDirectory, runnerDll)} (log: {Path.GetRelativePath(Environment.CurrentDirectory, runnerLog)})…");
             RunnerProcess? runner = null;
             try
             {
-                var pidFile = Environment.GetEnvironmentVariable("BENCH_RUNNER_PIDFILE") is { Length: > 0 } f ? f : Path.Combine(resultsDir, ".runner.pid");
-                runner = RunnerProcess.Start(runnerDll, settings, runnerLog, pidFile, stack.Instance);
+                runner = RunnerProcess.Start(runnerDll, settings, runnerLog, RunnerPidFile(options), stack.Instance);
                 await using var sampler = new RssSampler(runner.Pid, TimeSpan.FromMilliseconds(RssSampleMs));
                 var url = await runner.WaitReadyAsync(TimeSpan.FromSeconds(60), ct);
                 var rssAtReady = RunnerProcess.StatusKiB(runner.Pid, "VmRSS") ?? 0;
@@ -337,14 +325,6 @@ public static class LogPhases
             }
         }, (r, l) => r with { LeftoversRemoved = l });
 
-    /// <summary>The Runner built by bench/run.sh (BENCH_RUNNER_DLL), else the one next to this benchmark in bench/.artifacts.</summary>
-    private static string RunnerDll()
-    {
-        if (Environment.GetEnvironmentVariable("BENCH_RUNNER_DLL") is { Length: > 0 } configured) return Path.GetFullPath(configured);
-        // bench/.artifacts/bin/Narwhal.Bench/release/ → bench/.artifacts/bin/Narwhal.Runner/release/
-        return Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "Narwhal.Runner", "release", "Narwhal.Runner.dll"));
-    }
-
     private static string RunnerGc(string runnerDll)
     {
         try
@@ -369,69 +349,6 @@ public static class LogPhases
         ["NARWHAL_RUNNER_WORK_DIR"] = Path.Combine(scratch, runnerId, "work"),
         ["NARWHAL_RUNNER_GIT_CACHE"] = Path.Combine(scratch, runnerId, "git"),
     };
-
-    /// <summary>
-    /// A stack of its own for one phase. Afterwards (the Runners stopped, the stack gone) any container
-    /// or network still labelled with its instance is removed and reported: nothing is left behind.
-    /// </summary>
-    private static async Task<T> WithStackAsync<T>(Action<string> say, Func<TestStack, string, List<string>, Task<T>> body,
-        Func<T, IReadOnlyList<string>, T> withLeftovers) where T : class
-    {
-        say("creating a stack (own database, vhost, bucket, instance)…");
-        var stack = await TestStack.CreateAsync(apiSettings: Quiet.Settings);
-        // The Runners' work directory (log spools) and git cache: removed with the stack.
-        var scratch = Directory.CreateTempSubdirectory("narwhal-bench-").FullName;
-        T result;
-        List<string> leftovers;
-        try
-        {
-            result = await body(stack, scratch, []);
-        }
-        finally
-        {
-            await stack.DisposeAsync();
-            try { Directory.Delete(scratch, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            var removed = await RemoveLeftoversAsync(stack.Instance, say);
-            if (removed.Count > 0) say($"warning: removed {removed.Count} leftover(s) of instance {stack.Instance}: {string.Join(", ", removed)}");
-            else say($"cleanup: no container or network of instance {stack.Instance} left");
-            leftovers = removed;
-        }
-        return withLeftovers(result, leftovers);
-    }
-
-    private static async Task<List<string>> RemoveLeftoversAsync(string instance, Action<string> say)
-    {
-        var removed = new List<string>();
-        try
-        {
-            using var engine = new DockerEngine(TestEnvironment.DockerHost, NullLogger<DockerEngine>.Instance);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            var labels = new Dictionary<string, string> { [RunLabels.Instance] = instance };
-            foreach (var container in await engine.ListContainersAsync(labels, timeout.Token))
-            {
-                removed.Add($"container {container.Id[..12]} ({container.State})");
-                await engine.RemoveAsync(container.Id, timeout.Token);
-            }
-            foreach (var network in await engine.ListNetworksAsync(labels, timeout.Token))
-            {
-                removed.Add($"network {network.Name}");
-                await engine.RemoveNetworkAsync(network.Id, timeout.Token);
-            }
-        }
-        catch (Exception ex)
-        {
-            say($"warning: could not list/remove leftovers of instance {instance}: {ex.Message}");
-            removed.Add($"cleanup failed: {ex.Message}");
-        }
-        return removed;
-    }
-
-    private static async Task PutJobAsync(HttpClient client, string name, string[] script, CancellationToken ct)
-    {
-        var put = await client.PutFreestyleJobAsync(name, TestEnvironment.BusyboxImage, script);
-        if (put.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
-            throw new InvalidOperationException($"PUT /jobs/{name} answered {(int)put.StatusCode}: {await put.Content.ReadAsStringAsync(ct)}");
-    }
 
     private static async Task<(string RunId, long TriggeredUnixNs)> TriggerAsync(HttpClient client, string job, CancellationToken ct)
     {

@@ -55,7 +55,8 @@ Console.WriteLine($"  docker      {env.DockerVersion} at {env.DockerHost}; image
 Console.WriteLine($"  postgres    {env.PostgresVersion} at {env.PostgresServer}: fsync={env.Fsync}, synchronous_commit={env.SynchronousCommit} (SHOW fsync; SHOW synchronous_commit)");
 Console.WriteLine($"  rabbitmq    {env.RabbitMq}; s3 {env.S3Url}");
 Console.WriteLine($"  load avg    {env.LoadAverageAtStart} (1/5/15 min; other work on this machine shows in every figure)");
-Console.WriteLine($"  in-process  the Api, the Runner and the load generator share this one process and its {env.Cores} cores");
+Console.WriteLine($"  in-process  the Api, the Runner and the load generator share this one process and its {env.Cores} cores " +
+                  "(phases 4c and 5: the Runners are processes of their own)");
 
 TriggerResult? trigger = null;
 EndToEndResult? e2e = null;
@@ -64,6 +65,7 @@ CliBaselineResult? cliBaseline = null;
 LiveTailResult? liveTail = null;
 LogThroughputResult? logThroughput = null;
 RunnerRssResult? runnerRss = null;
+FleetResult? fleet = null;
 var failures = new List<string>();
 var phaseLoad = new Dictionary<string, string>();
 
@@ -120,6 +122,11 @@ try
     runnerRss = await Phase("logs.rss", $"[4c] Runner RSS: the Runner as a separate process while a job writes {options.BigLogMb} MiB",
         () => LogPhases.RunnerRssAsync(options, Say, ct));
     if (runnerRss is not null) Report.PrintRunnerRss(runnerRss);
+
+    fleet = await Phase("fleet", $"[5] Fleet: {options.FleetRuns} runs of `true` triggered at once, {options.FleetRunners} Runner processes × {options.FleetSlots} slots; " +
+                                 $"then as many bare containers, {options.FleetRunners * options.FleetSlots} in flight",
+        () => FleetPhase.RunAsync(options, Say, ct));
+    if (fleet is not null) Report.PrintFleet(fleet);
 }
 catch (OperationCanceledException) when (ct.IsCancellationRequested)
 {
@@ -146,8 +153,10 @@ foreach (var (phase, problems, leftovers) in new (string, IReadOnlyList<string>?
     failures.AddRange(problems ?? []);
     if (leftovers is { Count: > 0 }) failures.Add($"{phase}: left behind and removed afterwards: {string.Join(", ", leftovers)}");
 }
+// The fleet's problems include its failed triggers, runs and bare containers, and its leftovers.
+failures.AddRange((fleet?.Problems ?? []).Select(p => $"fleet: {p}"));
 
-Report.PrintSummary(env, trigger, e2e, engineBaseline, cliBaseline, liveTail, logThroughput, runnerRss, options);
+Report.PrintSummary(env, trigger, e2e, engineBaseline, cliBaseline, liveTail, logThroughput, runnerRss, fleet, options);
 Console.WriteLine();
 Console.WriteLine($"Total {total.Elapsed.TotalSeconds:0} s; load avg at the end {BenchEnvironmentProbe.LoadAverage()}");
 
@@ -163,11 +172,12 @@ try
         {
             options.Triggers, options.Concurrency, options.TriggerWarmup, options.Runs, options.BaselineRuns, options.Warmup, options.PollMs,
             options.TailLines, options.LogMb, options.BigLogMb,
+            options.FleetRuns, options.FleetRunners, options.FleetSlots, options.FleetConcurrency, options.FleetCpuMax,
             deadlineMinutes = options.Deadline.TotalMinutes, phases = options.Phases.Order().ToArray(),
         },
         percentileMethod = "nearest-rank; all durations in milliseconds",
         loadAverageAfterPhase = phaseLoad,
-        trigger, endToEnd = e2e, engineBaseline, cliBaseline, liveTail, logThroughput, runnerRss,
+        trigger, endToEnd = e2e, engineBaseline, cliBaseline, liveTail, logThroughput, runnerRss, fleet,
         failures, totalSeconds = Math.Round(total.Elapsed.TotalSeconds, 1),
     };
     await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(json, Report.JsonOptions), CancellationToken.None);

@@ -130,9 +130,45 @@ public static class Report
         foreach (var problem in r.Problems) Console.WriteLine($"  problem  {problem}");
     }
 
+    public static void PrintFleet(FleetResult r)
+    {
+        Console.WriteLine($"  {r.Runners} Runner processes × {r.SlotsPerRunner} slots (`{r.RunnerCommand}`), all ready {Num(r.RunnersReadySeconds)} s after the start; " +
+                          $"{r.WarmupRuns} warm-up runs before, not counted");
+        Console.WriteLine($"  setup         {r.Setup}");
+        Console.WriteLine($"  triggers      {r.Triggered} of {r.Runs} accepted in {Num(r.TriggerSeconds, "0.00")} s ({Num(r.TriggersPerSecond, "0")} runs/s, " +
+                          $"{r.TriggerConcurrency} in flight){(r.TriggerFailed > 0 ? $"; {r.TriggerFailed} FAILED" : "")}");
+        Console.WriteLine($"  outcome       {(r.Succeeded == r.Triggered && r.Triggered == r.Runs ? "all succeeded" : "NOT all succeeded")}: " +
+                          $"{string.Join(", ", r.ByStatus.Select(s => $"{s.Value} {s.Key}"))}{(r.WaitStopped is null ? "" : $"; stopped waiting: {r.WaitStopped}")}");
+        Console.WriteLine($"  executed once {r.StartEvents} container start events for {r.ByStatus.Values.Sum()} runs: {r.RunsStartedTwice} run(s) started more than once, " +
+                          $"{r.RunsNeverStarted} never started; {r.RunsClaimedMoreThanOnce} claimed more than once (attempt > 1)");
+        Console.WriteLine($"  total         first trigger → last run finished {Num(r.TotalSeconds, "0.0")} s: {Num(r.RunsPerSecond, "0.00")} runs/s succeeded " +
+                          $"(the poll saw all ended at {Num(r.ObservedSeconds, "0.0")} s)");
+        Console.WriteLine($"  per Runner    {string.Join(", ", r.ByRunner.Select(b => $"{b.Key} {b.Value}"))}");
+        Console.WriteLine(Header("  "));
+        foreach (var s in new[] { r.TriggerLatency, r.Pickup, r.SlotRefill, r.ClaimToContainerStart, r.TriggerToTerminal })
+            Console.WriteLine(Row("  ", s.Name, s));
+        Console.WriteLine($"  Pickup = runs.started_at (the claim) − runs.{r.PickupFrom}; with {r.Runs} runs queued at once it is mostly the wait for a");
+        Console.WriteLine("  free slot. Slot refill = a run's finished_at → the next claim by the same Runner, only while runs were waiting:");
+        Console.WriteLine("  what Narwhal adds per run between two jobs. All run times are Postgres's now(); container start = Docker's event time.");
+        if (r.Bare is { } bare)
+        {
+            Console.WriteLine($"  bare          {bare.Containers - bare.Failed} of {bare.Containers} containers (DockerEngine create → start → wait → remove, " +
+                              $"{bare.Concurrency} in flight, {bare.Warmup} warm-up): {Num(bare.WallSeconds, "0.0")} s, {Num(bare.ContainersPerSecond, "0.00")} containers/s");
+            Console.WriteLine(Row("  ", bare.CreateToRemoved.Name, bare.CreateToRemoved));
+            Console.WriteLine($"  ratio         Narwhal {Num(r.RunsPerSecond, "0.00")} runs/s ÷ bare {Num(bare.ContainersPerSecond, "0.00")} containers/s = {Num(r.BareRatio, "0.00")} " +
+                              $"(same total concurrency, {r.Runners * r.SlotsPerRunner}; load average after the Narwhal half {r.LoadAfterNarwhal}, " +
+                              $"after the bare half {r.LoadAfterBare})");
+        }
+        else Console.WriteLine("  bare          (not measured)");
+        Console.WriteLine($"  Runners       stopped with SIGTERM: {string.Join("; ", r.RunnerStops.Select(s => $"{s.RunnerId} exit {s.ExitCode?.ToString() ?? "-"} after {Num(s.Seconds)} s{(s.Killed ? " KILLED" : "")}"))}");
+        Console.WriteLine($"                logs {string.Join(", ", r.RunnerStops.Select(s => $"{s.Log} ({s.Warnings} warnings, {s.Errors} errors)"))}");
+        foreach (var error in r.FirstErrors) Console.WriteLine($"  error    {error}");
+        foreach (var problem in r.Problems) Console.WriteLine($"  problem  {problem}");
+    }
+
     public static void PrintSummary(BenchEnvironment env, TriggerResult? trigger, EndToEndResult? e2e,
         EngineBaselineResult? engine, CliBaselineResult? cli, LiveTailResult? tail, LogThroughputResult? throughput, RunnerRssResult? rss,
-        BenchOptions options)
+        FleetResult? fleet, BenchOptions options)
     {
         Console.WriteLine();
         Console.WriteLine("=== Summary " + new string('=', 90));
@@ -177,7 +213,12 @@ public static class Report
                               "(trigger → API terminal, minus create → removed: the Runner also removes the container before reporting)");
         }
 
-        if (!new[] { "logs.tail", "logs.throughput", "logs.rss" }.Any(options.Includes)) return;
+        if (new[] { "logs.tail", "logs.throughput", "logs.rss" }.Any(options.Includes)) PrintLogsSummary(tail, throughput, rss);
+        PrintFleetSummary(fleet, options);
+    }
+
+    private static void PrintLogsSummary(LiveTailResult? tail, LogThroughputResult? throughput, RunnerRssResult? rss)
+    {
         Console.WriteLine("Live console logs (Runner spool → Postgres chunks + NOTIFY → Api SSE)");
         Console.WriteLine(TailHeader("", ""));
         if (tail is null) Console.WriteLine("  (live tail not measured)");
@@ -202,6 +243,30 @@ public static class Report
             Console.WriteLine($"  {$"  same job: start → terminal".PadRight(Label)} {Num(rss.MiBPerSecond),8} MiB/s  ({Num(rss.StartToTerminalSeconds, "0.0")} s; " +
                               $"Runner CPU {Num(rss.CpuSecondsDuringJob)} s)");
         }
+    }
+
+    private static void PrintFleetSummary(FleetResult? fleet, BenchOptions options)
+    {
+        if (!options.Includes("fleet")) return;
+        Console.WriteLine($"Fleet: {options.FleetRuns} runs triggered at once, {options.FleetRunners} Runner processes × {options.FleetSlots} slots, script `true`");
+        if (fleet is null)
+        {
+            Console.WriteLine("  (not measured)");
+            return;
+        }
+        Console.WriteLine($"  {$"all succeeded".PadRight(Label)} {(fleet.Succeeded == fleet.Runs ? "yes" : "NO")}: {fleet.Succeeded} of {fleet.Runs}" +
+                          $"{(fleet.WaitStopped is null ? "" : " (stopped waiting)")}");
+        Console.WriteLine($"  {"executed twice / never started".PadRight(Label)} {fleet.RunsStartedTwice} / {fleet.RunsNeverStarted} " +
+                          $"(container start events per run id; {fleet.RunsClaimedMoreThanOnce} claimed more than once)");
+        Console.WriteLine($"  {"first trigger → last run finished".PadRight(Label)} {Num(fleet.TotalSeconds, "0.0")} s, {Num(fleet.RunsPerSecond, "0.00")} runs/s");
+        if (fleet.Bare is { } bare)
+            Console.WriteLine($"  {$"bare containers, {bare.Concurrency} in flight".PadRight(Label)} {Num(bare.WallSeconds, "0.0")} s, " +
+                              $"{Num(bare.ContainersPerSecond, "0.00")} containers/s; Narwhal ÷ bare = {Num(fleet.BareRatio, "0.00")}");
+        else Console.WriteLine($"  {"bare containers".PadRight(Label)} (not measured)");
+        Console.WriteLine(Header("  "));
+        Console.WriteLine(Row("  ", $"pickup under load (claim − {fleet.PickupFrom.Split(' ')[0]})", fleet.Pickup));
+        Console.WriteLine(Row("  ", "slot refill (finished → next claim)", fleet.SlotRefill));
+        Console.WriteLine(Row("  ", "trigger → terminal", fleet.TriggerToTerminal));
     }
 
     /// <summary>Durations to 3 decimals (µs); NaN (no samples) as null.</summary>

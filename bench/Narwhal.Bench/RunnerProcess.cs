@@ -41,6 +41,7 @@ public sealed partial class RunnerProcess : IAsyncDisposable
     }
 
     public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
     public string CommandLine { get; private init; } = "";
 
     /// <summary>The dotnet host running this benchmark (so the Runner gets the same runtime), else `dotnet` from PATH.</summary>

@@ -58,7 +58,7 @@ public static class TriggerThroughput
             stored, unpublished, ready, note);
     }
 
-    private static HttpClient LoadClient(TestStack stack, int concurrency)
+    internal static HttpClient LoadClient(TestStack stack, int concurrency)
     {
         var handler = new SocketsHttpHandler
         {
@@ -71,9 +71,9 @@ public static class TriggerThroughput
         return client;
     }
 
-    private sealed record Fired(double[] LatenciesMs, int Failed, List<string> Errors, TimeSpan Elapsed);
+    internal sealed record Fired(double[] LatenciesMs, int Failed, List<string> Errors, TimeSpan Elapsed);
 
-    private static async Task<Fired> FireAsync(HttpClient client, string job, int count, int concurrency, CancellationToken ct)
+    internal static async Task<Fired> FireAsync(HttpClient client, string job, int count, int concurrency, CancellationToken ct)
     {
         var latencies = new double[count];
         Array.Fill(latencies, double.NaN);

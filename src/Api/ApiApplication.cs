@@ -1,3 +1,4 @@
+using Narwhal.Core.Metrics;
 using Narwhal.Api.Endpoints;
 using Narwhal.Api.Extensions;
 using Narwhal.Api.OpenApi;
@@ -12,17 +13,20 @@ public static class ApiApplication
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddNarwhalApi();
+        builder.Services.AddNarwhalMetrics();
 
         var app = builder.Build();
         app.UseNarwhalApiPipeline();
         app.MapNarwhalOpenApi();
         app.MapHealthEndpoints();
+        app.MapNarwhalMetrics();
         app.MapTokensEndpoints();
         app.MapJobsEndpoints();
         app.MapSecretsEndpoints();
         app.MapRunsEndpoints();
         app.MapResultsEndpoints();
         app.MapRunFilesEndpoints();
+        app.MapRunnersEndpoints();
         return app;
     }
 }

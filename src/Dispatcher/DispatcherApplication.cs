@@ -1,10 +1,12 @@
+using Narwhal.Core.Metrics;
+using Narwhal.Dispatcher.Autoscale;
 using Narwhal.Dispatcher.Extensions;
 
 namespace Narwhal.Dispatcher;
 
 /// <summary>
-/// The Dispatcher process: migrates the schema, applies retention to stored results, serves its
-/// health. Heartbeats, lost-run detection, autoscaling and metrics arrive with issue 5/7.
+/// The Dispatcher process: migrates the schema, applies retention to stored results, keeps the
+/// runner registry from heartbeats, ends lost and overdue runs, answers GET /autoscale, serves its health.
 /// </summary>
 public static class DispatcherApplication
 {
@@ -13,9 +15,12 @@ public static class DispatcherApplication
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddNarwhalDispatcher();
+        builder.Services.AddNarwhalMetrics();
 
         var app = builder.Build();
         app.MapDispatcherHealth();
+        app.MapNarwhalMetrics();
+        app.MapAutoscaleEndpoints();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using Narwhal.Core.Metrics;
 using Narwhal.Runner.Extensions;
 
 namespace Narwhal.Runner;
@@ -10,9 +11,11 @@ public static class RunnerApplication
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddNarwhalRunner();
+        builder.Services.AddNarwhalMetrics();
 
         var app = builder.Build();
         app.MapRunnerHealth();
+        app.MapNarwhalMetrics();
         return app;
     }
 }

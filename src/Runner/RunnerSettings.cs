@@ -1,4 +1,6 @@
 using Narwhal.Core.Configuration;
+using Narwhal.Runner.Fleet;
+using Narwhal.Runner.Intake;
 
 namespace Narwhal.Runner;
 
@@ -6,8 +8,18 @@ public sealed record RunnerSettings
 {
     /// <summary>Stable across restarts: a restarted Runner removes the containers its previous life left.</summary>
     public required string RunnerId { get; init; }
+    /// <summary>In order of preference: with backlog in several, a freed slot takes the first class's run.</summary>
     public required IReadOnlyList<string> ResourceClasses { get; init; }
     public required int Slots { get; init; }
+    /// <summary>CPU units the running runs may cost together (each run costs its class's <see cref="ClassCost"/>).</summary>
+    public required int QuotaCpu { get; init; }
+    /// <summary>Memory (MB) the running runs may cost together.</summary>
+    public required int QuotaMemoryMb { get; init; }
+    public required ClassCosts ClassCosts { get; init; }
+    /// <summary>At or above this host CPU use (averaged over <see cref="CpuWindow"/>) the Runner takes no runs; 100 = never.</summary>
+    public required double CpuMaxPercent { get; init; }
+    public required TimeSpan CpuWindow { get; init; }
+    public required TimeSpan HeartbeatInterval { get; init; }
     public required TimeSpan ShutdownGrace { get; init; }
     public required string Listen { get; init; }
     public required string DockerHost { get; init; }
@@ -45,6 +57,12 @@ public sealed record RunnerSettings
             RunnerId = runnerId,
             ResourceClasses = config.GetList("NARWHAL_RUNNER_CLASSES", "small"),
             Slots = config.GetInt("NARWHAL_RUNNER_SLOTS", 2, min: 1, max: 256),
+            QuotaCpu = config.GetInt("NARWHAL_RUNNER_QUOTA_CPU", Environment.ProcessorCount, min: 1),
+            QuotaMemoryMb = config.GetInt("NARWHAL_RUNNER_QUOTA_MEMORY_MB", HostMemory.DefaultQuotaMb(), min: 1),
+            ClassCosts = ClassCosts.Parse(config.GetOptionalString("NARWHAL_CLASS_COSTS"), "NARWHAL_CLASS_COSTS"),
+            CpuMaxPercent = config.GetDouble("NARWHAL_RUNNER_CPU_MAX_PERCENT", 90, min: 1, max: 100),
+            CpuWindow = config.GetSeconds("NARWHAL_RUNNER_CPU_WINDOW_SECONDS", 10, min: 1),
+            HeartbeatInterval = config.GetSeconds("NARWHAL_HEARTBEAT_INTERVAL_SECONDS", 5, min: 1),
             ShutdownGrace = config.GetSeconds("NARWHAL_RUNNER_SHUTDOWN_GRACE", 60),
             Listen = config.GetString("NARWHAL_RUNNER_LISTEN", "http://127.0.0.1:8082"),
             DockerHost = config.GetString("NARWHAL_DOCKER_HOST", "unix:///var/run/docker.sock"),

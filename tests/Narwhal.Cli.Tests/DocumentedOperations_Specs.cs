@@ -124,6 +124,9 @@ public sealed partial class DocumentedOperations_Specs
         await Run("tokens", "list");
         await Run("tokens", "revoke", "tour-bot");
 
+        await Run("runners", "list");
+        await Run(ExitCodes.NotFound, null, "runners", "drain", "tour-no-such-runner");
+
         await Run(ExitCodes.RunFailed, null, "run", "tour-tested", "--follow");
         await Run("results", "tour-tested/1");
         await Run(ExitCodes.NotFound, null, "results", "tour-hi/1");

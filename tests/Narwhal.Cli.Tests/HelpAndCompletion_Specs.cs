@@ -48,7 +48,7 @@ public sealed class HelpAndCompletion_Specs
             (await cli.RunAsync(["__complete", "--", .. words])).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
         Assert.That(await Complete(""), Is.SupersetOf(new[] { "apply", "jobs", "runs", "run", "logs", "completion" }).And.No.Contain("__complete"));
-        Assert.That(await Complete("ru"), Is.EquivalentTo(new[] { "run", "runs" }));
+        Assert.That(await Complete("ru"), Is.EquivalentTo(new[] { "run", "runs", "runners" }));
         Assert.That(await Complete("jobs", ""), Is.EquivalentTo(new[] { "list", "get", "delete" }));
         Assert.That(await Complete("run", "hello", "--b"), Is.EquivalentTo(new[] { "--branch" }));
         Assert.That(await Complete("runs", "list", "--status", "t"), Is.EquivalentTo(new[] { "timed_out" }));

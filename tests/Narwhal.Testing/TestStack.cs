@@ -74,8 +74,13 @@ public sealed class TestStack : IAsyncDisposable
         ApiUrl = new Uri(BoundAddress(Api));
     }
 
-    /// <summary>Starts a Runner with this stack's settings plus <paramref name="overrides"/> (e.g. NARWHAL_RUNNER_SLOTS).</summary>
-    public async Task<WebApplication> StartRunnerAsync(string runnerId, IDictionary<string, string?>? overrides = null)
+    /// <summary>
+    /// Starts a Runner with this stack's settings plus <paramref name="overrides"/> (e.g. NARWHAL_RUNNER_SLOTS).
+    /// <paramref name="services"/> registers replacements before the Runner's own services (which
+    /// keep a replaceable one, e.g. a fake <c>ICpuSampler</c>).
+    /// </summary>
+    public async Task<WebApplication> StartRunnerAsync(string runnerId, IDictionary<string, string?>? overrides = null,
+        Action<IServiceCollection>? services = null)
     {
         var settings = CommonSettings();
         settings["NARWHAL_RUNNER_LISTEN"] = "http://127.0.0.1:0";
@@ -83,8 +88,15 @@ public sealed class TestStack : IAsyncDisposable
         settings["NARWHAL_RUNNER_CLASSES"] = "small";
         settings["NARWHAL_RUNNER_SHUTDOWN_GRACE"] = "30";
         settings["NARWHAL_JOB_STOP_GRACE"] = "2";
+        // The test machine's own CPU load (parallel fixtures, builds) must not pause test Runners;
+        // tests of the CPU gate set a threshold and a fake reading.
+        settings["NARWHAL_RUNNER_CPU_MAX_PERCENT"] = "100";
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>()) settings[k] = v;
-        var runner = RunnerApplication.Build([], b => b.Configuration.AddInMemoryCollection(settings));
+        var runner = RunnerApplication.Build([], b =>
+        {
+            b.Configuration.AddInMemoryCollection(settings);
+            services?.Invoke(b.Services);
+        });
         await runner.StartAsync();
         _runners.Add(runner);
         return runner;
@@ -118,7 +130,8 @@ public sealed class TestStack : IAsyncDisposable
 
     public T ApiService<T>() where T : notnull => Api!.Services.GetRequiredService<T>();
 
-    private static string BoundAddress(WebApplication app) =>
+    /// <summary>The address a started app (Api, Runner, Dispatcher) listens on.</summary>
+    public static string BoundAddress(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
     public async ValueTask DisposeAsync()

@@ -15,6 +15,11 @@ public sealed record JobDto
     public GitSource? Git { get; init; }
     public required IReadOnlyList<ParameterDeclaration> Parameters { get; init; }
     public int? TimeoutSeconds { get; init; }
+    /// <summary>Absent = a lost run is not queued again.</summary>
+    public RetryPolicy? Retry { get; init; }
+    /// <summary>Absent = no limit.</summary>
+    public int? MaxConcurrent { get; init; }
+    public string? ConcurrencyGroup { get; init; }
     public required DateTime CreatedAt { get; init; }
     public required DateTime UpdatedAt { get; init; }
 
@@ -29,6 +34,9 @@ public sealed record JobDto
         Git = job.Spec.Git,
         Parameters = job.Spec.Parameters,
         TimeoutSeconds = job.Spec.TimeoutSeconds,
+        Retry = job.Spec.Retry,
+        MaxConcurrent = job.Spec.MaxConcurrent,
+        ConcurrencyGroup = job.Spec.ConcurrencyGroup,
         CreatedAt = job.CreatedAt.UtcDateTime,
         UpdatedAt = job.UpdatedAt.UtcDateTime,
     };

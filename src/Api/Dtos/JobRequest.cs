@@ -15,6 +15,18 @@ public sealed record JobRequest
     public GitSourceRequest? Git { get; init; }
     public List<ParameterRequest>? Parameters { get; init; }
     public int? TimeoutSeconds { get; init; }
+    /// <summary><c>{ "onLost": N }</c>: a run whose Runner vanished is queued again up to N times (0-10; default: never).</summary>
+    public RetryRequest? Retry { get; init; }
+    /// <summary>At most this many runs of the job (or of its concurrencyGroup) at once, 1-1000; the rest wait queued, in trigger order.</summary>
+    public int? MaxConcurrent { get; init; }
+    /// <summary>Jobs naming the same group share one limit (e.g. one deployment target). Needs maxConcurrent.</summary>
+    public string? ConcurrencyGroup { get; init; }
+}
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record RetryRequest
+{
+    public int? OnLost { get; init; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

@@ -30,6 +30,10 @@ public sealed record RunDto
     public bool LogTruncated { get; init; }
     /// <summary>When retention deleted the run's logs and results (they are gone, the run record stays).</summary>
     public DateTime? ResultsExpiredAt { get; init; }
+    /// <summary>Queued but held back by its job's concurrency limit (maxConcurrent): it starts, in trigger order, when a run sharing the limit ends.</summary>
+    public bool Held { get; init; }
+    /// <summary>While held: the limit it waits for, e.g. "concurrency group 'deploy-prod'" or "maxConcurrent of job 'deploy'".</summary>
+    public string? WaitingFor { get; init; }
     public required RunLinks Links { get; init; }
 
     public static RunDto From(Run run) => new()
@@ -57,6 +61,8 @@ public sealed record RunDto
         LogSize = run.LogSize,
         LogTruncated = run.LogTruncated,
         ResultsExpiredAt = run.ResultsExpiredAt?.UtcDateTime,
+        Held = run.Held,
+        WaitingFor = run is { Held: true, ConcurrencyKey: { } key } ? ConcurrencyKey.Describe(key) : null,
         Links = new RunLinks($"/runs/{run.Id}", $"/jobs/{Uri.EscapeDataString(run.JobName)}/runs/{run.Number}", $"/runs/{run.Id}/results/console"),
     };
 }

@@ -57,12 +57,19 @@ public static class ApiServiceExtensions
         // 403s name the missing scope in problem+json instead of an empty body.
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
 
+        services.AddMetrics();
+        services.AddSingleton<Metrics.ApiMetrics>();
         services.AddSingleton<RunPublisher>();
         services.AddSingleton<RunTriggerService>();
         services.AddSingleton<RunAbortNotifier>();
+        // The runner registry the Dispatcher keeps; the Api reads it and records drain requests.
+        services.AddSingleton<Narwhal.Core.Fleet.RunnerStore>();
+        services.AddSingleton<Runners.RunnerDrainNotifier>();
         services.AddHostedService<SchemaMigrationStartup>();
         services.AddHostedService<ApiStartup>();
         services.AddHostedService<OutboxRelay>();
+        // Publishes runs the database releases from a concurrency hold, as soon as they commit.
+        services.AddHostedService<OutboxListener>();
         services.AddSingleton<LogNotificationHub>();
         services.AddHostedService(sp => sp.GetRequiredService<LogNotificationHub>());
         services.AddSingleton<Endpoints.ResultsEndpoints.ConsoleSources>();
@@ -73,6 +80,8 @@ public static class ApiServiceExtensions
 
     public static WebApplication UseNarwhalApiPipeline(this WebApplication app)
     {
+        // Outermost: times the whole answer, with the status the client got.
+        app.UseMiddleware<Metrics.HttpMetricsMiddleware>();
         app.UseExceptionHandler();
         // Unmatched routes and bare status codes become problem+json too.
         app.UseStatusCodePages();

@@ -11,6 +11,7 @@ public static class OperationCatalog
 {
     private const string NoJob = "No job with that name (or it was deleted).";
     private const string NoRun = "No run with that id.";
+    private const string NoRunner = "No Runner with that id has ever sent a heartbeat.";
     private const string Expired = "The run exists but retention deleted its logs and results.";
 
     private static readonly ErrorDoc BadPaging = new(400, "limit is outside 1-100 or cursor is not one this API returned (errors says which).");
@@ -83,7 +84,11 @@ public static class OperationCatalog
                                    "`unchanged` when the same definition is sent again (nothing is written). Unknown properties are refused. " +
                                    "`changes` lists `{ field, from, to }` per changed field (dot paths, arrays whole), empty unless updated. " +
                                    "`?dryRun=true` validates the same and gives the same answer with `dryRun: true`, writing nothing " +
-                                   "(what `narwhal apply` shows as its plan).")
+                                   "(what `narwhal apply` shows as its plan). Fleet settings, all optional: `maxConcurrent` (1-1000) " +
+                                   "runs at once, the rest wait `queued` with `held: true` and start in trigger order as others end; " +
+                                   "`concurrencyGroup` (needs maxConcurrent) shares that limit with every job naming the same group " +
+                                   "(give them the same maxConcurrent: the run first in line waits for its own job's value); " +
+                                   "`retry: { onLost: N }` (0-10, default off) queues a run whose Runner vanished again, up to N times.")
         {
             Example = RequestExamples.Job,
         },
@@ -143,7 +148,8 @@ public static class OperationCatalog
         {
             Errors = [BadRunFilter],
         },
-        ["GET /runs/{id}"] = new("A run: status, source, parameters, trigger, timing, exit code, log size and links.")
+        ["GET /runs/{id}"] = new("A run: status, source, parameters, trigger, timing, exit code, log size and links. A queued run " +
+                                 "held back by its job's concurrency limit has `held: true` and `waitingFor` naming the limit.")
         {
             Errors = [new(404, NoRun)],
         },
@@ -155,6 +161,22 @@ public static class OperationCatalog
                                         "Runner stops it promptly (202, it ends aborted).")
         {
             Errors = [new(404, NoRun), new(409, "The run already ended.")],
+        },
+
+        ["GET /runners"] = new("Every Runner the registry knows (the Dispatcher keeps it from heartbeats): state (online, draining, " +
+                               "offline), classes, slots, load and running runs. Online and draining first, offline last, each by id; " +
+                               "the list is not paged (nextCursor is always null)."),
+        ["GET /runners/{id}"] = new("One Runner: state, host, version, classes, slots, load (CPU, memory, quota) as of its last " +
+                                    "heartbeat, why it is paused, its running runs, and any drain request.")
+        {
+            Errors = [new(404, NoRunner)],
+        },
+        ["POST /runners/{id}/drain"] = new("Drains a Runner: it takes no new runs, reports `draining`, finishes the runs it has, then " +
+                                           "exits. Recorded in the registry (the Runner reads it at its next heartbeat) and broadcast " +
+                                           "so it reacts at once. 202 with the Runner and drainRequestedAt; asking again keeps the first " +
+                                           "request's time and requester.")
+        {
+            Errors = [new(404, NoRunner), new(409, "The Runner is offline: nothing runs there to drain.")],
         },
 
         ["GET /runs/{id}/results/console"] = Console,

@@ -21,6 +21,9 @@ public static class RequestExamples
         Git = new GitSourceRequest { Url = "https://git.example.com/acme/api.git", ConfigPath = ".narwhal.yml", DefaultBranch = "main" },
         Parameters = [new ParameterRequest { Name = "TARGET", Default = "staging", Description = "Where the build is deployed." }],
         TimeoutSeconds = 1800,
+        Retry = new RetryRequest { OnLost = 1 },
+        MaxConcurrent = 1,
+        ConcurrencyGroup = "api-deploy",
     });
 
     public static JsonNode Trigger => Node(new TriggerRequest

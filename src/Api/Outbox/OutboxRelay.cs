@@ -5,7 +5,8 @@ namespace Narwhal.Api.Outbox;
 
 /// <summary>
 /// Publishes outbox rows that the request path left behind: a crash between commit and publish,
-/// a broker outage, a returned (unroutable) message. Safe with several Api replicas
+/// a broker outage, a returned (unroutable) message, a release from a concurrency hold that
+/// <see cref="OutboxListener"/> missed. Safe with several Api replicas
 /// (FOR UPDATE SKIP LOCKED in <see cref="OutboxStore.RelayAsync"/>).
 /// </summary>
 public sealed class OutboxRelay(OutboxStore outbox, RunPublisher publisher, ApiSettings settings, ILogger<OutboxRelay> logger) : BackgroundService

@@ -1,3 +1,4 @@
+using Narwhal.Api.Metrics;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Outbox;
 using Narwhal.Core.Runs;
@@ -9,11 +10,13 @@ namespace Narwhal.Api.Runs;
 /// fails here is not the request's failure: the run is stored, the answer is 201, and the
 /// outbox relay publishes it later.
 /// </summary>
-public sealed class RunTriggerService(RunStore runs, OutboxStore outbox, RunPublisher publisher, ILogger<RunTriggerService> logger)
+public sealed class RunTriggerService(RunStore runs, OutboxStore outbox, RunPublisher publisher, ApiMetrics metrics, ILogger<RunTriggerService> logger)
 {
     public async Task<CreateRunResult> TriggerAsync(NewRun request, CancellationToken ct)
     {
         var result = await runs.CreateAsync(request, ct);
+        if (result.Outcome == CreateRunOutcome.Created) metrics.RunTriggered(result.Run!);
+        // A run held by its concurrency limit has no outbox row yet: the database announces it when it is released.
         if (result is { Outcome: CreateRunOutcome.Created, OutboxId: { } outboxId })
             await PublishNowAsync(outboxId, result.Run!.Id);
         return result;

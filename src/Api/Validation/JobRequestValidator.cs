@@ -7,6 +7,8 @@ namespace Narwhal.Api.Validation;
 public static class JobRequestValidator
 {
     public const int MaxTimeoutSeconds = 7 * 24 * 3600;
+    public const int MaxRetryOnLost = 10;
+    public const int MaxConcurrentLimit = 1000;
 
     public static (JobSpec? Spec, ValidationErrors Errors) Validate(string name, JobRequest request, IReadOnlyList<string> resourceClasses)
     {
@@ -40,6 +42,7 @@ public static class JobRequestValidator
         }
 
         var parameters = ValidateParameters(request.Parameters ?? [], errors);
+        ValidateFleetSettings(request, errors);
         if (errors.Any) return (null, errors);
 
         return (new JobSpec
@@ -59,7 +62,31 @@ public static class JobRequestValidator
                 : null,
             Parameters = parameters,
             TimeoutSeconds = request.TimeoutSeconds,
+            // Canonical: no retry is null whether it was left out or sent as { onLost: 0 }.
+            Retry = request.Retry?.OnLost is > 0 and var onLost ? new RetryPolicy { OnLost = onLost } : null,
+            MaxConcurrent = request.MaxConcurrent,
+            ConcurrencyGroup = request.ConcurrencyGroup,
         }, errors);
+    }
+
+    /// <summary>
+    /// retry, maxConcurrent, concurrencyGroup. A group's limit is not stored apart: each job of the group
+    /// states it (they should agree); when they differ, the run first in line waits for its own job's value.
+    /// </summary>
+    private static void ValidateFleetSettings(JobRequest request, ValidationErrors errors)
+    {
+        if (request.Retry is { } retry)
+        {
+            if (retry.OnLost is null) errors.Add("retry.onLost", $"Required: how many times a lost run is queued again (0-{MaxRetryOnLost}).");
+            else if (retry.OnLost is < 0 or > MaxRetryOnLost) errors.Add("retry.onLost", $"Must be between 0 and {MaxRetryOnLost}.");
+        }
+        if (request.MaxConcurrent is < 1 or > MaxConcurrentLimit)
+            errors.Add("maxConcurrent", $"Must be between 1 and {MaxConcurrentLimit} runs at once.");
+        if (request.ConcurrencyGroup is { } group)
+        {
+            if (!Names.JobName().IsMatch(group)) errors.Add("concurrencyGroup", $"Group name '{group}' is invalid: {Names.JobNameRule}.");
+            else if (request.MaxConcurrent is null) errors.Add("concurrencyGroup", "Needs maxConcurrent: the number of runs the group's jobs may run at once.");
+        }
     }
 
     private static void ValidateGit(GitSourceRequest git, ValidationErrors errors)

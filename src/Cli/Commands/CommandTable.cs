@@ -13,6 +13,7 @@ public static class CommandTable
         .. ResultsCommands.Specs,
         .. SecretsCommands.Specs,
         .. TokensCommands.Specs,
+        .. RunnersCommands.Specs,
         .. CompletionCommands.Specs,
     ];
 

@@ -61,6 +61,10 @@ public static class JobsCommands
             ("Config", j.P("git").S("configPath")),
             ("Branch", j.P("git").S("defaultBranch")),
             ("Timeout", j.S("timeoutSeconds") is { Length: > 0 } t ? t + " s" : null),
+            ("Max concurrent", j.S("maxConcurrent") is { Length: > 0 } m
+                ? j.S("concurrencyGroup") is { Length: > 0 } g ? $"{m} (shared by concurrency group {g})" : m
+                : null),
+            ("Retry on lost", j.P("retry").S("onLost") is { Length: > 0 } r ? $"up to {r} new attempt(s)" : null),
             ("Parameters", string.Join(", ", j.P("parameters") is { ValueKind: System.Text.Json.JsonValueKind.Array } ps
                 ? ps.EnumerateArray().Select(p => p.S("default") is { Length: > 0 } d ? $"{p.S("name")}={d}" : p.S("name")) : [])),
             ("Created", j.Time("createdAt")),

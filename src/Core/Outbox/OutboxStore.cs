@@ -10,6 +10,12 @@ namespace Narwhal.Core.Outbox;
 /// </summary>
 public sealed class OutboxStore(NpgsqlDataSource db)
 {
+    /// <summary>
+    /// Postgres channel on which the database announces outbox rows no request will publish itself
+    /// (a run released from its concurrency hold, migrations/0007); the payload is the row's id.
+    /// </summary>
+    public const string Channel = "narwhal_outbox";
+
     internal const string InsertSql = """
         INSERT INTO outbox (run_id, queue, message_type, payload)
         VALUES (@RunId, @Queue, @MessageType, @Payload::jsonb)
@@ -63,7 +69,35 @@ public sealed class OutboxStore(NpgsqlDataSource db)
             LIMIT @batchSize
             FOR UPDATE SKIP LOCKED
             """, new { minAge = minAge.TotalSeconds, batchSize }, tx, cancellationToken: ct))).ToList();
+        return await PublishLockedAsync(connection, tx, batch, publish, onFailure, ct);
+    }
 
+    /// <summary>
+    /// Publishes the announced rows (<see cref="Channel"/>) that are still unpublished, whatever their age.
+    /// Another Api replica that got the same announcement skips the rows this one has locked, and finds them
+    /// published afterwards.
+    /// </summary>
+    /// <returns>How many messages were published.</returns>
+    public async Task<int> RelayAnnouncedAsync(IReadOnlyCollection<long> ids, Func<OutboxMessage, CancellationToken, Task> publish,
+        Action<OutboxMessage, Exception> onFailure, CancellationToken ct)
+    {
+        if (ids.Count == 0) return 0;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var batch = (await connection.QueryAsync<OutboxMessage>(new CommandDefinition($"""
+            {SelectColumns}
+            FROM outbox
+            WHERE id = ANY(@ids) AND published_at IS NULL
+            ORDER BY id
+            FOR UPDATE SKIP LOCKED
+            """, new { ids = ids.ToArray() }, tx, cancellationToken: ct))).ToList();
+        return await PublishLockedAsync(connection, tx, batch, publish, onFailure, ct);
+    }
+
+    /// <summary>Publishes rows locked by <paramref name="tx"/> in order, records each outcome, commits.</summary>
+    private static async Task<int> PublishLockedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<OutboxMessage> batch,
+        Func<OutboxMessage, CancellationToken, Task> publish, Action<OutboxMessage, Exception> onFailure, CancellationToken ct)
+    {
         var published = 0;
         foreach (var message in batch)
         {

@@ -31,4 +31,8 @@ public sealed record Run
     public bool LogTruncated { get; init; }
     /// <summary>When retention deleted the run's stored logs and results.</summary>
     public DateTimeOffset? ResultsExpiredAt { get; init; }
+    /// <summary>Runs sharing a concurrency limit carry the same key (<see cref="Runs.ConcurrencyKey"/>); null = no limit.</summary>
+    public string? ConcurrencyKey { get; init; }
+    /// <summary>Queued but waiting for its concurrency limit: no message exists for it until it is released.</summary>
+    public bool Held { get; init; }
 }

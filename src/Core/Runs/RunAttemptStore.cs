@@ -15,28 +15,35 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
     private static readonly string[] FinishableFrom = RunStatusTransitions.SourcesOf(RunStatus.Succeeded)
         .Select(s => s.Name()).ToArray();
 
-    public async Task<ClaimResult> ClaimAsync(Guid runId, string runnerId, CancellationToken ct)
+    public async Task<ClaimResult> ClaimAsync(Guid runId, string runnerId, CancellationToken ct) =>
+        (await ClaimTimedAsync(runId, runnerId, ct)).Result;
+
+    /// <summary>A claim, and how long the run waited for it: claim time − runs.queued_at, both the database's clock.</summary>
+    public sealed record TimedClaim(ClaimResult Result, TimeSpan? PickupLatency);
+
+    public async Task<TimedClaim> ClaimTimedAsync(Guid runId, string runnerId, CancellationToken ct)
     {
         var attemptId = Guid.CreateVersion7();
         await using var connection = await db.OpenConnectionAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition($"""
+        var claimed = (await connection.QueryAsync<RunRow, double, (RunRow Row, double WaitedSeconds)>(new CommandDefinition($"""
             UPDATE runs
             SET status = @running, attempt = attempt + 1, attempt_id = @attemptId, runner_id = @runnerId,
                 started_at = now(), updated_at = now(), status_reason = NULL, exit_code = NULL
             WHERE id = @runId AND status = @queued
-            RETURNING {RunRow.Columns}
+            RETURNING {RunRow.Columns}, EXTRACT(EPOCH FROM now() - queued_at)::float8 AS waited_seconds
             """, new { runId, attemptId, runnerId, running = RunStatus.Running.Name(), queued = RunStatus.Queued.Name() },
-            cancellationToken: ct));
-        if (row is null)
+            cancellationToken: ct), (row, waited) => (row, waited), splitOn: "waited_seconds")).SingleOrDefault();
+        if (claimed.Row is not { } row)
         {
             var status = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
                 "SELECT status FROM runs WHERE id = @runId", new { runId }, cancellationToken: ct));
-            return status is null ? ClaimResult.NotFound : new ClaimResult(null, RunStatusNames.Parse(status));
+            return new TimedClaim(status is null ? ClaimResult.NotFound : new ClaimResult(null, RunStatusNames.Parse(status)), null);
         }
 
         var spec = await connection.QuerySingleAsync<string>(new CommandDefinition(
             "SELECT spec::text FROM jobs WHERE id = @JobId", new { row.JobId }, cancellationToken: ct));
-        return new ClaimResult(new ClaimedRun(row.ToRun(), Json.Deserialize<JobSpec>(spec), attemptId), null);
+        return new TimedClaim(new ClaimResult(new ClaimedRun(row.ToRun(), Json.Deserialize<JobSpec>(spec), attemptId), null),
+            TimeSpan.FromSeconds(claimed.WaitedSeconds));
     }
 
     /// <summary>Records the commit a branch resolved to at fetch time. Fenced like every Runner write.</summary>

@@ -9,7 +9,7 @@ internal sealed class RunRow
         id, job_id, job_name, number, status, status_reason, resource_class, commit_sha, branch,
         parameters::text AS parameters, trigger::text AS trigger, rerun_of, attempt, attempt_id, runner_id,
         exit_code, log_key, idempotency_key, request_hash, created_at, started_at, finished_at, updated_at,
-        abort_requested_at, abort_requested_by, log_size, log_truncated, results_expired_at
+        abort_requested_at, abort_requested_by, log_size, log_truncated, results_expired_at, concurrency_key, held
         """;
 
     public Guid Id { get; set; }
@@ -40,6 +40,8 @@ internal sealed class RunRow
     public long? LogSize { get; set; }
     public bool LogTruncated { get; set; }
     public DateTime? ResultsExpiredAt { get; set; }
+    public string? ConcurrencyKey { get; set; }
+    public bool Held { get; set; }
 
     public Run ToRun() => new()
     {
@@ -71,6 +73,8 @@ internal sealed class RunRow
         LogSize = LogSize,
         LogTruncated = LogTruncated,
         ResultsExpiredAt = ResultsExpiredAt is { } x ? Utc(x) : null,
+        ConcurrencyKey = ConcurrencyKey,
+        Held = Held,
     };
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));

@@ -1,5 +1,6 @@
 using Dapper;
 using Narwhal.Contracts;
+using Narwhal.Core.Jobs;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Outbox;
 using Narwhal.Core.Persistence;
@@ -14,7 +15,10 @@ public sealed class RunStore(NpgsqlDataSource db, TimeProvider clock)
 
     /// <summary>
     /// Stores the run and its ExecuteRun outbox message in one transaction: either both exist
-    /// or neither does, so nothing is ever published for a run that was not stored.
+    /// or neither does, so nothing is ever published for a run that was not stored. A run of a job
+    /// with <see cref="JobSpec.MaxConcurrent"/> joins its key's line held and is released at once
+    /// when the key has room (<c>narwhal_release_held</c>, migrations/0007); otherwise it stays
+    /// queued and held, with no outbox row, until a run of its key ends.
     /// </summary>
     public async Task<CreateRunResult> CreateAsync(NewRun request, CancellationToken ct)
     {
@@ -26,39 +30,45 @@ public sealed class RunStore(NpgsqlDataSource db, TimeProvider clock)
         try
         {
             // Row lock on the job: numbers are gap-free and strictly increasing per job, and a
-            // concurrent DELETE /jobs waits for this run to exist (and then refuses).
-            var number = await connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition("""
+            // concurrent DELETE /jobs waits for this run to exist (and then refuses). The spec is
+            // read under the same lock: the limit is the one of the job as it is now.
+            var locked = await connection.QuerySingleOrDefaultAsync<LockedJob>(new CommandDefinition("""
                 UPDATE jobs SET next_run_number = next_run_number + 1
                 WHERE id = @JobId AND deleted_at IS NULL
-                RETURNING next_run_number - 1
+                RETURNING next_run_number - 1 AS number, spec::text AS spec
                 """, request, tx, cancellationToken: ct));
-            if (number is null) return new CreateRunResult(CreateRunOutcome.JobGone, null, null);
+            if (locked is null) return new CreateRunResult(CreateRunOutcome.JobGone, null, null);
+
+            var concurrencyKey = ConcurrencyKey.Of(request.JobName, Json.Deserialize<JobSpec>(locked.Spec));
+            // Taken before the insert and held to commit, with created_at read after it: the runs of
+            // one key line up in the order their triggers took the lock (which is number order per job).
+            if (concurrencyKey is not null)
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "SELECT narwhal_lock_concurrency(@concurrencyKey)", new { concurrencyKey }, tx, cancellationToken: ct));
 
             var id = Guid.CreateVersion7();
             var row = await connection.QuerySingleAsync<RunRow>(new CommandDefinition($"""
                 INSERT INTO runs (id, job_id, job_name, number, status, resource_class, commit_sha, branch,
-                                  parameters, trigger, rerun_of, idempotency_key, request_hash, created_at, updated_at)
-                VALUES (@id, @JobId, @JobName, @number, @status, @ResourceClass, @CommitSha, @Branch,
-                        @parameters::jsonb, @trigger::jsonb, @RerunOf, @IdempotencyKey, @RequestHash, now(), now())
+                                  parameters, trigger, rerun_of, idempotency_key, request_hash, concurrency_key, held,
+                                  created_at, updated_at)
+                SELECT @id, @JobId, @JobName, @number, @status, @ResourceClass, @CommitSha, @Branch,
+                       @parameters::jsonb, @trigger::jsonb, @RerunOf, @IdempotencyKey, @RequestHash, @concurrencyKey, @held,
+                       ts.now, ts.now
+                FROM (SELECT clock_timestamp() AS now) ts
                 RETURNING {RunRow.Columns}
                 """, new
             {
-                id, request.JobId, request.JobName, number, status = RunStatus.Queued.Name(), request.ResourceClass,
+                id, request.JobId, request.JobName, number = locked.Number, status = RunStatus.Queued.Name(), request.ResourceClass,
                 request.CommitSha, request.Branch, parameters = Json.Serialize(request.Parameters),
                 trigger = Json.Serialize(request.Trigger), request.RerunOf, request.IdempotencyKey, request.RequestHash,
+                concurrencyKey, held = concurrencyKey is not null,
             }, tx, cancellationToken: ct));
             var run = row.ToRun();
 
-            var message = new ExecuteRun
-            {
-                RunId = run.Id, JobName = run.JobName, RunNumber = run.Number,
-                ResourceClass = run.ResourceClass, EnqueuedAt = clock.GetUtcNow(),
-            };
-            var outboxId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(OutboxStore.InsertSql, new
-            {
-                RunId = run.Id, Queue = RunQueues.QueueName(run.ResourceClass),
-                MessageType = nameof(ExecuteRun), Payload = Json.Serialize(message),
-            }, tx, cancellationToken: ct));
+            var outboxId = concurrencyKey is null
+                ? await InsertOutboxAsync(connection, tx, run, ct)
+                : await ReleaseHeldAsync(connection, tx, concurrencyKey, run.Id, ct);
+            if (concurrencyKey is not null && outboxId is not null) run = run with { Held = false };
 
             await tx.CommitAsync(ct);
             return new CreateRunResult(CreateRunOutcome.Created, run, outboxId);
@@ -71,6 +81,39 @@ public sealed class RunStore(NpgsqlDataSource db, TimeProvider clock)
                 ?? throw new InvalidOperationException("Idempotency key conflict without a stored run.", ex);
             return Replay(winner, request);
         }
+    }
+
+    private sealed class LockedJob
+    {
+        public int Number { get; set; }
+        public string Spec { get; set; } = "{}";
+    }
+
+    private async Task<long> InsertOutboxAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Run run, CancellationToken ct)
+    {
+        var message = new ExecuteRun
+        {
+            RunId = run.Id, JobName = run.JobName, RunNumber = run.Number,
+            ResourceClass = run.ResourceClass, EnqueuedAt = clock.GetUtcNow(),
+        };
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(OutboxStore.InsertSql, new
+        {
+            RunId = run.Id, Queue = RunQueues.QueueName(run.ResourceClass),
+            MessageType = nameof(ExecuteRun), Payload = Json.Serialize(message),
+        }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Lets the key's line move (the new run is at its end): returns the new run's outbox id when it
+    /// was released, null when it waits. Others released on the way (the head's job raised its limit,
+    /// say) are announced to the outbox relay by the database.
+    /// </summary>
+    private static async Task<long?> ReleaseHeldAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string concurrencyKey, Guid runId, CancellationToken ct)
+    {
+        var released = await connection.QueryAsync<(Guid RunId, long OutboxId)>(new CommandDefinition(
+            "SELECT released_run_id, released_outbox_id FROM narwhal_release_held(@concurrencyKey, @runId)",
+            new { concurrencyKey, runId }, tx, cancellationToken: ct));
+        return released.Where(r => r.RunId == runId).Select(r => (long?)r.OutboxId).SingleOrDefault();
     }
 
     private static CreateRunResult Replay(Run earlier, NewRun request) =>
@@ -121,6 +164,16 @@ public sealed class RunStore(NpgsqlDataSource db, TimeProvider clock)
         var row = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition(
             $"SELECT {RunRow.Columns} FROM runs WHERE id = @id", new { id }, cancellationToken: ct));
         return row?.ToRun();
+    }
+
+    /// <summary>The runs with these ids that exist, in no particular order.</summary>
+    public async Task<IReadOnlyList<Run>> GetManyAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return [];
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<RunRow>(new CommandDefinition(
+            $"SELECT {RunRow.Columns} FROM runs WHERE id = ANY(@ids)", new { ids = ids.ToArray() }, cancellationToken: ct));
+        return rows.Select(r => r.ToRun()).ToList();
     }
 
     public async Task<Run?> GetByNumberAsync(string jobName, int number, CancellationToken ct)

@@ -19,6 +19,7 @@ public static class DispatcherServiceExtensions
         builder.Services.AddSingleton(RetentionSettings.From(config));
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
+        builder.Services.AddDispatcherFleet(config);
         return builder;
     }
 

@@ -4,6 +4,7 @@ using Narwhal.Core.Messaging;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
 using Narwhal.Runner.Execution;
+using Narwhal.Runner.Fleet;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -12,10 +13,13 @@ namespace Narwhal.Runner.Control;
 /// <summary>
 /// Stops runs this Runner must no longer execute. Two paths, one outcome:
 /// the abort broadcast (prompt), and a periodic check of the database (the truth) that also
-/// catches a missed broadcast and attempts superseded while this Runner was cut off (fencing).
+/// catches a missed broadcast and attempts superseded while this Runner was cut off (fencing: the
+/// run is stopped, its containers removed, its outcome discarded).
+/// The same broadcast exchange carries <see cref="DrainRunner"/> (message type "DrainRunner"):
+/// only the Runner it names starts draining; the heartbeat's database check is its safety net.
 /// </summary>
 public sealed class RunControlListener(
-    BrokerConnection broker, RunSupervisor supervisor, RunAttemptStore attempts, RunnerSettings settings,
+    BrokerConnection broker, RunSupervisor supervisor, RunAttemptStore attempts, RunnerDrain drain, RunnerSettings settings,
     ILogger<RunControlListener> logger) : BackgroundService
 {
     private IChannel? _channel;
@@ -50,8 +54,7 @@ public sealed class RunControlListener(
         {
             try
             {
-                var abort = JsonSerializer.Deserialize<AbortRun>(delivery.Body.Span, Json.Options);
-                if (abort is not null) supervisor.Cancel(abort.RunId, CancellationReason.Abort, $"Aborted by {abort.RequestedBy}.");
+                Handle(delivery.BasicProperties.Type, delivery.Body.Span);
             }
             catch (JsonException ex)
             {
@@ -60,6 +63,25 @@ public sealed class RunControlListener(
             return Task.CompletedTask;
         };
         await _channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer, ct);
+    }
+
+    /// <summary>Dispatches on the message type; messages without one are aborts (published before drains existed).</summary>
+    private void Handle(string? type, ReadOnlySpan<byte> body)
+    {
+        switch (type)
+        {
+            case nameof(DrainRunner):
+                var drainRequest = JsonSerializer.Deserialize<DrainRunner>(body, Json.Options);
+                if (drainRequest is not null && drainRequest.RunnerId == settings.RunnerId) drain.Request(drainRequest.RequestedBy, "message");
+                break;
+            case nameof(AbortRun) or null or "":
+                var abort = JsonSerializer.Deserialize<AbortRun>(body, Json.Options);
+                if (abort is not null) supervisor.Cancel(abort.RunId, CancellationReason.Abort, $"Aborted by {abort.RequestedBy}.");
+                break;
+            default:
+                logger.LogDebug("Ignoring a run-control message of type {Type}", type);
+                break;
+        }
     }
 
     public async Task CheckDatabaseAsync(CancellationToken ct)

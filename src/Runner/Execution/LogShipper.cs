@@ -20,13 +20,16 @@ public sealed class LogShipper : IAsyncDisposable
     private readonly Guid _runId;
     private readonly Guid _attemptId;
     private readonly ILogger _logger;
+    private readonly Action<long>? _shippedBytes;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private long _shipped;
     private int _seq;
 
-    public LogShipper(LogSpool spool, LogChunkStore chunks, Guid runId, Guid attemptId, ILogger logger)
+    /// <param name="shippedBytes">Told the size of every chunk accepted (the log-bytes-shipped metric).</param>
+    public LogShipper(LogSpool spool, LogChunkStore chunks, Guid runId, Guid attemptId, ILogger logger, Action<long>? shippedBytes = null)
     {
+        _shippedBytes = shippedBytes;
         _spool = spool;
         _chunks = chunks;
         _runId = runId;
@@ -91,6 +94,7 @@ public sealed class LogShipper : IAsyncDisposable
                 _logger.LogWarning("Run {RunId}: the attempt is no longer current; live log shipping stopped", _runId);
                 return;
             }
+            _shippedBytes?.Invoke(data.Length);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -4,6 +4,7 @@ using Narwhal.Core.Logs;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;
 using Narwhal.Runner.Docker;
+using Narwhal.Runner.Fleet;
 using Narwhal.Runner.Git;
 using Narwhal.Runner.Masking;
 
@@ -18,7 +19,7 @@ namespace Narwhal.Runner.Execution;
 public sealed class RunExecutor(
     IContainerEngine engine, JobPlanner planner, ImageProvider images, ContainerSpecFactory specs, GitMirrorCache git, ResultCollector results,
     IObjectStore store, RunAttemptStore attempts, LogChunkStore chunks, InstanceSettings instance, RunnerSettings settings,
-    ILogger<RunExecutor> logger)
+    RunnerMetrics metrics, ILogger<RunExecutor> logger)
 {
     public static string ConsoleKey(Guid runId) => $"runs/{runId}/console.log";
 
@@ -27,7 +28,7 @@ public sealed class RunExecutor(
         var run = claimed.Run;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = run.Id, ["Job"] = run.JobName, ["RunNumber"] = run.Number });
         await using var log = new LogSpool(settings.WorkDirectory, run.Id, settings.LogMaxBytes);
-        await using var shipper = new LogShipper(log, chunks, run.Id, claimed.AttemptId, logger);
+        await using var shipper = new LogShipper(log, chunks, run.Id, claimed.AttemptId, logger, metrics.LogBytesShipped);
         var started = Stopwatch.StartNew();
         var timeout = Cap(claimed.Job.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
         using var timer = cancellation.TimeoutAfter(timeout);
@@ -43,7 +44,7 @@ public sealed class RunExecutor(
                 timeout = Cap(configured);
                 timer.Change(Max(timeout - started.Elapsed, TimeSpan.Zero), Timeout.InfiniteTimeSpan);
             }
-            completion = await RunAsync(claimed, plan, log, cancellation.Token);
+            completion = await RunAsync(claimed, plan, log, cancellation);
         }
         catch (OperationCanceledException) when (cancellation.Token.IsCancellationRequested)
         {
@@ -64,6 +65,7 @@ public sealed class RunExecutor(
         catch (StaleAttemptException ex)
         {
             logger.LogWarning("{Message} Stopping the run", ex.Message);
+            cancellation.Cancel(CancellationReason.Superseded);
             completion = new RunCompletion { Status = RunStatus.Lost, Reason = "Attempt superseded." };
         }
         catch (Exception ex)
@@ -75,9 +77,19 @@ public sealed class RunExecutor(
 
         await log.CompleteAsync();
         await shipper.DrainAsync(TimeSpan.FromSeconds(30));
-        var logKey = await UploadLogAsync(run.Id, log);
-        await ReportAsync(claimed, completion with { LogKey = logKey, LogSize = log.Length, LogTruncated = log.Truncated });
-        await EndLiveLogAsync(run.Id, logKey);
+        if (cancellation.Reason == CancellationReason.Superseded || shipper.Superseded)
+        {
+            // Fenced: the run belongs to a newer attempt (or has ended) whose log and results are not
+            // this attempt's to overwrite. The finish write below is refused; it is made to record that.
+            await ReportAsync(claimed, completion);
+        }
+        else
+        {
+            var logKey = await UploadLogAsync(run.Id, log);
+            await ReportAsync(claimed, completion with { LogKey = logKey, LogSize = log.Length, LogTruncated = log.Truncated });
+            await EndLiveLogAsync(run.Id, logKey);
+        }
+        metrics.RunEnded(run.ResourceClass, completion.Status, started.Elapsed);
     }
 
     /// <summary>Once the whole log is stored, the live chunks go and followers are told the log is complete.</summary>
@@ -96,8 +108,9 @@ public sealed class RunExecutor(
         }
     }
 
-    private async Task<RunCompletion> RunAsync(ClaimedRun claimed, JobPlan plan, LogSpool log, CancellationToken ct)
+    private async Task<RunCompletion> RunAsync(ClaimedRun claimed, JobPlan plan, LogSpool log, RunCancellation cancellation)
     {
+        var ct = cancellation.Token;
         var image = await images.ProvideAsync(plan.Image, plan.Workspace, log, ct);
         // Jobs from a repository always get a private network (their services, and isolation from
         // other runs); freestyle jobs without services use the engine's default network.
@@ -125,8 +138,12 @@ public sealed class RunExecutor(
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 // Timed out or aborted: the container is stopped, not gone — its reports still count.
-                using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-                await CollectResultsAsync(claimed, plan, containerId, log, bounded.Token);
+                // Not those of a superseded attempt: they are no longer this attempt's to store.
+                if (cancellation.Reason != CancellationReason.Superseded)
+                {
+                    using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+                    await CollectResultsAsync(claimed, plan, containerId, log, bounded.Token);
+                }
                 throw;
             }
             await CollectResultsAsync(claimed, plan, containerId, log, ct);

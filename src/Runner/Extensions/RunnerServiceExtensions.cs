@@ -1,8 +1,10 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Narwhal.Core.Hosting;
 using Narwhal.Core.Logging;
 using Narwhal.Runner.Control;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Execution;
+using Narwhal.Runner.Fleet;
 using Narwhal.Runner.Git;
 using Narwhal.Runner.Housekeeping;
 using Narwhal.Runner.Intake;
@@ -22,9 +24,16 @@ public static class RunnerServiceExtensions
         var services = builder.Services;
         services.AddSingleton(settings);
         services.AddNarwhalCore(config, "runner");
+        services.AddMetrics();
         services.AddSingleton<IContainerEngine>(sp => new DockerEngine(settings.DockerHost, sp.GetRequiredService<ILogger<DockerEngine>>()));
-        services.AddSingleton<SlotPool>(_ => new SlotPool(settings.Slots));
+        services.AddSingleton(_ => RunnerCapacity.From(settings));
         services.AddSingleton<IntakeGate>();
+        // TryAdd: a test registers its own sampler before this runs, to set the CPU reading.
+        services.TryAddSingleton<ICpuSampler>(sp => new ProcStatCpuSampler(settings.CpuWindow, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<CpuMonitor>();
+        services.AddSingleton<RunnerMetrics>();
+        services.AddSingleton<RunnerDrain>();
+        services.AddSingleton<DrainRequestStore>();
         services.AddSingleton<ContainerSpecFactory>();
         services.AddSingleton(sp => new GitMirrorCache(settings.GitCacheDirectory, sp.GetRequiredService<ILogger<GitMirrorCache>>(),
             allowLocalRepositories: settings.AllowLocalRepositories));
@@ -38,6 +47,10 @@ public static class RunnerServiceExtensions
         services.AddHostedService<LeftoverCleanup>();
         services.AddHostedService<RunControlListener>();
         services.AddHostedService<Housekeeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<CpuMonitor>());
+        // Before the intake, so stopped after it: heartbeats (draining) and the control listener
+        // (aborts, fencing) go on while a stopping Runner waits for its running runs.
+        services.AddHostedService<HeartbeatPublisher>();
         services.AddSingleton<RunIntake>();
         services.AddHostedService(sp => sp.GetRequiredService<RunIntake>());
         // SIGTERM: the intake stops taking runs and waits up to the grace for running ones,
@@ -49,9 +62,12 @@ public static class RunnerServiceExtensions
     public static WebApplication MapRunnerHealth(this WebApplication app)
     {
         app.MapGet("/health/live", () => TypedResults.Ok(new { status = "ok" }));
-        app.MapGet("/health/ready", (RunIntake intake, SlotPool slots, RunnerSettings settings) => intake.IsConsuming || slots.Free == 0
-            ? Results.Ok(new { status = "ready", runner = settings.RunnerId, slots = settings.Slots, free = slots.Free })
-            : Results.Problem("The Runner is not consuming from its queues.", statusCode: 503, title: "Not ready"));
+        // Ready: connected and not held back by the gate (disk, CPU, drain). A Runner that is
+        // merely full (no slot, no quota) is ready: it takes runs again as they end.
+        app.MapGet("/health/ready", (RunIntake intake, IntakeGate gate, RunnerCapacity capacity, RunnerSettings settings) =>
+            intake.IsStarted && gate.IsOpen
+                ? Results.Ok(new { status = "ready", runner = settings.RunnerId, slots = settings.Slots, free = capacity.FreeSlots, paused = intake.PausedReason })
+                : Results.Problem($"The Runner is not taking runs: {intake.PausedReason ?? "not connected to the broker yet"}.", statusCode: 503, title: "Not ready"));
         return app;
     }
 }

@@ -3,9 +3,10 @@ using System.Collections.Concurrent;
 namespace Narwhal.Runner.Intake;
 
 /// <summary>
-/// Conditions, besides a free slot, under which this Runner takes no runs (free disk below the
-/// threshold now; CPU, quota and drain with issue 5/7). Closing the gate makes the intake cancel
-/// its consumers, so waiting runs stay in the queue for other Runners rather than here.
+/// Conditions, besides free slots and quota, under which this Runner takes no runs: free disk below
+/// the threshold ("disk"), host CPU at or above its threshold ("cpu"), a drain ("drain"). Closing the
+/// gate makes the intake cancel its consumers, so waiting runs stay in the queue for other Runners
+/// rather than here.
 /// </summary>
 public sealed class IntakeGate
 {
@@ -15,7 +16,7 @@ public sealed class IntakeGate
 
     public bool IsOpen => _closedBecause.IsEmpty;
 
-    public IReadOnlyCollection<string> Reasons => _closedBecause.Values.ToList();
+    public IReadOnlyCollection<string> Reasons => _closedBecause.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Value).ToList();
 
     /// <returns>True when this changed the gate for that condition.</returns>
     public bool Close(string condition, string reason)

@@ -1,187 +1,199 @@
-using System.Text.Json;
-using Narwhal.Contracts;
+using System.Threading.Channels;
 using Narwhal.Core.Messaging;
-using Narwhal.Core.Persistence;
-using Narwhal.Core.Resilience;
 using Narwhal.Core.Runs;
 using Narwhal.Runner.Execution;
+using Narwhal.Runner.Fleet;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
 namespace Narwhal.Runner.Intake;
 
 /// <summary>
-/// Takes runs from the queues of this Runner's resource classes, only while it has a free slot.
+/// Takes runs from the queues of this Runner's resource classes, only while it is able to run them.
 ///
-/// How no run waits on a busy Runner: each class queue has a consumer with prefetch 1 while a
-/// slot is free, and none otherwise. A delivery reserves a slot; if that was the last one, every
-/// consumer is cancelled before the message is acknowledged, so the broker has nothing more to
-/// push here. A message that arrives on a second class's consumer in that instant finds no slot
-/// and is rejected back to the head of its queue for another Runner. When a run ends, its slot
-/// frees and the consumers come back: pickup is push-driven, never polled.
+/// A class is <em>allowed</em> while the gate is open (disk, CPU, drain), a slot is free and the free
+/// quota covers the class's cost. Allowed classes have a consumer with prefetch 1; others have none.
+/// A delivery reserves a slot and the class's cost; every consumer that reservation leaves not
+/// allowed is cancelled before the message is acknowledged, so the broker has nothing more to push
+/// here that could not be taken. A message that arrives on another consumer in that instant finds
+/// no capacity and is rejected back to its queue for another Runner. When capacity frees (a run
+/// ends) or the gate opens, the Runner first takes the backlog in its order of preference (a
+/// basic.get sweep of the allowed queues, most preferred first), then opens consumers on every
+/// allowed queue: what arrives next is pushed at once, never polled.
 ///
 /// A message is acknowledged right after the run is claimed in Postgres (queued → running, new
 /// attempt id), never held for the whole job. A run that is no longer queued (a duplicate
 /// message, a redelivery after a claim) is acknowledged and skipped: it never runs twice.
 /// </summary>
-public sealed class RunIntake(
-    BrokerConnection broker, RunnerSettings settings, SlotPool slots, IntakeGate gate, RunAttemptStore attempts,
-    RunSupervisor supervisor, ILogger<RunIntake> logger) : BackgroundService
+public sealed partial class RunIntake(
+    BrokerConnection broker, RunnerSettings settings, RunnerCapacity capacity, IntakeGate gate, RunAttemptStore attempts,
+    RunSupervisor supervisor, RunnerMetrics metrics, ILogger<RunIntake> logger) : BackgroundService
 {
+    /// <summary>A safety net only (a failed adjustment is retried); changes are applied when they happen.</summary>
+    private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
+
     private readonly SemaphoreSlim _subscription = new(1, 1);
     private readonly Dictionary<string, string> _consumerTags = new(StringComparer.Ordinal);
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private IChannel? _channel;
     private volatile bool _stopping;
     private CancellationToken _stoppingToken;
 
     public bool IsConsuming { get; private set; }
 
+    /// <summary>Connected to the broker with the run queues declared.</summary>
+    public bool IsStarted => _channel is not null;
+
+    private bool Accepting => !_stopping && gate.IsOpen;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stoppingToken = stoppingToken;
         var connection = await broker.GetAsync(stoppingToken);
-        _channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
-        await RabbitConnectionFactory.DeclareRunQueuesAsync(_channel, settings.ResourceClasses, stoppingToken);
+        var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
+        await RabbitConnectionFactory.DeclareRunQueuesAsync(channel, settings.ResourceClasses, stoppingToken);
         // Per consumer: at most one unacknowledged message each.
-        await _channel.BasicQosAsync(prefetchSize: 0, prefetchCount: 1, global: false, stoppingToken);
-        logger.LogInformation("Runner {RunnerId} serving {Classes} with {Slots} slot(s)", settings.RunnerId, settings.ResourceClasses, settings.Slots);
-        gate.Changed += () => _ = GateChangedAsync();
-        await ResumeAsync();
+        await channel.BasicQosAsync(prefetchSize: 0, prefetchCount: 1, global: false, stoppingToken);
+        _channel = channel;
+        logger.LogInformation("Runner {RunnerId} serving {Classes} (in that order of preference) with {Slots} slot(s) and a quota of {Cpu} CPU / {Memory} MB",
+            settings.RunnerId, settings.ResourceClasses, settings.Slots, settings.QuotaCpu, settings.QuotaMemoryMb);
+        foreach (var resourceClass in settings.ResourceClasses.Where(capacity.NeverFits))
+            logger.LogWarning("A run of class {Class} costs {Cost}, more than this Runner's whole quota: it never takes one",
+                resourceClass, capacity.CostOf(resourceClass));
+        gate.Changed += Wake;
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ReconcileAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Adjusting the intake failed; retrying within {Seconds} s", RecheckInterval.TotalSeconds);
+            }
+            await WaitForWakeAsync(stoppingToken);
+        }
     }
 
-    private async Task ResumeAsync()
+    /// <summary>Something changed (capacity, gate): adjust the consumers. Coalesced; never blocks.</summary>
+    private void Wake() => _wake.Writer.TryWrite(true);
+
+    private async Task WaitForWakeAsync(CancellationToken ct)
     {
-        await _subscription.WaitAsync();
+        using var recheck = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        recheck.CancelAfter(RecheckInterval);
         try
         {
-            if (_stopping || _channel is null || slots.Free == 0 || !gate.IsOpen) return;
-            foreach (var resourceClass in settings.ResourceClasses)
+            await _wake.Reader.ReadAsync(recheck.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>The classes a run could be taken of now, most preferred first.</summary>
+    private List<string> Allowed() => Accepting ? settings.ResourceClasses.Where(capacity.CanTake).ToList() : [];
+
+    private async Task ReconcileAsync(CancellationToken ct)
+    {
+        await _subscription.WaitAsync(ct);
+        try
+        {
+            if (_channel is not { } channel) return;
+            await CloseDisallowedAsync(channel);
+            if (Allowed().Any(c => !_consumerTags.ContainsKey(c)))
             {
-                var queue = RunQueues.QueueName(resourceClass);
-                if (_consumerTags.ContainsKey(queue)) continue;
-                var consumer = new AsyncEventingBasicConsumer(_channel);
-                consumer.ReceivedAsync += OnDeliveryAsync;
-                _consumerTags[queue] = await _channel.BasicConsumeAsync(queue, autoAck: false, consumer, CancellationToken.None);
+                // Backlog first, in order of preference; then consumers for what arrives next.
+                await SweepAsync(channel, ct);
+                foreach (var resourceClass in Allowed().Where(c => !_consumerTags.ContainsKey(c)))
+                    await ConsumeAsync(channel, resourceClass);
+                IsConsuming = _consumerTags.Count > 0;
             }
-            IsConsuming = true;
         }
         finally
         {
             _subscription.Release();
         }
+        ReportState();
     }
 
-    private async Task PauseAsync()
+    /// <summary>
+    /// Takes waiting runs with basic.get from the allowed queues without a consumer, always from the
+    /// most preferred queue that has one, until capacity or backlog runs out. Caller holds the subscription lock.
+    /// </summary>
+    private async Task SweepAsync(IChannel channel, CancellationToken ct)
     {
-        await _subscription.WaitAsync();
-        try
+        var took = true;
+        while (took && Accepting)
         {
-            if (_channel is null) return;
-            foreach (var (queue, tag) in _consumerTags.ToList())
+            took = false;
+            foreach (var resourceClass in Allowed())
             {
-                // noWait: no round trip from inside a delivery handler. Nothing more can be
-                // delivered to this consumer anyway: its one prefetch slot is taken until we ack.
-                if (_channel.IsOpen) await _channel.BasicCancelAsync(tag, noWait: true, CancellationToken.None);
-                _consumerTags.Remove(queue);
+                if (_consumerTags.ContainsKey(resourceClass)) continue;
+                var message = await channel.BasicGetAsync(RunQueues.QueueName(resourceClass), autoAck: false, ct);
+                if (message is null) continue;
+                if (!Accepting || !capacity.TryReserve(resourceClass))
+                {
+                    // A consumer's delivery took the capacity in between.
+                    await RejectQuietlyAsync(channel, message.DeliveryTag, requeue: true);
+                    return;
+                }
+                await CloseDisallowedAsync(channel);
+                await TakeAsync(channel, resourceClass, message.DeliveryTag, message.Body);
+                took = true;
+                break;
             }
-            IsConsuming = false;
-        }
-        finally
-        {
-            _subscription.Release();
         }
     }
 
-    private async Task OnDeliveryAsync(object sender, BasicDeliverEventArgs delivery)
+    private async Task ConsumeAsync(IChannel channel, string resourceClass)
     {
-        var channel = ((AsyncEventingBasicConsumer)sender).Channel;
-        if (_stopping || !gate.IsOpen || !slots.TryReserve())
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (sender, delivery) => OnDeliveryAsync(resourceClass, (AsyncEventingBasicConsumer)sender, delivery);
+        _consumerTags[resourceClass] = await channel.BasicConsumeAsync(RunQueues.QueueName(resourceClass), autoAck: false, consumer, CancellationToken.None);
+    }
+
+    /// <summary>Cancels the consumers of classes no longer allowed. Caller holds the subscription lock.</summary>
+    private async Task CloseDisallowedAsync(IChannel channel)
+    {
+        var allowed = Allowed();
+        foreach (var (resourceClass, tag) in _consumerTags.Where(c => !allowed.Contains(c.Key)).ToList())
         {
-            await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: true);
+            // noWait: no round trip from inside a delivery handler. Nothing more can be delivered
+            // to a consumer whose one prefetch slot holds the message being handled anyway.
+            if (channel.IsOpen) await channel.BasicCancelAsync(tag, noWait: true, CancellationToken.None);
+            _consumerTags.Remove(resourceClass);
+        }
+        IsConsuming = _consumerTags.Count > 0;
+    }
+
+    private async Task OnDeliveryAsync(string resourceClass, AsyncEventingBasicConsumer consumer, BasicDeliverEventArgs delivery)
+    {
+        if (!Accepting || !capacity.TryReserve(resourceClass))
+        {
+            await RejectQuietlyAsync(consumer.Channel, delivery.DeliveryTag, requeue: true);
             return;
         }
-        if (slots.Free == 0) await PauseAsync();
-
-        var handedOver = false;
+        // Before the ack: cancel every consumer this reservation leaves unable to take a run.
+        await _subscription.WaitAsync();
         try
         {
-            handedOver = await ClaimAndStartAsync(channel, delivery);
-        }
-        catch (Exception ex)
-        {
-            // Postgres unreachable, say: give the message back for this or another Runner.
-            logger.LogError(ex, "Could not claim the delivered run; returning it to the queue");
-            await RejectQuietlyAsync(channel, delivery.DeliveryTag, requeue: true);
+            await CloseDisallowedAsync(consumer.Channel);
         }
         finally
         {
-            if (!handedOver) await ReleaseSlotAsync();
+            _subscription.Release();
         }
+        await TakeAsync(consumer.Channel, resourceClass, delivery.DeliveryTag, delivery.Body);
     }
 
-    private async Task<bool> ClaimAndStartAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    /// <summary>Gives a run's slot and quota back and lets the intake take the next.</summary>
+    private void Release(string resourceClass)
     {
-        ExecuteRun? message;
-        try
-        {
-            message = JsonSerializer.Deserialize<ExecuteRun>(delivery.Body.Span, Json.Options);
-        }
-        catch (JsonException ex)
-        {
-            logger.LogError(ex, "Dropping a malformed message from {Queue}", delivery.RoutingKey);
-            await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false);
-            return false;
-        }
-
-        var pipeline = NarwhalResilience.CreateRetryPipeline("claim", logger, maxRetries: 3);
-        var claim = await pipeline.ExecuteAsync(async ct => await attempts.ClaimAsync(message!.RunId, settings.RunnerId, ct), _stoppingToken);
-        // The claim is committed: from here the database, not the broker, owns the run. If the ack
-        // is lost, the redelivered message finds the run no longer queued and is skipped.
-        try
-        {
-            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "Acknowledging run {RunId} failed; a redelivery will be skipped", message!.RunId);
-        }
-
-        if (claim.Claimed is null)
-        {
-            logger.LogInformation("Run {RunId} is {Status}, not queued: acknowledged and skipped", message!.RunId,
-                claim.FoundStatus?.Name() ?? "unknown");
-            return false;
-        }
-        logger.LogInformation("Claimed run {RunId} ({Job} #{Number}), attempt {Attempt}", claim.Claimed.Run.Id,
-            claim.Claimed.Run.JobName, claim.Claimed.Run.Number, claim.Claimed.Run.Attempt);
-        supervisor.Start(claim.Claimed, () => _ = ReleaseSlotAsync());
-        return true;
-    }
-
-    private async Task GateChangedAsync()
-    {
-        try
-        {
-            if (gate.IsOpen) await ResumeAsync();
-            else await PauseAsync();
-        }
-        catch (Exception ex)
-        {
-            logger.LogError(ex, "Could not apply the intake gate's change");
-        }
-    }
-
-    private async Task ReleaseSlotAsync()
-    {
-        slots.Release();
-        try
-        {
-            await ResumeAsync();
-        }
-        catch (Exception ex)
-        {
-            logger.LogError(ex, "Could not resume consuming after a slot freed");
-        }
+        capacity.Release(resourceClass);
+        Wake();
+        ReportState();
     }
 
     private async Task RejectQuietlyAsync(IChannel channel, ulong tag, bool requeue)
@@ -190,11 +202,21 @@ public sealed class RunIntake(
         catch (Exception ex) { logger.LogWarning(ex, "Reject failed; the broker redelivers the message when the channel closes"); }
     }
 
-    /// <summary>SIGTERM: stop taking runs, let running ones finish within the grace, then stop them.</summary>
+    /// <summary>SIGTERM (or the end of a drain): stop taking runs, let running ones finish within the grace, then stop them.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _stopping = true;
-        await PauseAsync();
+        gate.Changed -= Wake;
+        await _subscription.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (_channel is { } channel) await CloseDisallowedAsync(channel);
+        }
+        finally
+        {
+            _subscription.Release();
+        }
+        ReportState();
         logger.LogInformation("Runner {RunnerId} stopped taking runs", settings.RunnerId);
         await supervisor.ShutdownAsync(settings.ShutdownGrace);
         await base.StopAsync(cancellationToken);

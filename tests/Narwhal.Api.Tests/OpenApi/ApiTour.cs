@@ -36,6 +36,7 @@ internal sealed partial class ApiTour(TestStack stack, ExchangeRecorder recorder
         await GitCredentialsAsync();
         await RunsAsync();
         await ResultsAsync();
+        await RunnersAsync();
         await BodyErrorsAsync();
         await AuthAsync(contract);
     }

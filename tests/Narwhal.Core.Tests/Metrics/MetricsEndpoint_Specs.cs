@@ -1,3 +1,4 @@
+using Narwhal.Testing.Metrics;
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;

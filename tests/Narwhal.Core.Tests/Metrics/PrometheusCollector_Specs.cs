@@ -1,7 +1,8 @@
+using Narwhal.Testing.Metrics;
 using System.Diagnostics.Metrics;
 using Narwhal.Core.Metrics;
 using NUnit.Framework;
-using static Narwhal.Core.Tests.Metrics.PrometheusTextParser;
+using static Narwhal.Testing.Metrics.PrometheusTextParser;
 
 namespace Narwhal.Core.Tests.Metrics;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Narwhal.Core.Tests.Metrics;
+namespace Narwhal.Testing.Metrics;
 
 /// <summary>
 /// A strict reader of the Prometheus text exposition format 0.0.4, written from the spec

@@ -1,0 +1,78 @@
+using System.Threading.Channels;
+using Narwhal.Core.Messaging;
+using Narwhal.Core.Outbox;
+using Npgsql;
+
+namespace Narwhal.Api.Outbox;
+
+/// <summary>
+/// Publishes outbox rows the database announces on <see cref="OutboxStore.Channel"/> (a run released
+/// from its concurrency hold when another one ended, whatever ended it) the moment they commit: one
+/// LISTEN connection per Api process, no polling. Every replica hears every announcement; row locks
+/// (SKIP LOCKED) let one of them publish. A row missed here (listener reconnecting, broker down) is
+/// still published by <see cref="OutboxRelay"/>'s polling pass once it is older than the relay's
+/// minimum age.
+/// </summary>
+public sealed class OutboxListener(NpgsqlDataSource db, OutboxStore outbox, RunPublisher publisher, ILogger<OutboxListener> logger)
+    : BackgroundService
+{
+    private readonly Channel<long> _announced = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true });
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(ListenAsync(stoppingToken), PublishAsync(stoppingToken));
+
+    private async Task ListenAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, e) =>
+                {
+                    if (long.TryParse(e.Payload, out var id)) _announced.Writer.TryWrite(id);
+                };
+                await using (var listen = new NpgsqlCommand($"LISTEN {OutboxStore.Channel}", connection))
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                while (!stoppingToken.IsCancellationRequested)
+                    await connection.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "The outbox listener lost its connection; reconnecting (the relay's polling covers the gap)");
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task PublishAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _announced.Reader.WaitToReadAsync(stoppingToken))
+            {
+                var ids = new List<long>();
+                while (ids.Count < 100 && _announced.Reader.TryRead(out var id)) ids.Add(id);
+                try
+                {
+                    await outbox.RelayAnnouncedAsync(ids, publisher.PublishAsync,
+                        (message, ex) => logger.LogWarning(ex, "Could not publish released run {RunId} to {Queue}; the outbox relay retries",
+                            message.RunId, message.Queue),
+                        stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Postgres unreachable, say: the relay's polling pass publishes these rows later.
+                    logger.LogWarning(ex, "Publishing {Count} announced outbox row(s) failed; the outbox relay retries", ids.Count);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using Narwhal.Contracts;
+
+namespace Narwhal.Dispatcher.Tests.Fleet;
+
+/// <summary>Builds heartbeats for tests: a small Runner of class small, online, idle unless told otherwise.</summary>
+internal static class Heartbeats
+{
+    public static RunnerHeartbeat Of(string runnerId, long sequence = 1, DateTimeOffset? sentAt = null, bool draining = false,
+        IReadOnlyList<Guid>? running = null, IReadOnlyList<string>? classes = null) => new()
+    {
+        RunnerId = runnerId,
+        Host = "test-host",
+        Version = "test",
+        Classes = classes ?? ["small"],
+        Slots = 2,
+        RunningRunIds = running ?? [],
+        CpuPercent = 12.5,
+        MemoryUsedBytes = 1_000,
+        MemoryTotalBytes = 8_000,
+        Quota = new RunnerQuota(CpuTotal: 4, CpuFree: 4, MemoryTotal: 4096, MemoryFree: 4096),
+        Draining = draining,
+        Sequence = sequence,
+        SentAt = sentAt ?? DateTimeOffset.UtcNow,
+    };
+}

@@ -32,6 +32,31 @@ public sealed record JobSpec
 
     /// <summary>Jobs naming the same group share one <see cref="MaxConcurrent"/> limit (e.g. one deployment target).</summary>
     public string? ConcurrencyGroup { get; init; }
+
+    /// <summary>How a git job reacts to GitHub webhooks and reports back; null = defaults (see <see cref="GithubSettings"/>).</summary>
+    public GithubSettings? Github { get; init; }
+}
+
+/// <summary>
+/// <c>github:</c> on a git job. Pull requests (opened, synchronize, reopened) of the job's repository
+/// always trigger it; everything else is opt-in.
+/// </summary>
+public sealed record GithubSettings
+{
+    /// <summary>Branches whose pushes trigger the job: exact names or globs with <c>*</c> ("main", "release/*"). None by default.</summary>
+    public IReadOnlyList<string>? PushBranches { get; init; }
+
+    /// <summary>Tag pushes trigger the job too (off by default).</summary>
+    public bool PushTags { get; init; }
+
+    /// <summary>A new push to a pull request aborts this job's queued or running runs for older commits of it.</summary>
+    public bool CancelSuperseded { get; init; }
+
+    /// <summary>Runs of pull requests from forks get the job's secrets and git credentials (off: a fork's code must not read them).</summary>
+    public bool ForkSecrets { get; init; }
+
+    /// <summary>Report commit statuses for every run of this job (not only GitHub-triggered ones), when its repository is on GitHub.</summary>
+    public bool CommitStatuses { get; init; }
 }
 
 /// <summary>

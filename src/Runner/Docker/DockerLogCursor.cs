@@ -8,15 +8,17 @@ namespace Narwhal.Runner.Docker;
 /// entries carry exactly that timestamp. A read that the engine ended early (Docker 20.10's
 /// follow can stop before the end of the json-file when the container exits under load) is
 /// resumed with <c>since=</c> that timestamp, skipping what was already delivered: no gap, no
-/// repeat. Entries of stdout and stderr stamped out of order by a few nanoseconds across such a
-/// resume point are the one case it cannot order (none is lost to a clean end).
+/// repeat. The one case it cannot recover: an entry stamped earlier than the latest delivered one
+/// (stdout and stderr are stamped by separate copiers, nanoseconds apart) that lies after the
+/// point where the engine ended the follow — the engine's since filter drops it. Reads that end
+/// cleanly lose nothing.
 /// </summary>
 public sealed class DockerLogCursor
 {
     private int _skipAtLast;
     private bool _skippingEntry;
 
-    /// <summary>The last delivered entry's time as (Unix seconds, nanoseconds), or null before the first.</summary>
+    /// <summary>The latest timestamp delivered as (Unix seconds, nanoseconds), or null before the first.</summary>
     public (long Seconds, int Nanos)? Last { get; private set; }
 
     /// <summary>Delivered entries stamped exactly <see cref="Last"/>.</summary>
@@ -54,11 +56,6 @@ public sealed class DockerLogCursor
         var text = data[(space + 1)..];
 
         var order = Last is { } last ? Compare(time, last) : 1;
-        if (order < 0)
-        {
-            _skippingEntry = true;
-            return null;
-        }
         if (order == 0)
         {
             SeenAtLastInRead++;
@@ -70,12 +67,15 @@ public sealed class DockerLogCursor
             }
             AtLast++;
         }
-        else
+        else if (order > 0)
         {
             Last = time;
             AtLast = 1;
             _skipAtLast = 0;
         }
+        // order < 0: stdout and stderr are stamped by separate copiers, so an entry of one stream can
+        // follow a later-stamped entry of the other in the file. It is new (a resumed read asks
+        // since=Last, so the engine never repeats anything older): deliver it, Last stays the latest.
         _skippingEntry = false;
         Delivered++;
         return text;

@@ -42,12 +42,25 @@ public sealed class DockerLogCursor_Specs
         Assert.That(Read(cursor, Entry(t1, "a\n"), Entry(t2, "b\n")), Is.EqualTo(new[] { "a\n", "b\n" }));
         Assert.That(cursor.Since, Is.EqualTo("1795389182.000000002"));
 
-        // The catch-up (since=t2, or a tail reaching back before it) repeats a and the first b.
-        var rest = Read(cursor, Entry(t1, "a\n"), Entry(t2, "b\n"), Entry(t2, "b2\n"), Entry(t3, "c\n"));
+        // The catch-up asks since=t2: the engine repeats the first b (same timestamp), not a.
+        var rest = Read(cursor, Entry(t2, "b\n"), Entry(t2, "b2\n"), Entry(t3, "c\n"));
         Assert.That(rest, Is.EqualTo(new[] { "b2\n", "c\n" }));
         Assert.That(cursor.Delivered, Is.EqualTo(4));
 
         Assert.That(Read(cursor, Entry(t3, "c\n")), Is.Empty, "a third read delivers nothing new");
+    }
+
+    [Test]
+    public void Within_a_read_an_entry_stamped_earlier_by_the_other_stream_Should_be_delivered()
+    {
+        var cursor = new DockerLogCursor();
+        const string t1 = "2026-11-22T23:13:02.000000001Z", t2 = "2026-11-22T23:13:02.000000002Z";
+        cursor.BeginRead();
+        var err = cursor.Accept(new LogFrame(LogStream.Stderr, Encoding.UTF8.GetBytes($"{t2} err0\n")));
+        var @out = cursor.Accept(new LogFrame(LogStream.Stdout, Encoding.UTF8.GetBytes($"{t1} out0\n")));
+        Assert.That(err, Is.Not.Null);
+        Assert.That(@out, Is.Not.Null, "out0 is new although stamped before err0");
+        Assert.That(cursor.Since, Is.EqualTo("1795389182.000000002"), "the latest timestamp stays the resume point");
     }
 
     [Test]

@@ -36,6 +36,8 @@ public sealed class RunnerStore(NpgsqlDataSource db)
                 quota_memory_total = excluded.quota_memory_total, quota_memory_free = excluded.quota_memory_free,
                 paused_reason = excluded.paused_reason, state = excluded.state,
                 heartbeat_sequence = excluded.heartbeat_sequence, heartbeat_sent_at = excluded.heartbeat_sent_at,
+                -- A sequence that did not grow is a new process of this Runner.
+                process_started_at = CASE WHEN excluded.heartbeat_sequence <= r.heartbeat_sequence THEN now() ELSE r.process_started_at END,
                 last_seen_at = now(), offline_at = NULL
             WHERE excluded.heartbeat_sequence > r.heartbeat_sequence
                OR r.heartbeat_sent_at IS NULL
@@ -84,8 +86,11 @@ public sealed class RunnerStore(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE runners SET drain_requested_at = COALESCE(drain_requested_at, now()),
-                drain_requested_by = COALESCE(drain_requested_by, @requestedBy)
+            UPDATE runners SET
+                -- A request made for the current process stays (the first requester and time win);
+                -- one left from an earlier process (drained, restarted) is replaced.
+                drain_requested_at = CASE WHEN drain_requested_at >= process_started_at THEN drain_requested_at ELSE now() END,
+                drain_requested_by = CASE WHEN drain_requested_at >= process_started_at THEN drain_requested_by ELSE @requestedBy END
             WHERE id = @id
             """, new { id, requestedBy }, cancellationToken: ct)) > 0;
     }

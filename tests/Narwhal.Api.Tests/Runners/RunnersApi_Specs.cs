@@ -124,6 +124,21 @@ public sealed class RunnersApi_Specs
     }
 
     [Test]
+    public async Task When_a_drained_runner_restarted_Should_record_a_new_drain_request_for_its_new_process()
+    {
+        await _registry.UpsertHeartbeatAsync(Heartbeats.Of("h-restarted", sequence: 7), CancellationToken.None);
+        var first = await (await _admin.PostAsync("/runners/h-restarted/drain", null)).ReadJsonAsync();
+
+        // It drained and exited; a new process under the same id starts its sequence again.
+        await _registry.UpsertHeartbeatAsync(Heartbeats.Of("h-restarted", sequence: 1) with { SentAt = DateTimeOffset.UtcNow.AddSeconds(1) },
+            CancellationToken.None);
+        var second = await (await _admin.PostAsync("/runners/h-restarted/drain", null)).ReadJsonAsync();
+
+        Assert.That(DateTime.Parse(second.Str("drainRequestedAt")), Is.GreaterThan(DateTime.Parse(first.Str("drainRequestedAt"))),
+            "the new process would ignore a request older than itself");
+    }
+
+    [Test]
     public async Task When_an_offline_runner_is_drained_Should_answer_409()
     {
         var problem = await (await _admin.PostAsync("/runners/a-gone/drain", null)).ShouldBeProblemAsync(HttpStatusCode.Conflict);

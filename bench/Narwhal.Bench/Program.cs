@@ -66,6 +66,7 @@ LiveTailResult? liveTail = null;
 LogThroughputResult? logThroughput = null;
 RunnerRssResult? runnerRss = null;
 FleetResult? fleet = null;
+UiResult? ui = null;
 var failures = new List<string>();
 var phaseLoad = new Dictionary<string, string>();
 
@@ -127,6 +128,10 @@ try
                                  $"then as many bare containers, {options.FleetRunners * options.FleetSlots} in flight",
         () => FleetPhase.RunAsync(options, Say, ct));
     if (fleet is not null) Report.PrintFleet(fleet);
+
+    ui = await Phase("ui", $"[6] Web UI: server-side render time of the pages, a job with {options.UiRuns} runs, {options.UiRequests} GETs per page",
+        () => UiPhase.RunAsync(options, Say, ct));
+    if (ui is not null) Report.PrintUi(ui);
 }
 catch (OperationCanceledException) when (ct.IsCancellationRequested)
 {
@@ -155,8 +160,11 @@ foreach (var (phase, problems, leftovers) in new (string, IReadOnlyList<string>?
 }
 // The fleet's problems include its failed triggers, runs and bare containers, and its leftovers.
 failures.AddRange((fleet?.Problems ?? []).Select(p => $"fleet: {p}"));
+failures.AddRange((ui?.Problems ?? []).Select(p => $"ui: {p}"));
+if (ui?.LeftoversRemoved is { Count: > 0 } uiLeftovers) failures.Add($"ui: left behind and removed afterwards: {string.Join(", ", uiLeftovers)}");
 
 Report.PrintSummary(env, trigger, e2e, engineBaseline, cliBaseline, liveTail, logThroughput, runnerRss, fleet, options);
+Report.PrintUiSummary(ui, options);
 Console.WriteLine();
 Console.WriteLine($"Total {total.Elapsed.TotalSeconds:0} s; load avg at the end {BenchEnvironmentProbe.LoadAverage()}");
 
@@ -173,11 +181,12 @@ try
             options.Triggers, options.Concurrency, options.TriggerWarmup, options.Runs, options.BaselineRuns, options.Warmup, options.PollMs,
             options.TailLines, options.LogMb, options.BigLogMb,
             options.FleetRuns, options.FleetRunners, options.FleetSlots, options.FleetConcurrency, options.FleetCpuMax,
+            options.UiRuns, options.UiJobs, options.UiRequests,
             deadlineMinutes = options.Deadline.TotalMinutes, phases = options.Phases.Order().ToArray(),
         },
         percentileMethod = "nearest-rank; all durations in milliseconds",
         loadAverageAfterPhase = phaseLoad,
-        trigger, endToEnd = e2e, engineBaseline, cliBaseline, liveTail, logThroughput, runnerRss, fleet,
+        trigger, endToEnd = e2e, engineBaseline, cliBaseline, liveTail, logThroughput, runnerRss, fleet, ui,
         failures, totalSeconds = Math.Round(total.Elapsed.TotalSeconds, 1),
     };
     await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(json, Report.JsonOptions), CancellationToken.None);

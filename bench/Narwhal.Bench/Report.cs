@@ -245,6 +245,34 @@ public static class Report
         }
     }
 
+    public static void PrintUi(UiResult r)
+    {
+        Console.WriteLine($"  seeded      {r.Runs} runs of one job and {r.OtherJobs} jobs × 3 runs in {r.SeedSeconds:0.0} s; " +
+                          $"{r.Requests} GETs per page one at a time, {r.Warmup} unmeasured before");
+        Console.WriteLine(Header("  "));
+        foreach (var page in r.Pages)
+        {
+            Console.WriteLine($"  {page.Name} ({page.Bytes / 1024} KiB)");
+            Console.WriteLine(Row("    ", page.Server.Name, page.Server));
+            Console.WriteLine(Row("    ", page.Client.Name, page.Client));
+        }
+        Console.WriteLine("  server = the Api's Server-Timing (first middleware → first byte, session check included);");
+        Console.WriteLine("  client = request sent → whole page read, over loopback, from this same process.");
+    }
+
+    public static void PrintUiSummary(UiResult? ui, BenchOptions options)
+    {
+        if (!options.Includes("ui")) return;
+        Console.WriteLine($"Web UI: server-side render time, a job with {options.UiRuns} runs (target: p99 under 100 ms)");
+        if (ui is null)
+        {
+            Console.WriteLine("  (not measured)");
+            return;
+        }
+        Console.WriteLine(Header("", ""));
+        foreach (var page in ui.Pages) Console.WriteLine(Row("  ", page.Name, page.Server));
+    }
+
     private static void PrintFleetSummary(FleetResult? fleet, BenchOptions options)
     {
         if (!options.Includes("fleet")) return;

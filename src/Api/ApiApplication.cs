@@ -27,6 +27,7 @@ public static class ApiApplication
         app.MapResultsEndpoints();
         app.MapRunFilesEndpoints();
         app.MapRunnersEndpoints();
+        app.MapGithubHooksEndpoints();
         return app;
     }
 }

@@ -10,6 +10,11 @@ public sealed record ApiSettings
     public required TimeSpan OutboxRelayInterval { get; init; }
     /// <summary>The relay leaves younger rows to the request that wrote them (it publishes right after commit).</summary>
     public required TimeSpan OutboxRelayMinAge { get; init; }
+    /// <summary>
+    /// NARWHAL_GITHUB_WEBHOOK_SECRET, comma-separated: a delivery signed with any of them is accepted (put the new secret
+    /// beside the old one, change it on GitHub, then drop the old one). Empty = POST /hooks/github answers 503.
+    /// </summary>
+    public IReadOnlyList<string> GithubWebhookSecrets { get; init; } = [];
 
     public static ApiSettings From(IConfiguration config)
     {
@@ -23,6 +28,18 @@ public sealed record ApiSettings
             AdminToken = adminToken,
             OutboxRelayInterval = config.GetSeconds("NARWHAL_OUTBOX_RELAY_INTERVAL", 2, min: 0.05),
             OutboxRelayMinAge = config.GetSeconds("NARWHAL_OUTBOX_RELAY_MIN_AGE", 10, min: 0),
+            GithubWebhookSecrets = GithubSecrets(config),
         };
+    }
+
+    public const int MinGithubSecretLength = 16;
+
+    private static IReadOnlyList<string> GithubSecrets(IConfiguration config)
+    {
+        var secrets = config.GetList("NARWHAL_GITHUB_WEBHOOK_SECRET");
+        if (secrets.Any(s => s.Length < MinGithubSecretLength))
+            throw new InvalidOperationException(
+                $"Setting NARWHAL_GITHUB_WEBHOOK_SECRET: each secret must be at least {MinGithubSecretLength} characters (use e.g. `openssl rand -hex 32`).");
+        return secrets;
     }
 }

@@ -20,6 +20,8 @@ public sealed record JobDto
     /// <summary>Absent = no limit.</summary>
     public int? MaxConcurrent { get; init; }
     public string? ConcurrencyGroup { get; init; }
+    /// <summary>Absent = the defaults: pull requests trigger, pushes and tags do not, forks get no secrets.</summary>
+    public GithubSettings? Github { get; init; }
     public required DateTime CreatedAt { get; init; }
     public required DateTime UpdatedAt { get; init; }
 
@@ -37,6 +39,7 @@ public sealed record JobDto
         Retry = job.Spec.Retry,
         MaxConcurrent = job.Spec.MaxConcurrent,
         ConcurrencyGroup = job.Spec.ConcurrencyGroup,
+        Github = job.Spec.Github,
         CreatedAt = job.CreatedAt.UtcDateTime,
         UpdatedAt = job.UpdatedAt.UtcDateTime,
     };

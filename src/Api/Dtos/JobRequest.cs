@@ -21,6 +21,22 @@ public sealed record JobRequest
     public int? MaxConcurrent { get; init; }
     /// <summary>Jobs naming the same group share one limit (e.g. one deployment target). Needs maxConcurrent.</summary>
     public string? ConcurrencyGroup { get; init; }
+    /// <summary>Git jobs: how the job reacts to GitHub webhooks (push branches and tags, superseded runs, fork secrets, commit statuses).</summary>
+    public GithubSettingsRequest? Github { get; init; }
+}
+
+/// <summary>
+/// <c>github</c> on a git job; every field optional. Pull requests of the job's repository always trigger it; pushes
+/// only to <c>pushBranches</c> (names or <c>*</c> globs), tags only with <c>pushTags</c>.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record GithubSettingsRequest
+{
+    public List<string>? PushBranches { get; init; }
+    public bool? PushTags { get; init; }
+    public bool? CancelSuperseded { get; init; }
+    public bool? ForkSecrets { get; init; }
+    public bool? CommitStatuses { get; init; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

@@ -62,6 +62,9 @@ public static class ApiServiceExtensions
         services.AddSingleton<RunPublisher>();
         services.AddSingleton<RunTriggerService>();
         services.AddSingleton<RunAbortNotifier>();
+        // GitHub webhooks: the delivery record (one transaction with the runs it queues) and the receiver behind POST /hooks/github.
+        services.AddSingleton<Narwhal.Core.Github.Webhooks.GithubDeliveryStore>();
+        services.AddSingleton<Github.GithubWebhookReceiver>();
         // The runner registry the Dispatcher keeps; the Api reads it and records drain requests.
         services.AddSingleton<Narwhal.Core.Fleet.RunnerStore>();
         services.AddSingleton<Runners.RunnerDrainNotifier>();

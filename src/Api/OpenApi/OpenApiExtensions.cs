@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
 namespace Narwhal.Api.OpenApi;
@@ -13,6 +14,7 @@ namespace Narwhal.Api.OpenApi;
 public static class OpenApiExtensions
 {
     public const string BearerScheme = "bearer";
+    public const string GithubSignatureScheme = "githubSignature";
 
     public static IServiceCollection AddNarwhalOpenApi(this IServiceCollection services) =>
         services.AddOpenApi("v1", options =>
@@ -23,8 +25,10 @@ public static class OpenApiExtensions
                 {
                     Title = "Narwhal API",
                     Version = "v1",
-                    Description = "Jobs, runs, logs and results of a Narwhal CI installation. Every operation except /health/* " +
-                                  "needs `Authorization: Bearer <token>` with the scope named in its description (admin ⊇ trigger ⊇ read). " +
+                    Description = "Jobs, runs, logs and results of a Narwhal CI installation. Every operation except /health/* and " +
+                                  "POST /hooks/github needs `Authorization: Bearer <token>` with the scope named in its description " +
+                                  "(admin ⊇ trigger ⊇ read); POST /hooks/github is called by GitHub and authenticated by the " +
+                                  "X-Hub-Signature-256 HMAC of its body. " +
                                   "Errors are application/problem+json; lists are { items, nextCursor } with keyset paging.",
                 };
                 document.Components ??= new OpenApiComponents();
@@ -35,15 +39,27 @@ public static class OpenApiExtensions
                     Scheme = "bearer",
                     Description = "An API token (nwl_…); POST /tokens creates one, NARWHAL_ADMIN_TOKEN is the first.",
                 };
+                document.Components.SecuritySchemes[GithubSignatureScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey,
+                    In = ParameterLocation.Header,
+                    Name = Narwhal.Core.Github.Webhooks.WebhookSignature.Header,
+                    Description = "`sha256=` and the hex HMAC-SHA256 of the raw request body, keyed with the webhook secret " +
+                                  "(NARWHAL_GITHUB_WEBHOOK_SECRET; GitHub computes it from the secret set on the webhook).",
+                };
                 return Task.CompletedTask;
             });
             // Descriptions, errors and non-JSON answers first; the scope transformer then appends the scope line.
             options.AddOperationTransformer<OperationDocTransformer>();
             options.AddOperationTransformer(async (operation, context, ct) =>
             {
-                var policies = context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>()
-                    .Select(a => a.Policy).OfType<string>().Distinct().ToList();
-                if (policies.Count == 0) return;
+                var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+                var policies = metadata.OfType<IAuthorizeData>().Select(a => a.Policy).OfType<string>().Distinct().ToList();
+                if (policies.Count == 0)
+                {
+                    if (metadata.OfType<Github.WebhookSignatureAuth>().Any()) await SignedAsync(operation, context, ct);
+                    return;
+                }
                 var scope = string.Join(", ", policies);
                 operation.Description = $"{operation.Description}\n\nRequires scope: `{scope}`.".Trim();
                 operation.Security ??= [];
@@ -54,6 +70,18 @@ public static class OpenApiExtensions
                 await ProblemResponses.AddAsync(operation, context, StatusCodes.Status403Forbidden, $"The token lacks the '{scope}' scope.", ct);
             });
         });
+
+    /// <summary>An operation authenticated by the X-Hub-Signature-256 HMAC of its body instead of a token.</summary>
+    private static async Task SignedAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        operation.Description = $"{operation.Description}\n\nNo token: authenticated by `X-Hub-Signature-256` (HMAC-SHA256 of the body with NARWHAL_GITHUB_WEBHOOK_SECRET).".Trim();
+        operation.Security ??= [];
+        operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(GithubSignatureScheme, context.Document)] = [] });
+        operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
+        operation.Extensions["x-narwhal-auth"] = new JsonNodeExtension(System.Text.Json.Nodes.JsonValue.Create(Narwhal.Core.Github.Webhooks.WebhookSignature.Header)!);
+        await ProblemResponses.AddAsync(operation, context, StatusCodes.Status401Unauthorized,
+            "X-Hub-Signature-256 is missing, malformed or does not match the body (nothing is recorded).", ct);
+    }
 
     public static WebApplication MapNarwhalOpenApi(this WebApplication app)
     {

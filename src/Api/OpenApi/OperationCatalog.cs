@@ -88,7 +88,11 @@ public static class OperationCatalog
                                    "runs at once, the rest wait `queued` with `held: true` and start in trigger order as others end; " +
                                    "`concurrencyGroup` (needs maxConcurrent) shares that limit with every job naming the same group " +
                                    "(give them the same maxConcurrent: the run first in line waits for its own job's value); " +
-                                   "`retry: { onLost: N }` (0-10, default off) queues a run whose Runner vanished again, up to N times.")
+                                   "`retry: { onLost: N }` (0-10, default off) queues a run whose Runner vanished again, up to N times. " +
+                                   "GitHub settings of git jobs, all optional (`github: {}` is the same as none): `pushBranches` (names or " +
+                                   "`*` globs whose pushes trigger the job), `pushTags`, `cancelSuperseded` (a new push to a pull request " +
+                                   "aborts the job's runs of its older commits), `forkSecrets` (runs of pull requests from forks get the " +
+                                   "secrets and git credentials; off by default), `commitStatuses`.")
         {
             Example = RequestExamples.Job,
         },
@@ -177,6 +181,35 @@ public static class OperationCatalog
                                            "request's time and requester.")
         {
             Errors = [new(404, NoRunner), new(409, "The Runner is offline: nothing runs there to drain.")],
+        },
+
+        ["POST /hooks/github"] = new("The GitHub webhook endpoint (content type application/json). A `pull_request` opened, synchronize or " +
+                                    "reopened queues a run of every git job whose git.url names the repository (https, ssh, git:// forms, " +
+                                    "with or without .git) on the head commit; from a fork without secrets or git credentials unless the " +
+                                    "job sets github.forkSecrets; jobs with github.cancelSuperseded abort their runs of older commits of the " +
+                                    "pull request. A `push` queues the jobs whose github.pushBranches match the branch (tags: github.pushTags); " +
+                                    "deletions trigger nothing. `ping` and other actions answer 200 with outcome `ignored` and the reason; " +
+                                    "events Narwhal does not handle answer 202. Each delivery id counts once: a redelivery answers the " +
+                                    "original record with `duplicate: true` and triggers nothing.")
+        {
+            Errors =
+            [
+                new(400, "X-GitHub-Delivery or X-GitHub-Event is missing, or the payload is malformed JSON or lacks a field the event needs (recorded as rejected)."),
+                new(413, "The body is larger than 25 MB (GitHub's own limit for payloads)."),
+                new(415, "The body is not sent as application/json (recorded as rejected): set the webhook's content type."),
+                new(503, "NARWHAL_GITHUB_WEBHOOK_SECRET is not set: no delivery can be verified."),
+            ],
+            Headers =
+            [
+                new(Endpoints.GithubHooksEndpoints.EventHeader, "The event: ping, pull_request, push (others are accepted and ignored)."),
+                new(Endpoints.GithubHooksEndpoints.DeliveryHeader, "The delivery's unique id; the same id again triggers nothing."),
+            ],
+            RawJsonBody = "The event's payload exactly as GitHub sends it (up to 25 MB; the signature covers these bytes).",
+        },
+        ["GET /hooks/github/deliveries"] = new("Recent GitHub deliveries, newest first, keyset-paged: id, event, action, repository, " +
+                                               "outcome (triggered, ignored, rejected) with its reason, the runs each queued and the runs it superseded.")
+        {
+            Errors = [BadPaging],
         },
 
         ["GET /runs/{id}/results/console"] = Console,

@@ -24,6 +24,12 @@ public sealed record OperationDoc(string Description)
 
     /// <summary>A request body the Api accepts as it is (tests send it and expect success).</summary>
     public JsonNode? Example { get; init; }
+
+    /// <summary>
+    /// A JSON body the handler reads itself rather than through binding (so routing never answers for it, as
+    /// <c>Accepts</c> metadata would): what it is. Its errors are the operation's own.
+    /// </summary>
+    public string? RawJsonBody { get; init; }
 }
 
 public sealed record ErrorDoc(int Status, string When);

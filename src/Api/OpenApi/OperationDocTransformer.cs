@@ -43,8 +43,17 @@ public sealed partial class OperationDocTransformer : IOpenApiOperationTransform
         foreach (var response in doc.Responses)
             operation.Responses[response.Status.ToString(CultureInfo.InvariantCulture)] = await ResponseAsync(response, context, ct);
 
+        if (doc.RawJsonBody is { } raw)
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Description = raw,
+                Content = new Dictionary<string, OpenApiMediaType> { [Json] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.Object } } },
+            };
         var jsonBody = operation.RequestBody?.Content?.TryGetValue(Json, out var body) == true ? body : null;
-        foreach (var error in jsonBody is null ? doc.Errors : [.. BodyErrors, .. doc.Errors])
+        // An operation that reads its body itself documents its own 400/413/415, instead of binding's.
+        var bodyErrors = BodyErrors.Where(b => doc.Errors.All(e => e.Status != b.Status));
+        foreach (var error in jsonBody is null ? doc.Errors : [.. bodyErrors, .. doc.Errors])
             await ProblemResponses.AddAsync(operation, context, error.Status, error.When, ct);
         if (jsonBody is not null && doc.Example is not null) jsonBody.Example = doc.Example.DeepClone();
     }

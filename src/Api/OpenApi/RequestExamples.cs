@@ -24,6 +24,7 @@ public static class RequestExamples
         Retry = new RetryRequest { OnLost = 1 },
         MaxConcurrent = 1,
         ConcurrencyGroup = "api-deploy",
+        Github = new GithubSettingsRequest { PushBranches = ["main", "release/*"], CancelSuperseded = true },
     });
 
     public static JsonNode Trigger => Node(new TriggerRequest

@@ -15,11 +15,20 @@ public sealed class RunTriggerService(RunStore runs, OutboxStore outbox, RunPubl
     public async Task<CreateRunResult> TriggerAsync(NewRun request, CancellationToken ct)
     {
         var result = await runs.CreateAsync(request, ct);
+        await AfterCommitAsync(result);
+        return result;
+    }
+
+    /// <summary>
+    /// What follows the commit of a run created elsewhere in a transaction (a GitHub delivery): count it and publish
+    /// its message. Never throws for a failed publish.
+    /// </summary>
+    public async Task AfterCommitAsync(CreateRunResult result)
+    {
         if (result.Outcome == CreateRunOutcome.Created) metrics.RunTriggered(result.Run!);
         // A run held by its concurrency limit has no outbox row yet: the database announces it when it is released.
         if (result is { Outcome: CreateRunOutcome.Created, OutboxId: { } outboxId })
             await PublishNowAsync(outboxId, result.Run!.Id);
-        return result;
     }
 
     private async Task PublishNowAsync(long outboxId, Guid runId)

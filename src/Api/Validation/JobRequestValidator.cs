@@ -9,6 +9,7 @@ public static class JobRequestValidator
     public const int MaxTimeoutSeconds = 7 * 24 * 3600;
     public const int MaxRetryOnLost = 10;
     public const int MaxConcurrentLimit = 1000;
+    public const int MaxPushBranches = 50;
 
     public static (JobSpec? Spec, ValidationErrors Errors) Validate(string name, JobRequest request, IReadOnlyList<string> resourceClasses)
     {
@@ -43,6 +44,7 @@ public static class JobRequestValidator
 
         var parameters = ValidateParameters(request.Parameters ?? [], errors);
         ValidateFleetSettings(request, errors);
+        var github = ValidateGithub(request, errors);
         if (errors.Any) return (null, errors);
 
         return (new JobSpec
@@ -66,7 +68,46 @@ public static class JobRequestValidator
             Retry = request.Retry?.OnLost is > 0 and var onLost ? new RetryPolicy { OnLost = onLost } : null,
             MaxConcurrent = request.MaxConcurrent,
             ConcurrencyGroup = request.ConcurrencyGroup,
+            Github = github,
         }, errors);
+    }
+
+    /// <summary>
+    /// <c>github</c>: git jobs only. Canonical: every default is left out and a setting of nothing but defaults
+    /// (<c>{}</c>, <c>{ "pushTags": false }</c>) is stored as no setting, so sending it again is "unchanged".
+    /// </summary>
+    private static GithubSettings? ValidateGithub(JobRequest request, ValidationErrors errors)
+    {
+        if (request.Github is not { } github) return null;
+        if (request.Type is not JobType.Git)
+        {
+            errors.Add("github", "Only git jobs react to GitHub webhooks.");
+            return null;
+        }
+
+        var branches = github.PushBranches ?? [];
+        if (branches.Count > MaxPushBranches) errors.Add("github.pushBranches", $"At most {MaxPushBranches} branches or patterns.");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < branches.Count; i++)
+        {
+            var field = $"github.pushBranches[{i}]";
+            var pattern = branches[i];
+            if (string.IsNullOrEmpty(pattern)) errors.Add(field, "A branch name or a pattern with '*' (e.g. \"main\", \"release/*\").");
+            else if (pattern.StartsWith("refs/", StringComparison.Ordinal)) errors.Add(field, $"Give the branch name without refs/heads/: '{pattern}'.");
+            // '*' is the only pattern character; the rest must be a valid branch name.
+            else if (!Names.BranchName().IsMatch(pattern.Replace('*', 'x'))) errors.Add(field, $"'{pattern}' is neither a valid branch name nor a pattern of one.");
+            else if (!seen.Add(pattern)) errors.Add(field, $"'{pattern}' is listed twice.");
+        }
+
+        var settings = new GithubSettings
+        {
+            PushBranches = branches.Count > 0 ? branches : null,
+            PushTags = github.PushTags ?? false,
+            CancelSuperseded = github.CancelSuperseded ?? false,
+            ForkSecrets = github.ForkSecrets ?? false,
+            CommitStatuses = github.CommitStatuses ?? false,
+        };
+        return settings is { PushBranches: null, PushTags: false, CancelSuperseded: false, ForkSecrets: false, CommitStatuses: false } ? null : settings;
     }
 
     /// <summary>

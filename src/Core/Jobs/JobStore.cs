@@ -142,6 +142,22 @@ public sealed class JobStore(NpgsqlDataSource db)
         return rows.Select(r => r.ToJob()).ToList();
     }
 
+    /// <summary>
+    /// Live git jobs whose clone URL contains <paramref name="fullName"/> (owner/name, any case), in id order: one query
+    /// for the candidates a GitHub delivery of that repository may trigger. Whether a URL really names the repository
+    /// is decided by the caller (<c>RepositoryIdentity</c>), not by this substring test.
+    /// </summary>
+    public async Task<IReadOnlyList<Job>> ListGitJobsMentioningAsync(string fullName, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<JobRow>(new CommandDefinition($"""
+            SELECT {Columns} FROM jobs
+            WHERE deleted_at IS NULL AND type = @type AND strpos(lower(spec->'git'->>'url'), lower(@fullName)) > 0
+            ORDER BY id
+            """, new { type = TypeName(JobType.Git), fullName }, cancellationToken: ct));
+        return rows.Select(r => r.ToJob()).ToList();
+    }
+
     /// <summary>Soft delete, refused while the job has queued or running runs (checked under the job's row lock,
     /// which triggering also takes, so no run can slip in between the check and the delete).</summary>
     public async Task<JobDeleteOutcome> DeleteAsync(string name, CancellationToken ct)

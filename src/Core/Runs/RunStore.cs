@@ -29,49 +29,9 @@ public sealed class RunStore(NpgsqlDataSource db, TimeProvider clock)
         await using var tx = await connection.BeginTransactionAsync(ct);
         try
         {
-            // Row lock on the job: numbers are gap-free and strictly increasing per job, and a
-            // concurrent DELETE /jobs waits for this run to exist (and then refuses). The spec is
-            // read under the same lock: the limit is the one of the job as it is now.
-            var locked = await connection.QuerySingleOrDefaultAsync<LockedJob>(new CommandDefinition("""
-                UPDATE jobs SET next_run_number = next_run_number + 1
-                WHERE id = @JobId AND deleted_at IS NULL
-                RETURNING next_run_number - 1 AS number, spec::text AS spec
-                """, request, tx, cancellationToken: ct));
-            if (locked is null) return new CreateRunResult(CreateRunOutcome.JobGone, null, null);
-
-            var concurrencyKey = ConcurrencyKey.Of(request.JobName, Json.Deserialize<JobSpec>(locked.Spec));
-            // Taken before the insert and held to commit, with created_at read after it: the runs of
-            // one key line up in the order their triggers took the lock (which is number order per job).
-            if (concurrencyKey is not null)
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "SELECT narwhal_lock_concurrency(@concurrencyKey)", new { concurrencyKey }, tx, cancellationToken: ct));
-
-            var id = Guid.CreateVersion7();
-            var row = await connection.QuerySingleAsync<RunRow>(new CommandDefinition($"""
-                INSERT INTO runs (id, job_id, job_name, number, status, resource_class, commit_sha, branch,
-                                  parameters, trigger, rerun_of, idempotency_key, request_hash, concurrency_key, held,
-                                  created_at, updated_at)
-                SELECT @id, @JobId, @JobName, @number, @status, @ResourceClass, @CommitSha, @Branch,
-                       @parameters::jsonb, @trigger::jsonb, @RerunOf, @IdempotencyKey, @RequestHash, @concurrencyKey, @held,
-                       ts.now, ts.now
-                FROM (SELECT clock_timestamp() AS now) ts
-                RETURNING {RunRow.Columns}
-                """, new
-            {
-                id, request.JobId, request.JobName, number = locked.Number, status = RunStatus.Queued.Name(), request.ResourceClass,
-                request.CommitSha, request.Branch, parameters = Json.Serialize(request.Parameters),
-                trigger = Json.Serialize(request.Trigger), request.RerunOf, request.IdempotencyKey, request.RequestHash,
-                concurrencyKey, held = concurrencyKey is not null,
-            }, tx, cancellationToken: ct));
-            var run = row.ToRun();
-
-            var outboxId = concurrencyKey is null
-                ? await InsertOutboxAsync(connection, tx, run, ct)
-                : await ReleaseHeldAsync(connection, tx, concurrencyKey, run.Id, ct);
-            if (concurrencyKey is not null && outboxId is not null) run = run with { Held = false };
-
-            await tx.CommitAsync(ct);
-            return new CreateRunResult(CreateRunOutcome.Created, run, outboxId);
+            var result = await CreateInAsync(connection, tx, request, ct);
+            if (result.Outcome == CreateRunOutcome.Created) await tx.CommitAsync(ct);
+            return result;
         }
         catch (PostgresException ex) when (PostgresErrors.IsUniqueViolation(ex, IdempotencyIndex))
         {
@@ -81,6 +41,56 @@ public sealed class RunStore(NpgsqlDataSource db, TimeProvider clock)
                 ?? throw new InvalidOperationException("Idempotency key conflict without a stored run.", ex);
             return Replay(winner, request);
         }
+    }
+
+    /// <summary>
+    /// <see cref="CreateAsync"/>'s work inside the caller's transaction, which commits (a GitHub delivery queues the
+    /// runs of several jobs and records itself all at once). Callers lock jobs in id order, as the row locks taken
+    /// here would otherwise let two such transactions deadlock.
+    /// </summary>
+    internal async Task<CreateRunResult> CreateInAsync(NpgsqlConnection connection, NpgsqlTransaction tx, NewRun request, CancellationToken ct)
+    {
+        // Row lock on the job: numbers are gap-free and strictly increasing per job, and a
+        // concurrent DELETE /jobs waits for this run to exist (and then refuses). The spec is
+        // read under the same lock: the limit is the one of the job as it is now.
+        var locked = await connection.QuerySingleOrDefaultAsync<LockedJob>(new CommandDefinition("""
+            UPDATE jobs SET next_run_number = next_run_number + 1
+            WHERE id = @JobId AND deleted_at IS NULL
+            RETURNING next_run_number - 1 AS number, spec::text AS spec
+            """, request, tx, cancellationToken: ct));
+        if (locked is null) return new CreateRunResult(CreateRunOutcome.JobGone, null, null);
+
+        var concurrencyKey = ConcurrencyKey.Of(request.JobName, Json.Deserialize<JobSpec>(locked.Spec));
+        // Taken before the insert and held to commit, with created_at read after it: the runs of
+        // one key line up in the order their triggers took the lock (which is number order per job).
+        if (concurrencyKey is not null)
+            await connection.ExecuteAsync(new CommandDefinition(
+                "SELECT narwhal_lock_concurrency(@concurrencyKey)", new { concurrencyKey }, tx, cancellationToken: ct));
+
+        var id = Guid.CreateVersion7();
+        var row = await connection.QuerySingleAsync<RunRow>(new CommandDefinition($"""
+            INSERT INTO runs (id, job_id, job_name, number, status, resource_class, commit_sha, branch,
+                              parameters, trigger, rerun_of, idempotency_key, request_hash, concurrency_key, held,
+                              created_at, updated_at)
+            SELECT @id, @JobId, @JobName, @number, @status, @ResourceClass, @CommitSha, @Branch,
+                   @parameters::jsonb, @trigger::jsonb, @RerunOf, @IdempotencyKey, @RequestHash, @concurrencyKey, @held,
+                   ts.now, ts.now
+            FROM (SELECT clock_timestamp() AS now) ts
+            RETURNING {RunRow.Columns}
+            """, new
+        {
+            id, request.JobId, request.JobName, number = locked.Number, status = RunStatus.Queued.Name(), request.ResourceClass,
+            request.CommitSha, request.Branch, parameters = Json.Serialize(request.Parameters),
+            trigger = Json.Serialize(request.Trigger), request.RerunOf, request.IdempotencyKey, request.RequestHash,
+            concurrencyKey, held = concurrencyKey is not null,
+        }, tx, cancellationToken: ct));
+        var run = row.ToRun();
+
+        var outboxId = concurrencyKey is null
+            ? await InsertOutboxAsync(connection, tx, run, ct)
+            : await ReleaseHeldAsync(connection, tx, concurrencyKey, run.Id, ct);
+        if (concurrencyKey is not null && outboxId is not null) run = run with { Held = false };
+        return new CreateRunResult(CreateRunOutcome.Created, run, outboxId);
     }
 
     private sealed class LockedJob
@@ -137,13 +147,20 @@ public sealed class RunStore(NpgsqlDataSource db, TimeProvider clock)
     public async Task<AbortResult> RequestAbortAsync(Guid id, string requestedBy, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
+        return await RequestAbortInAsync(connection, null, id, requestedBy, $"Aborted by {requestedBy} before it started.", ct);
+    }
+
+    /// <summary><see cref="RequestAbortAsync"/> on the caller's connection (and transaction), with the reason a queued run ends with.</summary>
+    internal static async Task<AbortResult> RequestAbortInAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid id, string requestedBy,
+        string queuedReason, CancellationToken ct)
+    {
         var aborted = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition($"""
             UPDATE runs SET status = @aborted, status_reason = @reason, finished_at = now(), updated_at = now(),
                 abort_requested_at = now(), abort_requested_by = @requestedBy
             WHERE id = @id AND status = @queued
             RETURNING {RunRow.Columns}
             """, new { id, requestedBy, aborted = RunStatus.Aborted.Name(), queued = RunStatus.Queued.Name(),
-                reason = $"Aborted by {requestedBy} before it started." }, cancellationToken: ct));
+                reason = queuedReason }, tx, cancellationToken: ct));
         if (aborted is not null) return new AbortResult(AbortOutcome.Aborted, aborted.ToRun());
 
         var marked = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition($"""
@@ -151,11 +168,36 @@ public sealed class RunStore(NpgsqlDataSource db, TimeProvider clock)
                 abort_requested_by = COALESCE(abort_requested_by, @requestedBy), updated_at = now()
             WHERE id = @id AND status = @running
             RETURNING {RunRow.Columns}
-            """, new { id, requestedBy, running = RunStatus.Running.Name() }, cancellationToken: ct));
+            """, new { id, requestedBy, running = RunStatus.Running.Name() }, tx, cancellationToken: ct));
         if (marked is not null) return new AbortResult(AbortOutcome.Requested, marked.ToRun());
 
-        var run = await GetAsync(id, ct);
+        var run = (await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition(
+            $"SELECT {RunRow.Columns} FROM runs WHERE id = @id", new { id }, tx, cancellationToken: ct)))?.ToRun();
         return new AbortResult(run is null ? AbortOutcome.NotFound : AbortOutcome.AlreadyEnded, run);
+    }
+
+    /// <summary>
+    /// Queued or running runs of these jobs that pull request <paramref name="pullRequest"/> of <paramref name="repository"/>
+    /// (owner/name, any case) triggered through GitHub for another commit than <paramref name="headSha"/>, oldest first.
+    /// </summary>
+    internal static async Task<IReadOnlyList<Guid>> FindSupersededAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
+        IReadOnlyCollection<Guid> jobIds, string repository, int pullRequest, string headSha, CancellationToken ct)
+    {
+        var kind = Json.Serialize(TriggerKind.Github).Trim('"');
+        var ids = await connection.QueryAsync<Guid>(new CommandDefinition("""
+            SELECT id FROM runs
+            WHERE job_id = ANY(@jobIds) AND status = ANY(@active)
+              AND trigger->>'kind' = @kind
+              AND trigger->'github'->>'pullRequest' = @pullRequest::text
+              AND lower(trigger->'github'->>'repository') = lower(@repository)
+              AND commit_sha IS DISTINCT FROM @headSha
+            ORDER BY created_at, id
+            """, new
+        {
+            jobIds = jobIds.ToArray(), active = new[] { RunStatus.Queued.Name(), RunStatus.Running.Name() },
+            kind, pullRequest, repository, headSha,
+        }, tx, cancellationToken: ct));
+        return ids.ToList();
     }
 
     public async Task<Run?> GetAsync(Guid id, CancellationToken ct)

@@ -43,7 +43,11 @@ public sealed record GithubTrigger
 
     public bool Fork => ForkRepository is not null;
 
-    /// <summary>True when the run was started without secrets and git credentials because it comes from a fork.</summary>
+    /// <summary>
+    /// True when the run gets none of the job's secrets because it comes from a fork (and the job's
+    /// github.forkSecrets is off). Git credentials are still used, for the fetch only: they never
+    /// reach the job's container, so the fork's code cannot read them.
+    /// </summary>
     public bool SecretsWithheld { get; init; }
 
     /// <summary>The GitHub login of the sender.</summary>

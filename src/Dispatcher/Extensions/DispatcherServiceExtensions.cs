@@ -20,6 +20,7 @@ public static class DispatcherServiceExtensions
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         builder.Services.AddDispatcherFleet(config);
+        builder.Services.AddDispatcherGithub(config);
         return builder;
     }
 

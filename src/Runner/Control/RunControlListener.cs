@@ -76,7 +76,7 @@ public sealed class RunControlListener(
                 break;
             case nameof(AbortRun) or null or "":
                 var abort = JsonSerializer.Deserialize<AbortRun>(body, Json.Options);
-                if (abort is not null) supervisor.Cancel(abort.RunId, CancellationReason.Abort, $"Aborted by {abort.RequestedBy}.");
+                if (abort is not null) supervisor.Cancel(abort.RunId, CancellationReason.Abort, AbortReason(abort.RequestedBy));
                 break;
             default:
                 logger.LogDebug("Ignoring a run-control message of type {Type}", type);
@@ -91,7 +91,7 @@ public sealed class RunControlListener(
             if (!state.Current)
                 supervisor.Cancel(state.RunId, CancellationReason.Superseded, "This attempt is no longer current.");
             else if (state.AbortRequestedBy is { } by)
-                supervisor.Cancel(state.RunId, CancellationReason.Abort, $"Aborted by {by}.");
+                supervisor.Cancel(state.RunId, CancellationReason.Abort, AbortReason(by));
         }
     }
 
@@ -103,4 +103,8 @@ public sealed class RunControlListener(
             try { await _channel.CloseAsync(cancellationToken); } catch (Exception ex) { logger.LogDebug(ex, "Closing the control channel failed"); }
         }
     }
+
+    /// <summary>"Aborted by ci-bot." for a person or token; "Aborted: superseded by …" for a reason the system gave.</summary>
+    internal static string AbortReason(string requestedBy) =>
+        requestedBy.StartsWith("superseded ", StringComparison.Ordinal) ? $"Aborted: {requestedBy}." : $"Aborted by {requestedBy}.";
 }

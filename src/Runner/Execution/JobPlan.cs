@@ -30,4 +30,6 @@ public sealed record JobPlan
     public TimeSpan? Timeout { get; init; }
     /// <summary>Files to copy out of the container after the script (globs relative to the workspace).</summary>
     public ResultsConfig Results { get; init; } = new();
+    /// <summary>Lines the Runner writes into the console before anything runs (e.g. why secrets were withheld).</summary>
+    public IReadOnlyList<string> Notices { get; init; } = [];
 }

@@ -9,14 +9,19 @@ namespace Narwhal.Runner.Execution;
 /// Turns a claimed run into a <see cref="JobPlan"/>. Freestyle jobs carry their plan; git jobs are
 /// fetched (credentials for the fetch only), the branch is resolved and recorded, and the job config
 /// file is read and validated — all before anything executes, so a bad config ends the run
-/// <c>error</c> with the file, line and column, and nothing runs.
+/// <c>error</c> with the file, line and column, and nothing runs. A run whose secrets are withheld
+/// (a fork's pull request, <see cref="ForkSecrets"/>) gets none: a freestyle job runs without them and
+/// says so in its console; a job config naming one ends the run <c>error</c> saying why.
 /// </summary>
 public sealed class JobPlanner(GitMirrorCache git, JobSecretStore secrets, GitCredentialStore credentials, RunAttemptStore attempts)
 {
     public async Task<JobPlan> PlanAsync(ClaimedRun claimed, CancellationToken ct)
     {
         var run = claimed.Run;
-        var jobSecrets = await secrets.RevealAllAsync(run.JobId, ct);
+        var withheld = ForkSecrets.WithheldBecause(run);
+        // Withheld secrets are not even decrypted.
+        var jobSecrets = withheld is null ? await secrets.RevealAllAsync(run.JobId, ct) : new Dictionary<string, string>();
+        IReadOnlyList<string> notices = withheld is null ? [] : [ForkSecrets.Notice(withheld)];
         var standard = ContainerSpecFactory.Environment(claimed);
         if (claimed.Job.Type == JobType.Freestyle)
             return new JobPlan
@@ -26,6 +31,7 @@ public sealed class JobPlanner(GitMirrorCache git, JobSecretStore secrets, GitCr
                 // Freestyle jobs have no config to name their secrets: they get all of them.
                 Environment = Merge(jobSecrets, standard),
                 SecretValues = jobSecrets.Values.ToList(),
+                Notices = notices,
             };
 
         var source = claimed.Job.Git!;
@@ -42,6 +48,8 @@ public sealed class JobPlanner(GitMirrorCache git, JobSecretStore secrets, GitCr
             throw new RunRefusedException(ex.Message, ex);
         }
 
+        if (withheld is not null && config.Secrets.Count > 0)
+            throw new RunRefusedException(ForkSecrets.Refusal(config.Secrets, withheld));
         var missing = config.Secrets.Where(name => !jobSecrets.ContainsKey(name)).ToList();
         if (missing.Count > 0)
             throw new RunRefusedException(missing.Count == 1
@@ -65,9 +73,14 @@ public sealed class JobPlanner(GitMirrorCache git, JobSecretStore secrets, GitCr
             MemoryBytes = config.Resources?.MemoryBytes,
             Timeout = config.Timeout,
             Results = config.Results,
+            Notices = notices,
         };
     }
 
+    /// <summary>
+    /// Fetches with the job's git credentials, also for a fork's pull request: they serve this read only
+    /// and never reach the job (see <see cref="ForkSecrets"/>).
+    /// </summary>
     private async Task<string> FetchAsync(ClaimedRun claimed, GitSource source, CancellationToken ct)
     {
         var stored = await credentials.RevealAsync(claimed.Run.JobId, ct);
@@ -77,7 +90,8 @@ public sealed class JobPlanner(GitMirrorCache git, JobSecretStore secrets, GitCr
         string commit;
         try
         {
-            commit = await git.FetchAsync(source.Url, claimed.Run.CommitSha is null ? claimed.Run.Branch : null, claimed.Run.CommitSha, gitCredentials, ct);
+            commit = await git.FetchAsync(source.Url, claimed.Run.CommitSha is null ? claimed.Run.Branch : null, claimed.Run.CommitSha, gitCredentials, ct,
+                pullRequest: claimed.Run.CommitSha is null ? null : claimed.Run.Trigger.Github?.PullRequest);
         }
         catch (GitFetchException ex)
         {

@@ -38,6 +38,7 @@ public sealed class RunExecutor(
         {
             var plan = await planner.PlanAsync(claimed, cancellation.Token);
             log.UseMasker(new SecretMasker(plan.SecretValues));
+            foreach (var notice in plan.Notices) await log.WriteNoticeAsync(notice);
             if (plan.Timeout is { } configured)
             {
                 // The job config's timeout counts from the start of the run, like the job's.

@@ -44,9 +44,13 @@ public sealed partial class GitMirrorCache
     /// Fetches into the mirror of <paramref name="url"/> and resolves the ref: exactly one of
     /// <paramref name="branch"/> (its head at fetch time) or <paramref name="commitSha"/> (full id; must exist).
     /// Returns the full 40-hex sha. Throws <see cref="GitFetchException"/> naming the ref and URL.
+    /// <paramref name="pullRequest"/>: the commit belongs to that pull request of the repository; GitHub's
+    /// <c>refs/pull/N/head</c> brings a fork's commits when the server does not give a commit by id.
     /// </summary>
-    public async Task<string> FetchAsync(string url, string? branch, string? commitSha, GitCredentials? credentials, CancellationToken ct)
+    public async Task<string> FetchAsync(string url, string? branch, string? commitSha, GitCredentials? credentials, CancellationToken ct,
+        int? pullRequest = null)
     {
+        if (pullRequest is <= 0) throw new ArgumentOutOfRangeException(nameof(pullRequest), pullRequest, "A pull request number is positive.");
         if (string.IsNullOrEmpty(branch) == string.IsNullOrEmpty(commitSha))
             throw new ArgumentException("Give exactly one of branch and commitSha.", nameof(branch));
         var remote = GitRemote.Parse(url, _allowLocalRepositories);
@@ -62,7 +66,7 @@ public sealed partial class GitMirrorCache
             await EnsureMirrorAsync(mirror, remote, ct).ConfigureAwait(false);
             var sha = branch is not null
                 ? await FetchBranchAsync(mirror, remote, GitRefNames.ShortBranch(branch), credentials, ct).ConfigureAwait(false)
-                : await FetchCommitAsync(mirror, remote, commitSha!.ToLowerInvariant(), credentials, ct).ConfigureAwait(false);
+                : await FetchCommitAsync(mirror, remote, commitSha!.ToLowerInvariant(), credentials, pullRequest, ct).ConfigureAwait(false);
             mirror.Touch();
             _logger.LogInformation("Fetched {Ref} of {Url}: {Sha} in {Elapsed} ms", branch ?? commitSha, remote.Url, sha, clock.ElapsedMilliseconds);
             return sha;
@@ -94,9 +98,11 @@ public sealed partial class GitMirrorCache
     /// A commit already in the mirror needs no fetch (commits never change). Otherwise: by id (served
     /// with protocol v2, over HTTP, or with <c>uploadpack.allowReachableSHA1InWant</c>/<c>allowAnySHA1InWant</c>;
     /// protocol v0 over ssh, git or file serves only advertised tips), then, if refused or not brought,
-    /// all branches and tags.
+    /// the pull request's head ref when the run comes from one (a fork's commits are on no branch of the
+    /// repository), then all branches and tags.
     /// </summary>
-    private async Task<string> FetchCommitAsync(MirrorDirectory mirror, GitRemote remote, string sha, GitCredentials? credentials, CancellationToken ct)
+    private async Task<string> FetchCommitAsync(MirrorDirectory mirror, GitRemote remote, string sha, GitCredentials? credentials,
+        int? pullRequest, CancellationToken ct)
     {
         var what = $"commit {sha}";
         if (await HasCommitAsync(mirror, sha, ct).ConfigureAwait(false)) return sha;
@@ -106,6 +112,14 @@ public sealed partial class GitMirrorCache
         if (!byId.Succeeded && GitErrors.Classify(byId.Error) is not (GitFailure.RefNotFound or GitFailure.Failed))
             throw FetchFailed(byId, session, what, remote); // no access, no server: fetching everything would fail the same way
         if (byId.Succeeded && await HasCommitAsync(mirror, sha, ct).ConfigureAwait(false)) return sha;
+
+        if (pullRequest is { } number)
+        {
+            var head = $"refs/pull/{number}/head";
+            _logger.LogInformation("{Url} did not give {Commit} by id; fetching {Ref}", remote.Url, sha, head);
+            var pull = await RunFetchAsync(mirror, remote, session, what, [$"+{head}:{head}"], ct).ConfigureAwait(false);
+            if (pull.Succeeded && await HasCommitAsync(mirror, sha, ct).ConfigureAwait(false)) return sha;
+        }
 
         _logger.LogInformation("{Url} did not give {Commit} by id; fetching all branches and tags", remote.Url, sha);
         var all = await RunFetchAsync(mirror, remote, session, what, ["--prune", "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"], ct).ConfigureAwait(false);

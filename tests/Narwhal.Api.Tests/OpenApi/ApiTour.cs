@@ -37,6 +37,7 @@ internal sealed partial class ApiTour(TestStack stack, ExchangeRecorder recorder
         await RunsAsync();
         await ResultsAsync();
         await RunnersAsync();
+        await GithubAsync();
         await BodyErrorsAsync();
         await AuthAsync(contract);
     }

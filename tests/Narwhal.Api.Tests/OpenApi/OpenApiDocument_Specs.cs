@@ -15,7 +15,8 @@ public sealed class OpenApiDocument_Specs
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
+        // With a webhook secret, POST /hooks/github answers an unsigned request 401 like every other operation without its credentials.
+        _stack = await TestStack.CreateAsync(apiSettings: new Dictionary<string, string?> { ["NARWHAL_GITHUB_WEBHOOK_SECRET"] = "document-webhook-secret-0123" });
         using var anonymous = _stack.Client(token: null);
         var response = await anonymous.GetAsync("/openapi/v1.json");
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the document needs no token");
@@ -29,6 +30,9 @@ public sealed class OpenApiDocument_Specs
         _document.GetProperty("paths").EnumerateObject().SelectMany(path =>
             path.Value.EnumerateObject().Select(op => (path.Name, op.Name.ToUpperInvariant(), op.Value)));
 
+    /// <summary>Called by GitHub, authenticated by the signature of its body instead of a token.</summary>
+    private static bool IsSigned(JsonElement operation) => operation.TryGetProperty("x-narwhal-auth", out _);
+
     [Test]
     public void When_the_document_is_read_Should_declare_the_bearer_scheme_and_the_main_operations()
     {
@@ -41,7 +45,7 @@ public sealed class OpenApiDocument_Specs
     [Test]
     public void When_an_operation_needs_a_token_Should_name_its_scope_and_document_401_and_403()
     {
-        foreach (var (path, method, operation) in Operations().Where(o => !o.Path.StartsWith("/health")))
+        foreach (var (path, method, operation) in Operations().Where(o => !o.Path.StartsWith("/health") && !IsSigned(o.Operation)))
         {
             Assert.That(operation.TryGetProperty("x-narwhal-scope", out var scope), Is.True, $"{method} {path} names no scope");
             Assert.That(scope.GetString(), Is.AnyOf("read", "trigger", "admin"));
@@ -50,6 +54,22 @@ public sealed class OpenApiDocument_Specs
             Assert.That(responses, Does.Contain("401").And.Contain("403"), $"{method} {path}");
         }
         Assert.That(Operations().Count(), Is.GreaterThanOrEqualTo(25));
+    }
+
+    [Test]
+    public void When_the_webhook_operation_is_read_Should_say_it_is_authenticated_by_the_signature_header_not_a_token()
+    {
+        var hook = _document.GetProperty("paths").GetProperty("/hooks/github").GetProperty("post");
+        var scheme = _document.GetProperty("components").GetProperty("securitySchemes").GetProperty("githubSignature");
+
+        Assert.That((scheme.GetProperty("type").GetString(), scheme.GetProperty("in").GetString(), scheme.GetProperty("name").GetString()),
+            Is.EqualTo(("apiKey", "header", "X-Hub-Signature-256")));
+        Assert.That(hook.GetProperty("security")[0].TryGetProperty("githubSignature", out _), Is.True);
+        Assert.That(hook.TryGetProperty("x-narwhal-scope", out _), Is.False);
+        Assert.That(hook.GetProperty("description").GetString(), Does.Contain("X-Hub-Signature-256"));
+        Assert.That(hook.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _), Is.True);
+        Assert.That(hook.GetProperty("responses").EnumerateObject().Select(r => r.Name),
+            Is.SupersetOf(new[] { "200", "202", "400", "401", "413", "415", "503" }));
     }
 
     [Test]

@@ -39,6 +39,11 @@ public sealed class Retention_Specs
         }
         var store = _stack.Bucket.Store;
         Assert.That(await store.StatAsync($"runs/{ids[0]}/console.log", CancellationToken.None), Is.Not.Null);
+        await _stack.Database.ScalarAsync<long>("""
+            INSERT INTO github_deliveries (id, event, outcome, received_at) VALUES ('old-delivery', 'ping', 'ignored', now() - interval '40 days'),
+                ('new-delivery', 'ping', 'ignored', now() - interval '1 day');
+            SELECT 0::bigint
+            """);
 
         await _stack.StartDispatcherAsync(new Dictionary<string, string?>
         {
@@ -61,5 +66,7 @@ public sealed class Retention_Specs
         Assert.That(await _client.GetStringAsync($"/runs/{ids[2]}/results/console"), Does.Contain("run 3"), "the newest run keeps its log");
         await Eventually.UntilAsync(async () => await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM outbox") == 0,
             "published outbox rows to be pruned");
+        Assert.That(await _stack.Database.ScalarAsync<string>("SELECT string_agg(id, ',') FROM github_deliveries"), Is.EqualTo("new-delivery"),
+            "deliveries older than NARWHAL_GITHUB_DELIVERY_RETENTION_DAYS (30) are pruned, newer ones stay");
     }
 }

@@ -54,4 +54,13 @@ public sealed class RetentionStore(NpgsqlDataSource db)
             "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => @seconds)",
             new { seconds = age.TotalSeconds }, cancellationToken: ct));
     }
+
+    /// <summary>GitHub deliveries received longer ago than <paramref name="age"/>: the record of what a webhook did, not the runs.</summary>
+    public async Task<int> PruneGithubDeliveriesAsync(TimeSpan age, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM github_deliveries WHERE received_at < now() - make_interval(secs => @seconds)",
+            new { seconds = age.TotalSeconds }, cancellationToken: ct));
+    }
 }

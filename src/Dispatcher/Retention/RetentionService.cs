@@ -6,7 +6,7 @@ namespace Narwhal.Dispatcher.Retention;
 /// <summary>
 /// Deletes the stored logs, reports and artifacts of finished runs past retention (age, and a
 /// per-job count), and marks those runs expired so the API answers 410 saying why; also prunes
-/// published outbox rows. The run records themselves stay: history is never deleted.
+/// published outbox rows and old GitHub delivery records. The run records themselves stay: history is never deleted.
 /// </summary>
 public sealed class RetentionService(RetentionStore retention, IObjectStore store, RetentionSettings settings, ILogger<RetentionService> logger)
     : BackgroundService
@@ -45,8 +45,10 @@ public sealed class RetentionService(RetentionStore retention, IObjectStore stor
         } while (due.Count == 200);
 
         var pruned = await retention.PruneOutboxAsync(settings.OutboxAge, ct);
-        if (expired > 0 || pruned > 0)
-            logger.LogInformation("Retention: deleted the logs and results of {Runs} run(s); pruned {Outbox} outbox row(s)", expired, pruned);
+        var deliveries = await retention.PruneGithubDeliveriesAsync(settings.GithubDeliveryAge, ct);
+        if (expired > 0 || pruned > 0 || deliveries > 0)
+            logger.LogInformation("Retention: deleted the logs and results of {Runs} run(s); pruned {Outbox} outbox row(s) and {Deliveries} GitHub delivery record(s)",
+                expired, pruned, deliveries);
         return expired;
     }
 }

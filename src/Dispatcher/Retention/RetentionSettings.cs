@@ -10,6 +10,8 @@ public sealed record RetentionSettings
     public int KeepPerJob { get; init; }
     public required TimeSpan Interval { get; init; }
     public required TimeSpan OutboxAge { get; init; }
+    /// <summary>How long the record of a GitHub webhook delivery is kept (GET /hooks/github/deliveries; redelivery detection).</summary>
+    public required TimeSpan GithubDeliveryAge { get; init; }
 
     public static RetentionSettings From(IConfiguration config)
     {
@@ -20,6 +22,7 @@ public sealed record RetentionSettings
             KeepPerJob = config.GetInt("NARWHAL_RETENTION_KEEP_RUNS", 0, min: 0),
             Interval = config.GetSeconds("NARWHAL_RETENTION_INTERVAL", 3600, min: 0.1),
             OutboxAge = TimeSpan.FromDays(config.GetDouble("NARWHAL_OUTBOX_RETENTION_DAYS", 7, min: 0)),
+            GithubDeliveryAge = TimeSpan.FromDays(config.GetDouble("NARWHAL_GITHUB_DELIVERY_RETENTION_DAYS", 30, min: 0)),
         };
     }
 }

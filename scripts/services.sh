@@ -14,7 +14,7 @@
 #   env      print `export NARWHAL_...=...` lines for `eval "$(scripts/services.sh env)"`
 #            (only those lines on stdout; nothing is started)
 #   status   print which services run; exit 0 when all run, 3 otherwise
-#   install  only install missing packages (apt-get) and tools/ (npm ci)
+#   install  only install missing packages (apt-get; chromium for the UI tests) and tools/ (npm ci)
 #
 # Environment knobs (defaults in brackets):
 #   NARWHAL_INSTANCE              [narwhal]  instance name: a-z 0-9 - _ (max 40),
@@ -554,6 +554,14 @@ EOF
 cmd_install() {
   if [[ "${NARWHAL_SKIP_INSTALL:-0}" == 1 ]]; then return 0; fi
   ensure_prereqs
+  ensure_chromium
+}
+
+# ensure_chromium : Debian's chromium, which the web UI tests (tests/Narwhal.Ui.Tests) drive through
+# Playwright at /usr/bin/chromium. Playwright's own browser download is never used (it cannot reach
+# its CDN here); the tests fail with a clear message when this is missing.
+ensure_chromium() {
+  [[ -x /usr/bin/chromium ]] || apt_install chromium
 }
 
 cmd_up() {

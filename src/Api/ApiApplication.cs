@@ -2,6 +2,7 @@ using Narwhal.Core.Metrics;
 using Narwhal.Api.Endpoints;
 using Narwhal.Api.Extensions;
 using Narwhal.Api.OpenApi;
+using Narwhal.Api.Ui;
 
 namespace Narwhal.Api;
 
@@ -13,9 +14,11 @@ public static class ApiApplication
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddNarwhalApi();
+        builder.AddNarwhalUi();
         builder.Services.AddNarwhalMetrics();
 
         var app = builder.Build();
+        app.UseNarwhalUiHeaders();
         app.UseNarwhalApiPipeline();
         app.MapNarwhalOpenApi();
         app.MapHealthEndpoints();
@@ -28,6 +31,7 @@ public static class ApiApplication
         app.MapRunFilesEndpoints();
         app.MapRunnersEndpoints();
         app.MapGithubHooksEndpoints();
+        app.MapNarwhalUi();
         return app;
     }
 }

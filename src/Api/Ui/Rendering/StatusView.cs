@@ -1,0 +1,34 @@
+using Narwhal.Core.Fleet;
+using Narwhal.Core.Runs;
+
+namespace Narwhal.Api.Ui.Rendering;
+
+/// <summary>
+/// How a status is shown: an icon and a word, always both (colour, from <see cref="CssClass"/>, only decorates).
+/// The icon is hidden from screen readers; the word is the accessible text.
+/// </summary>
+public sealed record StatusView(string Icon, string Label, string CssClass)
+{
+    public static StatusView Of(RunStatus status, bool held = false) => status switch
+    {
+        RunStatus.Queued when held => new("◌", "Queued (held)", "st-queued"),
+        RunStatus.Queued => new("◌", "Queued", "st-queued"),
+        RunStatus.Running => new("●", "Running", "st-running"),
+        RunStatus.Succeeded => new("✓", "Succeeded", "st-succeeded"),
+        RunStatus.Failed => new("✗", "Failed", "st-failed"),
+        RunStatus.TimedOut => new("⏱", "Timed out", "st-timed-out"),
+        RunStatus.Aborted => new("⊘", "Aborted", "st-aborted"),
+        RunStatus.Lost => new("⚠", "Lost", "st-lost"),
+        RunStatus.Error => new("⚠", "Error", "st-error"),
+        _ => new("?", status.Name(), "st-unknown"),
+    };
+
+    public static StatusView Of(Run run) => Of(run.Status, run.Held);
+
+    public static StatusView Of(RunnerState state) => state switch
+    {
+        RunnerState.Online => new("●", "Online", "st-online"),
+        RunnerState.Draining => new("◐", "Draining", "st-draining"),
+        _ => new("○", "Offline", "st-offline"),
+    };
+}

@@ -109,6 +109,7 @@ public sealed class Api_Specs
         var id = run.Json.Str("id");
         var number = run.Json.GetProperty("number").GetInt32();
         Assert.That(run.Json.GetProperty("parameters").Str("WHO"), Is.EqualTo("cli"));
+        Assert.That(run.Json.GetProperty("trigger").Str("kind"), Is.EqualTo("cli"), "runs the CLI triggers say so in their history");
 
         var show = await cli.RunAsync("runs", "show", $"alpha/{number}");
         Assert.That(show.ExitCode, Is.EqualTo(0), show.ToString());

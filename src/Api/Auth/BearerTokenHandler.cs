@@ -37,6 +37,9 @@ public sealed class BearerTokenHandler(
         }
 
         var claims = new List<Claim> { new(ClaimTypes.Name, token!.Name), new(TokenIdClaim, token.Id.ToString()) };
+        // Which client sent it, for the runs it triggers: a label shown in run history.
+        if (Request.Headers.UserAgent.ToString().StartsWith("narwhal-cli/", StringComparison.Ordinal))
+            claims.Add(new Claim(PrincipalExtensions.ClientClaim, "cli"));
         claims.AddRange(Scopes.Effective(token.Scopes).Select(s => new Claim(ScopeClaim, s.Name())));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));

@@ -102,7 +102,7 @@ public static class RunsEndpoints
         CommitSha = commitSha,
         Branch = branch,
         Parameters = parameters,
-        Trigger = new RunTrigger { Kind = TriggerKind.Api, TokenName = user.TokenName() },
+        Trigger = new RunTrigger { Kind = user.TriggerKind(), TokenName = user.TokenName() },
     };
 
     private static Results<Created<RunDto>, Ok<RunDto>, ValidationProblem, ProblemHttpResult> Answer(CreateRunResult result, string jobName) =>

@@ -2,8 +2,12 @@ namespace Narwhal.Core.Runs;
 
 public enum TriggerKind
 {
-    /// <summary>REST API (curl, scripts, the CLI, the web UI).</summary>
+    /// <summary>The REST API (curl, scripts).</summary>
     Api,
+    /// <summary>The narwhal command (the API, recognised by its User-Agent: a label, not a security boundary).</summary>
+    Cli,
+    /// <summary>The web UI's trigger and re-run buttons.</summary>
+    Ui,
     /// <summary>A GitHub webhook delivery (issue 6/7).</summary>
     Github,
 }

@@ -113,7 +113,7 @@ public sealed class Pages_Specs
         var run = await _admin.GetJsonAsync($"/runs/{location["/ui/runs/".Length..]}");
         Assert.That(run.GetProperty("parameters").GetProperty("GREETING").GetString(), Is.EqualTo("from the form"));
         Assert.That(run.GetProperty("parameters").GetProperty("TIMES").GetString(), Is.EqualTo("1"), "an empty optional field takes the default");
-        Assert.That(run.GetProperty("trigger").Str("kind"), Is.EqualTo("api"));
+        Assert.That(run.GetProperty("trigger").Str("kind"), Is.EqualTo("ui"), "triggered from the web UI");
         Assert.That(run.GetProperty("trigger").Str("tokenName"), Is.EqualTo("developer"));
         Assert.That(await developer.GetHtmlAsync(location), Does.Contain("triggered."));
     }

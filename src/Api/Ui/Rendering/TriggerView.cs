@@ -20,6 +20,7 @@ public sealed record TriggerView(string Text, string? Link)
         }
         // The REST API, the CLI and this UI all trigger with a token; its name says who.
         var who = trigger.TokenName is { } token ? $" by {token}" : "";
-        return new TriggerView(run.RerunOf is null ? $"API{who}" : $"Re-run{who}", null);
+        var client = trigger.Kind switch { TriggerKind.Cli => "CLI", TriggerKind.Ui => "Web UI", _ => "API" };
+        return new TriggerView(run.RerunOf is null ? $"{client}{who}" : $"Re-run ({client}){who}", null);
     }
 }

@@ -368,7 +368,8 @@ cmd_up() {
   cat <<EOF
 
 Narwhal is running (instance $INSTANCE, $((SECONDS - t0)) s):
-  API          $API
+  API          $API   (OpenAPI reference: $API/docs)
+  Web UI       $API/ui   (sign in with the admin token)
   Admin token  $TOKEN
                (saved in $token_display)
   Dispatcher   $(base_url "$(listen_of dispatcher)")/health/ready
@@ -376,6 +377,7 @@ Narwhal is running (instance $INSTANCE, $((SECONDS - t0)) s):
   Logs         $QS/{api,dispatcher,runner}.log
 
 Try:
+  dotnet run --project src/Cli -- run hello --follow --url $API --token "\$(cat $token_display)"
   curl -H "Authorization: Bearer \$(cat $token_display)" $API/runs
   curl -X POST -H "Authorization: Bearer \$(cat $token_display)" $API/jobs/hello/runs
 

@@ -50,7 +50,8 @@ public sealed class Api_Specs
         var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines[0], Does.StartWith("NAME"));
         var typeColumn = lines[0].IndexOf("TYPE", StringComparison.Ordinal);
-        Assert.That(lines.Skip(1).Select(l => l.IndexOf("freestyle", StringComparison.Ordinal)), Is.All.EqualTo(typeColumn));
+        // Every row's type (freestyle, or git for jobs other tests of this fixture add) starts under TYPE.
+        Assert.That(lines.Skip(1).Select(l => System.Text.RegularExpressions.Regex.Match(l, @"  (freestyle|git) ").Index + 2), Is.All.EqualTo(typeColumn));
         Assert.That(result.Stdout, Does.Not.Contain("\u001b["), "no colour when stdout is not a terminal");
     }
 
@@ -125,5 +126,16 @@ public sealed class Api_Specs
         var again = await cli.RunAsync("runs", "abort", id);
         Assert.That(again.ExitCode, Is.EqualTo(ExitCodes.Api), again.ToString());
         Assert.That(again.Stderr, Does.StartWith("narwhal: 409 "));
+    }
+
+    [Test]
+    public async Task Jobs_get_of_a_git_job_Should_show_its_github_settings()
+    {
+        var body = """{ "type": "git", "git": { "url": "https://github.com/acme/app.git" }, "github": { "pushBranches": ["main", "release/*"], "cancelSuperseded": true } }""";
+        (await _client.PutAsync("/jobs/gh-settings", new StringContent(body, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        using var cli = NewCli();
+        var result = await cli.RunAsync("jobs", "get", "gh-settings");
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(result.Stdout, Does.Match(@"GitHub:\s+pushes to main, release/\*; cancel superseded"));
     }
 }

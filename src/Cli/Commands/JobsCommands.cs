@@ -65,6 +65,7 @@ public static class JobsCommands
                 ? j.S("concurrencyGroup") is { Length: > 0 } g ? $"{m} (shared by concurrency group {g})" : m
                 : null),
             ("Retry on lost", j.P("retry").S("onLost") is { Length: > 0 } r ? $"up to {r} new attempt(s)" : null),
+            ("GitHub", GithubSummary(j.P("github"))),
             ("Parameters", string.Join(", ", j.P("parameters") is { ValueKind: System.Text.Json.JsonValueKind.Array } ps
                 ? ps.EnumerateArray().Select(p => p.S("default") is { Length: > 0 } d ? $"{p.S("name")}={d}" : p.S("name")) : [])),
             ("Created", j.Time("createdAt")),
@@ -90,6 +91,20 @@ public static class JobsCommands
     }
 
     private static string JsonSerializerCompact(object value) => System.Text.Json.JsonSerializer.Serialize(value, JsonOut.Compact);
+
+    /// <summary>"pushes to main, release/*; tags; cancel superseded; secrets for forks; commit statuses", or null.</summary>
+    private static string? GithubSummary(System.Text.Json.JsonElement github)
+    {
+        if (github.ValueKind != System.Text.Json.JsonValueKind.Object) return null;
+        var parts = new List<string>();
+        if (github.P("pushBranches") is { ValueKind: System.Text.Json.JsonValueKind.Array } branches && branches.GetArrayLength() > 0)
+            parts.Add("pushes to " + string.Join(", ", branches.EnumerateArray().Select(b => b.GetString())));
+        if (github.S("pushTags") == "true") parts.Add("tags");
+        if (github.S("cancelSuperseded") == "true") parts.Add("cancel superseded");
+        if (github.S("forkSecrets") == "true") parts.Add("secrets for forks");
+        if (github.S("commitStatuses") == "true") parts.Add("commit statuses");
+        return parts.Count == 0 ? null : string.Join("; ", parts);
+    }
 
     private static string Source(System.Text.Json.JsonElement job) =>
         job.S("type") == "git" ? job.P("git").S("url") : job.S("image");

@@ -9,7 +9,7 @@ using System.Text.Json;
 namespace Narwhal.Cli;
 
 /// <summary>One answer of the API: status and the raw body (the JSON is printed as-is with --output json).</summary>
-public sealed record ApiResponse(HttpStatusCode Status, string Body)
+public sealed record ApiResponse(HttpStatusCode Status, string Body, string? ReasonPhrase = null)
 {
     public JsonElement Json => Body.Length == 0 ? default : JsonDocument.Parse(Body).RootElement.Clone();
 }
@@ -46,6 +46,17 @@ public sealed class ApiClient : IDisposable
     public async Task<ApiResponse> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct,
         IReadOnlyDictionary<string, string>? headers = null)
     {
+        var answer = await TrySendAsync(method, path, body, ct, headers);
+        return (int)answer.Status is >= 200 and < 300 ? answer : throw Failure((int)answer.Status, answer.ReasonPhrase, answer.Body);
+    }
+
+    /// <summary>
+    /// Like <see cref="SendAsync"/> but an error answer is returned, not thrown (for callers that
+    /// report per item, like apply); only an unreachable server throws.
+    /// </summary>
+    public async Task<ApiResponse> TrySendAsync(HttpMethod method, string path, object? body, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? headers = null)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(RequestTimeout);
         using var request = new HttpRequestMessage(method, Relative(path));
@@ -53,28 +64,11 @@ public sealed class ApiClient : IDisposable
             request.Content = new StringContent(JsonSerializer.Serialize(body, JsonOut.Compact), Encoding.UTF8, "application/json");
         foreach (var (name, value) in headers ?? new Dictionary<string, string>()) request.Headers.Add(name, value);
         using var response = await Send(request, HttpCompletionOption.ResponseContentRead, timeout.Token, ct);
-        var text = await response.Content.ReadAsStringAsync(timeout.Token);
-        if (!response.IsSuccessStatusCode) throw Failure(response, text);
-        return new ApiResponse(response.StatusCode, text);
-    }
-
-    /// <summary>
-    /// Like <see cref="SendAsync"/> but an error answer is returned, not thrown (for callers that
-    /// report per item, like apply); only an unreachable server throws.
-    /// </summary>
-    public async Task<ApiResponse> TrySendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(RequestTimeout);
-        using var request = new HttpRequestMessage(method, Relative(path));
-        if (body is not null)
-            request.Content = new StringContent(JsonSerializer.Serialize(body, JsonOut.Compact), Encoding.UTF8, "application/json");
-        using var response = await Send(request, HttpCompletionOption.ResponseContentRead, timeout.Token, ct);
-        return new ApiResponse(response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token));
+        return new ApiResponse(response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token), response.ReasonPhrase);
     }
 
     /// <summary>The one-line reason of an error answer (its problem detail or field errors).</summary>
-    public static string Describe(ApiResponse answer) => Failure((int)answer.Status, null, answer.Body).Message;
+    public static string Describe(ApiResponse answer) => Failure((int)answer.Status, answer.ReasonPhrase, answer.Body).Message;
 
     /// <summary>Field errors of a validation problem (field → messages), or none.</summary>
     public static IReadOnlyList<(string Field, string Message)> FieldErrors(ApiResponse answer)

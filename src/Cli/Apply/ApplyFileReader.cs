@@ -201,9 +201,7 @@ public sealed partial class ApplyFileReader(IReadOnlyDictionary<string, string?>
         try
         {
             // One trailing newline is what `echo value > file` adds, not part of the secret.
-            var text = File.ReadAllText(path);
-            if (text.EndsWith("\r\n", StringComparison.Ordinal)) text = text[..^2];
-            else if (text.EndsWith('\n')) text = text[..^1];
+            var text = Commands.SecretsCommands.WithoutFinalNewline(File.ReadAllText(path));
             if (text.Length == 0)
             {
                 _errors.Add($"{mark}: {what}: file {source} is empty");

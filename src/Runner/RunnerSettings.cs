@@ -47,6 +47,16 @@ public sealed record RunnerSettings
     public required long LogMaxBytes { get; init; }
     /// <summary>Total size of the artifacts one run may store.</summary>
     public required long ArtifactsMaxBytes { get; init; }
+    /// <summary>How long a claim is retried through transient database failures before the run is given back.</summary>
+    public required TimeSpan ClaimRetryTime { get; init; }
+    /// <summary>
+    /// How long the outcome of a run (its final write, and the fenced writes it depends on) is retried
+    /// through transient database failures. Meanwhile the run stays in the Runner's heartbeats, so it
+    /// is not declared lost.
+    /// </summary>
+    public required TimeSpan OutcomeRetryTime { get; init; }
+    /// <summary>Fetch, image build or pull, services and container set-up of one run; the job's own timeout counts the script only.</summary>
+    public required TimeSpan SetupTimeout { get; init; }
 
     public static RunnerSettings From(IConfiguration config)
     {
@@ -62,7 +72,7 @@ public sealed record RunnerSettings
             ClassCosts = ClassCosts.Parse(config.GetOptionalString("NARWHAL_CLASS_COSTS"), "NARWHAL_CLASS_COSTS"),
             CpuMaxPercent = config.GetDouble("NARWHAL_RUNNER_CPU_MAX_PERCENT", 90, min: 1, max: 100),
             CpuWindow = config.GetSeconds("NARWHAL_RUNNER_CPU_WINDOW_SECONDS", 10, min: 1),
-            HeartbeatInterval = config.GetSeconds("NARWHAL_HEARTBEAT_INTERVAL_SECONDS", 5, min: 1),
+            HeartbeatInterval = config.GetSeconds("NARWHAL_HEARTBEAT_INTERVAL_SECONDS", 3, min: 1),
             ShutdownGrace = config.GetSeconds("NARWHAL_RUNNER_SHUTDOWN_GRACE", 60),
             Listen = config.GetString("NARWHAL_RUNNER_LISTEN", "http://127.0.0.1:8082"),
             DockerHost = config.GetString("NARWHAL_DOCKER_HOST", "unix:///var/run/docker.sock"),
@@ -82,6 +92,9 @@ public sealed record RunnerSettings
             HousekeepingInterval = config.GetSeconds("NARWHAL_RUNNER_HOUSEKEEPING_INTERVAL", 60, min: 0.1),
             LogMaxBytes = (long)(config.GetDouble("NARWHAL_LOG_MAX_MB", 256, min: 0.001) * 1_048_576),
             ArtifactsMaxBytes = config.GetInt("NARWHAL_ARTIFACTS_MAX_MB", 2048, min: 1) * 1_048_576L,
+            ClaimRetryTime = config.GetSeconds("NARWHAL_RUNNER_CLAIM_RETRY_SECONDS", 30, min: 0),
+            OutcomeRetryTime = config.GetSeconds("NARWHAL_RUNNER_OUTCOME_RETRY_SECONDS", 15 * 60, min: 0),
+            SetupTimeout = config.GetSeconds("NARWHAL_RUNNER_SETUP_TIMEOUT_SECONDS", 30 * 60, min: 1),
         };
     }
 }

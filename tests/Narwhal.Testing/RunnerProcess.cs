@@ -122,6 +122,11 @@ public sealed class RunnerProcess : IAsyncDisposable
             {
                 return false;
             }
+            catch (TaskCanceledException)
+            {
+                // One slow answer on a loaded machine (the process is still starting): ask again.
+                return false;
+            }
         }, $"Runner {RunnerId} to be ready", limit);
     }
 

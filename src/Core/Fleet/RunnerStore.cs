@@ -5,14 +5,16 @@ using Npgsql;
 namespace Narwhal.Core.Fleet;
 
 /// <summary>
-/// The runner registry (<c>runners</c>), kept by the Dispatcher from heartbeats. Liveness is
-/// stamped with the database's clock (<c>now()</c>), never a Runner's.
+/// The runner registry (<c>runners</c>), kept by the Dispatcher from heartbeats. A Runner was last
+/// seen when its latest heartbeat was sent, not when the Dispatcher read it: a backlog of queued
+/// heartbeats read after a Dispatcher restart must not make a dead Runner look alive. Runners send
+/// that time on the database's clock (they measure their offset from it); it is never later than now().
 /// </summary>
 public sealed class RunnerStore(NpgsqlDataSource db)
 {
     /// <summary>
     /// Records a heartbeat: a new row, or the row refreshed (state from the heartbeat, offline
-    /// cleared, last_seen_at = now()). A heartbeat older than the stored one is ignored: lower
+    /// cleared, last_seen_at = its send time, at most now()). A heartbeat older than the stored one is ignored: lower
     /// sequence AND not sent later. A restarted Runner starts its sequence again at 1, but sends
     /// later, so it is taken (the sent time orders only one Runner's own messages).
     /// </summary>
@@ -27,7 +29,7 @@ public sealed class RunnerStore(NpgsqlDataSource db)
                 state, heartbeat_sequence, heartbeat_sent_at, first_seen_at, last_seen_at, offline_at)
             VALUES (@RunnerId, @Host, @Version, @classes, @Slots, @runningRunIds, @CpuPercent, @MemoryUsedBytes,
                 @MemoryTotalBytes, @cpuTotal, @cpuFree, @memoryTotal, @memoryFree, @Paused,
-                @state, @Sequence, @SentAt, now(), now(), NULL)
+                @state, @Sequence, @SentAt, now(), LEAST(now(), @SentAt), NULL)
             ON CONFLICT (id) DO UPDATE SET
                 host = excluded.host, version = excluded.version, classes = excluded.classes, slots = excluded.slots,
                 running_run_ids = excluded.running_run_ids, cpu_percent = excluded.cpu_percent,
@@ -38,7 +40,7 @@ public sealed class RunnerStore(NpgsqlDataSource db)
                 heartbeat_sequence = excluded.heartbeat_sequence, heartbeat_sent_at = excluded.heartbeat_sent_at,
                 -- A sequence that did not grow is a new process of this Runner.
                 process_started_at = CASE WHEN excluded.heartbeat_sequence <= r.heartbeat_sequence THEN now() ELSE r.process_started_at END,
-                last_seen_at = now(), offline_at = NULL
+                last_seen_at = LEAST(now(), excluded.heartbeat_sent_at), offline_at = NULL
             WHERE excluded.heartbeat_sequence > r.heartbeat_sequence
                OR r.heartbeat_sent_at IS NULL
                OR excluded.heartbeat_sent_at > r.heartbeat_sent_at

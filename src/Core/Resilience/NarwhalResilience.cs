@@ -13,6 +13,9 @@ public static partial class NarwhalResilience
 {
     public static readonly TimeSpan DefaultBaseDelay = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>As many retries as a time budget allows: the budget, not a count, ends them.</summary>
+    private const int Unbounded = int.MaxValue - 1;
+
     /// <summary>No single wait between attempts grows past this, however many retries.</summary>
     public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
 
@@ -24,6 +27,21 @@ public static partial class NarwhalResilience
         new ResiliencePipelineBuilder { Name = name }
             .AddRetry(Configure<RetryStrategyOptions, object>(new RetryStrategyOptions(), name, logger, maxRetries, baseDelay, retryResult: null))
             .Build();
+
+    /// <summary>
+    /// Retries transient failures for as long as <paramref name="budget"/> lasts (then the last
+    /// failure, or a <see cref="Polly.Timeout.TimeoutRejectedException"/>, is thrown): for writes
+    /// that must not be dropped while the process lives, such as a run's outcome. The waits grow
+    /// exponentially from <paramref name="baseDelay"/> to <see cref="MaxDelay"/>.
+    /// </summary>
+    public static ResiliencePipeline CreateTimedRetryPipeline(string name, ILogger logger, TimeSpan budget, TimeSpan? baseDelay = null)
+    {
+        if (budget <= TimeSpan.Zero) return CreateRetryPipeline(name, logger, maxRetries: 0);
+        return new ResiliencePipelineBuilder { Name = name }
+            .AddTimeout(budget)
+            .AddRetry(Configure<RetryStrategyOptions, object>(new RetryStrategyOptions(), name, logger, Unbounded, baseDelay, retryResult: null))
+            .Build();
+    }
 
     /// <summary>
     /// As <see cref="CreateRetryPipeline(string, ILogger, int, TimeSpan?)"/> for calls returning a
@@ -64,7 +82,9 @@ public static partial class NarwhalResilience
         // AttemptNumber is zero-based: the attempt that just failed is AttemptNumber + 1, and so is the retry about to run.
         options.OnRetry = args =>
         {
-            if (args.Outcome.Exception is { } ex)
+            if (maxRetries == Unbounded && args.Outcome.Exception is { } failure)
+                LogRetryWithinBudget(logger, failure, name, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, failure.GetType().Name, failure.Message);
+            else if (args.Outcome.Exception is { } ex)
                 LogRetryAfterException(logger, ex, name, args.AttemptNumber + 1, maxRetries, args.RetryDelay.TotalMilliseconds, ex.GetType().Name, ex.Message);
             else
                 LogRetryAfterResult(logger, name, args.AttemptNumber + 1, maxRetries, args.RetryDelay.TotalMilliseconds, args.Outcome.Result?.ToString());
@@ -76,6 +96,10 @@ public static partial class NarwhalResilience
     [LoggerMessage(EventId = 9001, Level = LogLevel.Warning,
         Message = "{Pipeline}: attempt {Attempt} failed with {ExceptionType}: {ExceptionMessage}; retry {Attempt} of {MaxRetries} in {DelayMs:0} ms")]
     private static partial void LogRetryAfterException(ILogger logger, Exception exception, string pipeline, int attempt, int maxRetries, double delayMs, string exceptionType, string exceptionMessage);
+
+    [LoggerMessage(EventId = 9003, Level = LogLevel.Warning,
+        Message = "{Pipeline}: attempt {Attempt} failed with {ExceptionType}: {ExceptionMessage}; retrying in {DelayMs:0} ms while its time lasts")]
+    private static partial void LogRetryWithinBudget(ILogger logger, Exception exception, string pipeline, int attempt, double delayMs, string exceptionType, string exceptionMessage);
 
     [LoggerMessage(EventId = 9002, Level = LogLevel.Warning,
         Message = "{Pipeline}: attempt {Attempt} returned {Result}; retry {Attempt} of {MaxRetries} in {DelayMs:0} ms")]

@@ -1,5 +1,8 @@
 using Dapper;
+using Narwhal.Contracts;
 using Narwhal.Core.Jobs;
+using Narwhal.Core.Messaging;
+using Narwhal.Core.Outbox;
 using Narwhal.Core.Persistence;
 using Npgsql;
 
@@ -16,21 +19,30 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
         .Select(s => s.Name()).ToArray();
 
     public async Task<ClaimResult> ClaimAsync(Guid runId, string runnerId, CancellationToken ct) =>
-        (await ClaimTimedAsync(runId, runnerId, ct)).Result;
+        (await ClaimTimedAsync(runId, runnerId, Guid.CreateVersion7(), ct)).Result;
 
     /// <summary>A claim, and how long the run waited for it: claim time − runs.queued_at, both the database's clock.</summary>
     public sealed record TimedClaim(ClaimResult Result, TimeSpan? PickupLatency);
 
-    public async Task<TimedClaim> ClaimTimedAsync(Guid runId, string runnerId, CancellationToken ct)
+    /// <summary>
+    /// Moves the run from queued to running under <paramref name="attemptId"/>. Safe to repeat with
+    /// the same attempt id: when the first try committed but its answer was lost (a dropped
+    /// connection), the retry finds the run running under this very attempt and claims it again,
+    /// unchanged (same attempt number and start time). The caller mints one attempt id per delivery.
+    /// </summary>
+    public async Task<TimedClaim> ClaimTimedAsync(Guid runId, string runnerId, Guid attemptId, CancellationToken ct)
     {
-        var attemptId = Guid.CreateVersion7();
         await using var connection = await db.OpenConnectionAsync(ct);
+        // In SET, "status" and the other columns are the row's values before this update.
         var claimed = (await connection.QueryAsync<RunRow, double, (RunRow Row, double WaitedSeconds)>(new CommandDefinition($"""
             UPDATE runs
-            SET status = @running, attempt = attempt + 1, attempt_id = @attemptId, runner_id = @runnerId,
-                started_at = now(), updated_at = now(), status_reason = NULL, exit_code = NULL
-            WHERE id = @runId AND status = @queued
-            RETURNING {RunRow.Columns}, EXTRACT(EPOCH FROM now() - queued_at)::float8 AS waited_seconds
+            SET status = @running,
+                attempt = CASE WHEN status = @queued THEN attempt + 1 ELSE attempt END,
+                started_at = CASE WHEN status = @queued THEN now() ELSE started_at END,
+                status_reason = CASE WHEN status = @queued THEN NULL ELSE status_reason END,
+                attempt_id = @attemptId, runner_id = @runnerId, updated_at = now(), exit_code = NULL
+            WHERE id = @runId AND (status = @queued OR (status = @running AND attempt_id = @attemptId))
+            RETURNING {RunRow.Columns}, EXTRACT(EPOCH FROM started_at - queued_at)::float8 AS waited_seconds
             """, new { runId, attemptId, runnerId, running = RunStatus.Running.Name(), queued = RunStatus.Queued.Name() },
             cancellationToken: ct), (row, waited) => (row, waited), splitOn: "waited_seconds")).SingleOrDefault();
         if (claimed.Row is not { } row)
@@ -46,6 +58,36 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
             TimeSpan.FromSeconds(claimed.WaitedSeconds));
     }
 
+    /// <summary>
+    /// Undoes a claim this Runner will not execute (its answer never came, or the claim could not be
+    /// completed): the run goes back to queued as if never claimed, with an ExecuteRun outbox row in
+    /// the same transaction, so it is delivered again whatever became of the original message (a
+    /// redelivery that found the run still claimed was skipped by another Runner). False when the run
+    /// is not held by this attempt (the claim never committed, or it has moved on): nothing to undo.
+    /// </summary>
+    public async Task<bool> ReleaseAsync(Guid runId, Guid attemptId, TimeProvider clock, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var released = await connection.QuerySingleOrDefaultAsync<(string JobName, int Number, string ResourceClass)?>(new CommandDefinition("""
+            UPDATE runs
+            SET status = @queued, attempt = attempt - 1, attempt_id = NULL, runner_id = NULL, started_at = NULL, updated_at = now()
+            WHERE id = @runId AND attempt_id = @attemptId AND status = @running
+            RETURNING job_name, number, resource_class
+            """, new { runId, attemptId, running = RunStatus.Running.Name(), queued = RunStatus.Queued.Name() }, tx, cancellationToken: ct));
+        if (released is not { } run) return false;
+        var message = new ExecuteRun
+        {
+            RunId = runId, JobName = run.JobName, RunNumber = run.Number, ResourceClass = run.ResourceClass, EnqueuedAt = clock.GetUtcNow(),
+        };
+        await connection.ExecuteScalarAsync<long>(new CommandDefinition(OutboxStore.InsertSql, new
+        {
+            RunId = runId, Queue = RunQueues.QueueName(run.ResourceClass), MessageType = nameof(ExecuteRun), Payload = Json.Serialize(message),
+        }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
     /// <summary>Records the commit a branch resolved to at fetch time. Fenced like every Runner write.</summary>
     public async Task RecordCommitAsync(Guid runId, Guid attemptId, string commitSha, CancellationToken ct)
     {
@@ -57,7 +99,11 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
         if (updated == 0) throw new StaleAttemptException(runId, attemptId);
     }
 
-    /// <summary>Ends the attempt. Throws <see cref="StaleAttemptException"/> when the attempt is not current.</summary>
+    /// <summary>
+    /// Ends the attempt. Safe to repeat: a retry after a lost answer finds the same outcome recorded
+    /// by this attempt and returns. Throws <see cref="StaleAttemptException"/> when the attempt is not
+    /// current (superseded, declared lost, or ended otherwise).
+    /// </summary>
     public async Task FinishAsync(Guid runId, Guid attemptId, RunCompletion completion, CancellationToken ct)
     {
         if (!RunStatusTransitions.CanTransition(RunStatus.Running, completion.Status) || completion.Status == RunStatus.Queued)
@@ -72,7 +118,28 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
             """, new { runId, attemptId, status = completion.Status.Name(), completion.ExitCode, completion.Reason, completion.LogKey,
                 completion.LogSize, completion.LogTruncated, from = FinishableFrom },
             cancellationToken: ct));
-        if (updated == 0) throw new StaleAttemptException(runId, attemptId);
+        if (updated > 0) return;
+        // A retry of a write whose answer was lost finds its own outcome already there: done.
+        var already = await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            SELECT EXISTS (SELECT 1 FROM runs WHERE id = @runId AND attempt_id = @attemptId AND status = @status
+                           AND exit_code IS NOT DISTINCT FROM @ExitCode)
+            """, new { runId, attemptId, status = completion.Status.Name(), completion.ExitCode }, cancellationToken: ct));
+        if (!already) throw new StaleAttemptException(runId, attemptId);
+    }
+
+    /// <summary>
+    /// Attaches the stored console log of an attempt whose outcome was not taken (the run was ended
+    /// without it, say declared lost while the database was away): an uploaded log stays readable
+    /// whatever the final status. Only while the attempt is still the run's last one and the run has
+    /// no log of its own; false otherwise.
+    /// </summary>
+    public async Task<bool> AttachLogAsync(Guid runId, Guid attemptId, string logKey, long logSize, bool logTruncated, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE runs SET log_key = @logKey, log_size = @logSize, log_truncated = @logTruncated, updated_at = now()
+            WHERE id = @runId AND attempt_id = @attemptId AND log_key IS NULL AND results_expired_at IS NULL
+            """, new { runId, attemptId, logKey, logSize, logTruncated }, cancellationToken: ct)) > 0;
     }
 
     /// <summary>True while the attempt is the run's current one and still running.</summary>

@@ -26,10 +26,10 @@ public sealed record FleetSettings
     {
         var settings = new FleetSettings
         {
-            HeartbeatInterval = config.GetSeconds("NARWHAL_HEARTBEAT_INTERVAL_SECONDS", 5, min: 1),
-            OfflineTimeout = config.GetSeconds("NARWHAL_RUNNER_OFFLINE_SECONDS", 30, min: 1),
+            HeartbeatInterval = config.GetSeconds("NARWHAL_HEARTBEAT_INTERVAL_SECONDS", 3, min: 1),
+            OfflineTimeout = config.GetSeconds("NARWHAL_RUNNER_OFFLINE_SECONDS", 20, min: 1),
             MaxRunDuration = config.GetSeconds("NARWHAL_MAX_JOB_DURATION", 6 * 3600, min: 1),
-            CheckInterval = config.GetSeconds("NARWHAL_FLEET_CHECK_SECONDS", 5, min: 0.1),
+            CheckInterval = config.GetSeconds("NARWHAL_FLEET_CHECK_SECONDS", 2, min: 0.1),
         };
         // Fewer than five missed heartbeats is a hiccup (a GC pause, a broker failover), not a dead
         // Runner: declaring it offline would lose runs that are still executing.

@@ -5,6 +5,7 @@ using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
 using Narwhal.Runner.Execution;
 using Narwhal.Runner.Fleet;
+using Narwhal.Runner.Intake;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -19,7 +20,7 @@ namespace Narwhal.Runner.Control;
 /// only the Runner it names starts draining; the heartbeat's database check is its safety net.
 /// </summary>
 public sealed class RunControlListener(
-    BrokerConnection broker, RunSupervisor supervisor, RunAttemptStore attempts, RunnerDrain drain, RunnerSettings settings,
+    BrokerConnection broker, RunSupervisor supervisor, RunAttemptStore attempts, RunClaimer claimer, RunnerDrain drain, RunnerSettings settings,
     ILogger<RunControlListener> logger) : BackgroundService
 {
     private IChannel? _channel;
@@ -33,6 +34,7 @@ public sealed class RunControlListener(
             try
             {
                 await CheckDatabaseAsync(stoppingToken);
+                await claimer.SettleAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -1,7 +1,9 @@
 using Narwhal.Core.Jobs;
+using Narwhal.Core.Resilience;
 using Narwhal.Core.Runs;
 using Narwhal.Runner.Git;
 using Narwhal.Runner.JobConfigs;
+using Polly;
 
 namespace Narwhal.Runner.Execution;
 
@@ -13,14 +15,20 @@ namespace Narwhal.Runner.Execution;
 /// (a fork's pull request, <see cref="ForkSecrets"/>) gets none: a freestyle job runs without them and
 /// says so in its console; a job config naming one ends the run <c>error</c> saying why.
 /// </summary>
-public sealed class JobPlanner(GitMirrorCache git, JobSecretStore secrets, GitCredentialStore credentials, RunAttemptStore attempts)
+public sealed class JobPlanner(
+    GitMirrorCache git, JobSecretStore secrets, GitCredentialStore credentials, RunAttemptStore attempts, RunnerSettings settings,
+    ILogger<JobPlanner> logger)
 {
+    // Reads, and a fenced write that is the same whenever repeated: safe to retry through a database blink.
+    private readonly ResiliencePipeline _database = NarwhalResilience.CreateTimedRetryPipeline("plan", logger, settings.ClaimRetryTime);
+    private readonly ResiliencePipeline _fencedWrite = NarwhalResilience.CreateTimedRetryPipeline("record-commit", logger, settings.OutcomeRetryTime);
+
     public async Task<JobPlan> PlanAsync(ClaimedRun claimed, CancellationToken ct)
     {
         var run = claimed.Run;
         var withheld = ForkSecrets.WithheldBecause(run);
         // Withheld secrets are not even decrypted.
-        var jobSecrets = withheld is null ? await secrets.RevealAllAsync(run.JobId, ct) : new Dictionary<string, string>();
+        var jobSecrets = withheld is null ? await _database.ExecuteAsync(async t => await secrets.RevealAllAsync(run.JobId, t), ct) : new Dictionary<string, string>();
         IReadOnlyList<string> notices = withheld is null ? [] : [ForkSecrets.Notice(withheld)];
         var standard = ContainerSpecFactory.Environment(claimed);
         if (claimed.Job.Type == JobType.Freestyle)
@@ -83,7 +91,7 @@ public sealed class JobPlanner(GitMirrorCache git, JobSecretStore secrets, GitCr
     /// </summary>
     private async Task<string> FetchAsync(ClaimedRun claimed, GitSource source, CancellationToken ct)
     {
-        var stored = await credentials.RevealAsync(claimed.Run.JobId, ct);
+        var stored = await _database.ExecuteAsync(async t => await credentials.RevealAsync(claimed.Run.JobId, t), ct);
         var gitCredentials = stored is null ? null : stored.Kind == GitCredentialKind.SshKey
             ? new GitCredentials { SshPrivateKey = stored.Secret }
             : new GitCredentials { Username = stored.Username, Token = stored.Secret };
@@ -99,7 +107,7 @@ public sealed class JobPlanner(GitMirrorCache git, JobSecretStore secrets, GitCr
         }
         // Triggered by branch: the run records the exact commit it ran.
         if (claimed.Run.CommitSha != commit)
-            await attempts.RecordCommitAsync(claimed.Run.Id, claimed.AttemptId, commit, ct);
+            await _fencedWrite.ExecuteAsync(async t => await attempts.RecordCommitAsync(claimed.Run.Id, claimed.AttemptId, commit, t), ct);
         return commit;
     }
 

@@ -1,6 +1,15 @@
 namespace Narwhal.Runner.Execution;
 
-public enum CancellationReason { Timeout, Shutdown, Superseded, Abort }
+public enum CancellationReason
+{
+    /// <summary>The script ran longer than the job's timeout.</summary>
+    Timeout,
+    Shutdown,
+    Superseded,
+    Abort,
+    /// <summary>Fetch, image, services and container set-up took longer than the Runner's set-up limit.</summary>
+    SetupTimeout,
+}
 
 /// <summary>
 /// The single source of cancellation of one run: timeout, abort, a superseded attempt and the end
@@ -23,9 +32,12 @@ public sealed class RunCancellation : IDisposable
         try { _source.Cancel(); } catch (ObjectDisposedException) { /* the run already ended */ }
     }
 
-    /// <summary>Cancels with <see cref="CancellationReason.Timeout"/> after <paramref name="after"/>; the timer can be moved with Change.</summary>
-    public Timer TimeoutAfter(TimeSpan after) =>
-        new(_ => Cancel(CancellationReason.Timeout), null, after, Timeout.InfiniteTimeSpan);
+    /// <summary>
+    /// Cancels with <paramref name="reason"/> after <paramref name="after"/> (infinite: not armed yet);
+    /// the timer can be moved or disarmed with Change.
+    /// </summary>
+    public Timer TimeoutAfter(TimeSpan after, CancellationReason reason = CancellationReason.Timeout) =>
+        new(_ => Cancel(reason), null, after, Timeout.InfiniteTimeSpan);
 
     public void Dispose() => _source.Dispose();
 }

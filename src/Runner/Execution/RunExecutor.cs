@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Narwhal.Core.Configuration;
 using Narwhal.Core.Logs;
+using Narwhal.Core.Resilience;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;
 using Narwhal.Runner.Docker;
@@ -31,7 +32,10 @@ public sealed class RunExecutor(
         await using var shipper = new LogShipper(log, chunks, run.Id, claimed.AttemptId, logger, metrics.LogBytesShipped);
         var started = Stopwatch.StartNew();
         var timeout = Cap(claimed.Job.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
-        using var timer = cancellation.TimeoutAfter(timeout);
+        // Set-up (fetch, image, services, container) has a limit of its own; the job's timeout
+        // counts the script alone, from the moment its container starts.
+        using var setupTimer = cancellation.TimeoutAfter(settings.SetupTimeout, CancellationReason.SetupTimeout);
+        using var scriptTimer = cancellation.TimeoutAfter(Timeout.InfiniteTimeSpan);
 
         RunCompletion completion;
         try
@@ -39,19 +43,26 @@ public sealed class RunExecutor(
             var plan = await planner.PlanAsync(claimed, cancellation.Token);
             log.UseMasker(new SecretMasker(plan.SecretValues));
             foreach (var notice in plan.Notices) await log.WriteNoticeAsync(notice);
-            if (plan.Timeout is { } configured)
-            {
-                // The job config's timeout counts from the start of the run, like the job's.
-                timeout = Cap(configured);
-                timer.Change(Max(timeout - started.Elapsed, TimeSpan.Zero), Timeout.InfiniteTimeSpan);
-            }
-            completion = await RunAsync(claimed, plan, log, cancellation);
+            if (plan.Timeout is { } configured) timeout = Cap(configured);
+            completion = await RunAsync(claimed, plan, log, cancellation,
+                scriptStarted: () =>
+                {
+                    setupTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                    scriptTimer.Change(timeout, Timeout.InfiniteTimeSpan);
+                },
+                // Collecting results after a script that ended in time is not the script's time.
+                scriptEnded: () => scriptTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
         }
         catch (OperationCanceledException) when (cancellation.Token.IsCancellationRequested)
         {
             completion = cancellation.Reason switch
             {
-                CancellationReason.Timeout => new RunCompletion { Status = RunStatus.TimedOut, Reason = $"Exceeded its timeout of {timeout.TotalSeconds:0} s." },
+                CancellationReason.Timeout => new RunCompletion { Status = RunStatus.TimedOut, Reason = $"The script exceeded its timeout of {timeout.TotalSeconds:0} s." },
+                CancellationReason.SetupTimeout => new RunCompletion
+                {
+                    Status = RunStatus.TimedOut,
+                    Reason = $"Set-up (fetch, image, services, container) exceeded the Runner's limit of {settings.SetupTimeout.TotalSeconds:0} s (NARWHAL_RUNNER_SETUP_TIMEOUT_SECONDS).",
+                },
                 CancellationReason.Abort => new RunCompletion { Status = RunStatus.Aborted, Reason = cancellation.Detail ?? "Aborted." },
                 CancellationReason.Superseded => new RunCompletion { Status = RunStatus.Lost, Reason = "Attempt superseded." },
                 _ => new RunCompletion { Status = RunStatus.Lost, Reason = "runner shutdown" },
@@ -75,6 +86,8 @@ public sealed class RunExecutor(
             completion = new RunCompletion { Status = RunStatus.Error, Reason = $"Runner error: {ex.Message}" };
             await log.WriteNoticeAsync(completion.Reason);
         }
+        setupTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        scriptTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
         await log.CompleteAsync();
         await shipper.DrainAsync(TimeSpan.FromSeconds(30));
@@ -109,32 +122,33 @@ public sealed class RunExecutor(
         }
     }
 
-    private async Task<RunCompletion> RunAsync(ClaimedRun claimed, JobPlan plan, LogSpool log, RunCancellation cancellation)
+    private async Task<RunCompletion> RunAsync(ClaimedRun claimed, JobPlan plan, LogSpool log, RunCancellation cancellation, Action scriptStarted, Action scriptEnded)
     {
         var ct = cancellation.Token;
         var image = await images.ProvideAsync(plan.Image, plan.Workspace, log, ct);
-        // Jobs from a repository always get a private network (their services, and isolation from
-        // other runs); freestyle jobs without services use the engine's default network.
-        RunNetwork? network = plan.Services.Count > 0 || plan.Workspace is not null
-            ? await RunNetwork.CreateAsync(engine, instance, claimed, specs.Labels(claimed), logger, ct)
-            : null;
+        // Every run gets a network of its own, never the engine's shared default bridge: a job
+        // reaches its own services by name and nothing of another run (other jobs, fork pull
+        // requests, other Narwhal instances on the same engine).
+        var network = await RunNetwork.CreateAsync(engine, instance, claimed, specs.Labels(claimed), logger, ct);
         string? containerId = null;
         try
         {
             foreach (var service in plan.Services)
             {
                 var serviceImage = await images.ProvideAsync(service.Image, plan.Workspace, log, ct);
-                await network!.StartServiceAsync(service, serviceImage, specs.ServiceTemplate(claimed), log, ct);
+                await network.StartServiceAsync(service, serviceImage, specs.ServiceTemplate(claimed), log, ct);
             }
 
-            containerId = await engine.CreateContainerAsync(specs.Create(claimed, plan, image, network?.Name), ct);
+            containerId = await engine.CreateContainerAsync(specs.Create(claimed, plan, image, network.Name), ct);
             if (plan.Workspace is { } workspace) await CopyWorkspaceAsync(containerId, workspace, plan.User, ct);
             await engine.StartContainerAsync(containerId, ct);
+            scriptStarted();
             logger.LogInformation("Run {RunId} started in container {Container}", claimed.Run.Id, containerId[..12]);
             RunCompletion completion;
             try
             {
                 completion = await WaitAsync(containerId, log, ct);
+                scriptEnded();
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -154,7 +168,7 @@ public sealed class RunExecutor(
         {
             // The job container first: Docker refuses to remove a network still in use.
             if (containerId is not null) await RemoveQuietlyAsync(containerId);
-            if (network is not null) await network.DisposeAsync();
+            await network.DisposeAsync();
         }
     }
 
@@ -207,8 +221,6 @@ public sealed class RunExecutor(
 
     private TimeSpan Cap(TimeSpan? requested) => requested is { } r && r < settings.MaxJobDuration ? r : settings.MaxJobDuration;
 
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
     /// <summary>
     /// Waits for the log stream to end after the container exited. The engine may still be
     /// delivering a large backlog (a job that printed faster than it could be read): wait as long as
@@ -254,17 +266,46 @@ public sealed class RunExecutor(
         }
     }
 
+    /// <summary>
+    /// Records the outcome under the attempt's fence, retried through transient database failures
+    /// for <see cref="RunnerSettings.OutcomeRetryTime"/> (the write is safe to repeat). Until it is
+    /// recorded the run stays with its supervisor, so heartbeats keep listing it and the Dispatcher
+    /// does not call it lost.
+    /// </summary>
     private async Task ReportAsync(ClaimedRun claimed, RunCompletion completion)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var pipeline = NarwhalResilience.CreateTimedRetryPipeline("outcome", logger, settings.OutcomeRetryTime);
         try
         {
-            await attempts.FinishAsync(claimed.Run.Id, claimed.AttemptId, completion, timeout.Token);
+            await pipeline.ExecuteAsync(async ct => await attempts.FinishAsync(claimed.Run.Id, claimed.AttemptId, completion, ct), CancellationToken.None);
             logger.LogInformation("Run {RunId} ended {Status} (exit code {ExitCode})", claimed.Run.Id, completion.Status, completion.ExitCode);
         }
         catch (StaleAttemptException ex)
         {
             logger.LogWarning("{Message} The outcome {Status} is discarded", ex.Message, completion.Status);
+            await AttachLogAsync(claimed, completion);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "The outcome {Status} of run {RunId} could not be recorded within {Seconds} s; the Dispatcher reports the run lost",
+                completion.Status, claimed.Run.Id, settings.OutcomeRetryTime.TotalSeconds);
+        }
+    }
+
+    /// <summary>The run ended without this attempt's outcome (declared lost meanwhile): its uploaded log still belongs to it.</summary>
+    private async Task AttachLogAsync(ClaimedRun claimed, RunCompletion completion)
+    {
+        if (completion.LogKey is not { } key) return;
+        var pipeline = NarwhalResilience.CreateRetryPipeline("attach-log", logger, maxRetries: 5);
+        try
+        {
+            if (await pipeline.ExecuteAsync(async ct => await attempts.AttachLogAsync(claimed.Run.Id, claimed.AttemptId, key, completion.LogSize ?? 0,
+                    completion.LogTruncated, ct), CancellationToken.None))
+                logger.LogInformation("Run {RunId}: its console log stays readable under its final status", claimed.Run.Id);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Attaching the console log of run {RunId} failed", claimed.Run.Id);
         }
     }
 

@@ -42,6 +42,7 @@ public static class RunnerServiceExtensions
         services.AddSingleton<ResultCollector>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunSupervisor>();
+        services.AddSingleton<RunClaimer>();
 
         services.AddHostedService<SchemaMigrationStartup>();
         services.AddHostedService<LeftoverCleanup>();

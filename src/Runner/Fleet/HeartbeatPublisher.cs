@@ -15,7 +15,7 @@ namespace Narwhal.Runner.Fleet;
 /// stopping Runner waits for its running runs, and a last one is sent on the way out.
 /// </summary>
 public sealed class HeartbeatPublisher(
-    BrokerConnection broker, DrainRequestStore drainRequests, RunnerDrain drain, RunnerCapacity capacity, RunSupervisor supervisor,
+    BrokerConnection broker, DrainRequestStore drainRequests, RunnerDrain drain, RunnerCapacity capacity, RunSupervisor supervisor, RunClaimer claimer,
     CpuMonitor cpu, RunIntake intake, RunnerSettings settings, TimeProvider time, ILogger<HeartbeatPublisher> logger) : BackgroundService
 {
     private static readonly string Version = typeof(HeartbeatPublisher).Assembly
@@ -63,7 +63,8 @@ public sealed class HeartbeatPublisher(
             Version = Version,
             Classes = settings.ResourceClasses,
             Slots = settings.Slots,
-            RunningRunIds = supervisor.RunningRunIds.ToList(),
+            // Runs whose claim is still being sorted out count too: not lost while this Runner lives.
+            RunningRunIds = supervisor.RunningRunIds.Union(claimer.UnsettledRunIds).ToList(),
             CpuPercent = Math.Round(cpu.Percent, 1),
             MemoryUsedBytes = memory.UsedBytes,
             MemoryTotalBytes = memory.TotalBytes,
@@ -71,7 +72,8 @@ public sealed class HeartbeatPublisher(
             Draining = drain.IsDraining,
             Paused = intake.PausedReason,
             Sequence = Interlocked.Increment(ref _sequence),
-            SentAt = time.GetUtcNow(),
+            // On the database's clock: the Dispatcher judges silence by it.
+            SentAt = time.GetUtcNow() + drainRequests.ClockOffset,
         };
     }
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Narwhal.Contracts;
 using Narwhal.Core.Persistence;
-using Narwhal.Core.Resilience;
 using Narwhal.Core.Runs;
 using RabbitMQ.Client;
 
@@ -50,8 +49,7 @@ public sealed partial class RunIntake
             return false;
         }
 
-        var pipeline = NarwhalResilience.CreateRetryPipeline("claim", logger, maxRetries: 3);
-        var claim = await pipeline.ExecuteAsync(async ct => await attempts.ClaimTimedAsync(message.RunId, settings.RunnerId, ct), _stoppingToken);
+        var claim = await claimer.ClaimAsync(message.RunId, _stoppingToken);
         // The claim is committed: from here the database, not the broker, owns the run. If the ack
         // is lost, the redelivered message finds the run no longer queued and is skipped.
         try

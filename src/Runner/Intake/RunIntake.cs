@@ -21,12 +21,13 @@ namespace Narwhal.Runner.Intake;
 /// basic.get sweep of the allowed queues, most preferred first), then opens consumers on every
 /// allowed queue: what arrives next is pushed at once, never polled.
 ///
-/// A message is acknowledged right after the run is claimed in Postgres (queued → running, new
-/// attempt id), never held for the whole job. A run that is no longer queued (a duplicate
-/// message, a redelivery after a claim) is acknowledged and skipped: it never runs twice.
+/// A message is acknowledged right after the run is claimed in Postgres (queued → running, one
+/// attempt id per run taken, see <see cref="RunClaimer"/>), never held for the whole job. A run
+/// that is no longer queued (a duplicate message, a redelivery after a claim) is acknowledged and
+/// skipped: it never runs twice.
 /// </summary>
 public sealed partial class RunIntake(
-    BrokerConnection broker, RunnerSettings settings, RunnerCapacity capacity, IntakeGate gate, RunAttemptStore attempts,
+    BrokerConnection broker, RunnerSettings settings, RunnerCapacity capacity, IntakeGate gate, RunClaimer claimer,
     RunSupervisor supervisor, RunnerMetrics metrics, ILogger<RunIntake> logger) : BackgroundService
 {
     /// <summary>A safety net only (a failed adjustment is retried); changes are applied when they happen.</summary>

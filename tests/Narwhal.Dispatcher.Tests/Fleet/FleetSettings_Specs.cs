@@ -13,14 +13,14 @@ public sealed class FleetSettings_Specs
             .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build());
 
     [Test]
-    public void When_nothing_is_set_Should_use_5_s_heartbeats_30_s_offline_6_h_maximum_and_5_s_checks()
+    public void When_nothing_is_set_Should_use_3_s_heartbeats_20_s_offline_6_h_maximum_and_2_s_checks()
     {
         var settings = From();
-        Assert.That(settings.HeartbeatInterval, Is.EqualTo(TimeSpan.FromSeconds(5)));
-        Assert.That(settings.OfflineTimeout, Is.EqualTo(TimeSpan.FromSeconds(30)));
+        Assert.That(settings.HeartbeatInterval, Is.EqualTo(TimeSpan.FromSeconds(3)));
+        Assert.That(settings.OfflineTimeout, Is.EqualTo(TimeSpan.FromSeconds(20)));
         Assert.That(settings.MaxRunDuration, Is.EqualTo(TimeSpan.FromHours(6)));
-        Assert.That(settings.CheckInterval, Is.EqualTo(TimeSpan.FromSeconds(5)));
-        Assert.That(settings.OverdueAfter, Is.EqualTo(TimeSpan.FromHours(6) + TimeSpan.FromSeconds(30)));
+        Assert.That(settings.CheckInterval, Is.EqualTo(TimeSpan.FromSeconds(2)));
+        Assert.That(settings.OverdueAfter, Is.EqualTo(TimeSpan.FromHours(6) + TimeSpan.FromSeconds(20)));
     }
 
     [Test]

@@ -27,18 +27,41 @@ public sealed class RunnerStore_Specs
     public async Task Stop() => await _db.DisposeAsync();
 
     [Test]
-    public async Task When_a_runner_sends_its_first_heartbeat_Should_register_it_online_on_the_database_clock()
+    public async Task When_a_runner_sends_its_first_heartbeat_Should_register_it_online()
     {
-        var outcome = await _store.UpsertHeartbeatAsync(Heartbeats.Of("first", sentAt: DateTimeOffset.UtcNow.AddHours(-3)), CancellationToken.None);
+        var outcome = await _store.UpsertHeartbeatAsync(Heartbeats.Of("first"), CancellationToken.None);
 
         Assert.That(outcome, Is.EqualTo(HeartbeatOutcome.Registered));
         var runner = (await _store.GetAsync("first", CancellationToken.None))!;
         var dbNow = await _db.ScalarAsync<DateTime>("SELECT now()");
         Assert.That(runner.State, Is.EqualTo(RunnerState.Online));
-        Assert.That(runner.LastSeenAt.UtcDateTime, Is.EqualTo(dbNow).Within(TimeSpan.FromSeconds(5)), "the Runner's clock (3 h behind) is not used");
+        Assert.That(runner.LastSeenAt.UtcDateTime, Is.EqualTo(dbNow).Within(TimeSpan.FromSeconds(5)));
         Assert.That(runner.Classes, Is.EqualTo(new[] { "small" }));
         Assert.That(runner.QuotaMemoryTotal, Is.EqualTo(4096));
         Assert.That(runner.HeartbeatSequence, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task When_a_heartbeat_is_read_long_after_it_was_sent_Should_count_the_runner_seen_when_it_was_sent()
+    {
+        // A backlog read by a Dispatcher that restarted: the Runner died 29 s ago, its last word is read now.
+        var sentAt = DateTimeOffset.UtcNow.AddSeconds(-29);
+        await _store.UpsertHeartbeatAsync(Heartbeats.Of("died-29s-ago", sentAt: sentAt), CancellationToken.None);
+
+        var runner = (await _store.GetAsync("died-29s-ago", CancellationToken.None))!;
+        Assert.That(runner.LastSeenAt, Is.EqualTo(sentAt).Within(TimeSpan.FromMilliseconds(1)));
+        var offline = await _store.MarkSilentOfflineAsync(TimeSpan.FromSeconds(20), CancellationToken.None);
+        Assert.That(offline.Select(r => r.Id), Does.Contain("died-29s-ago"), "silent for 29 s by its own last word: offline at once");
+    }
+
+    [Test]
+    public async Task When_a_heartbeat_says_it_was_sent_in_the_future_Should_count_it_seen_now()
+    {
+        await _store.UpsertHeartbeatAsync(Heartbeats.Of("ahead", sentAt: DateTimeOffset.UtcNow.AddHours(1)), CancellationToken.None);
+
+        var runner = (await _store.GetAsync("ahead", CancellationToken.None))!;
+        var dbNow = await _db.ScalarAsync<DateTime>("SELECT now()");
+        Assert.That(runner.LastSeenAt.UtcDateTime, Is.EqualTo(dbNow).Within(TimeSpan.FromSeconds(5)), "never later than the database's now()");
     }
 
     [Test]

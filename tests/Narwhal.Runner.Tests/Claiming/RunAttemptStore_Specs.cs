@@ -78,4 +78,75 @@ public sealed class RunAttemptStore_Specs
             new RunCompletion { Status = RunStatus.Succeeded, ExitCode = 0 }, CancellationToken.None));
         Assert.That(await _db.ScalarAsync<string>("SELECT status FROM runs WHERE id = @id", new { id = run.Id }), Is.EqualTo("failed"));
     }
+
+    [Test]
+    public async Task When_a_claim_is_repeated_with_its_own_attempt_id_Should_claim_the_run_again_unchanged()
+    {
+        var (_, run, _) = await RunSeeder.QueuedRunAsync(_db.DataSource, "claim-retried");
+        var attemptId = Guid.CreateVersion7();
+        var first = await _attempts.ClaimTimedAsync(run.Id, "r", attemptId, CancellationToken.None);
+        var startedAt = await _db.ScalarAsync<DateTime>("SELECT started_at FROM runs WHERE id = @id", new { id = run.Id });
+
+        // The retry of a claim whose answer was lost: same delivery, same attempt id.
+        var again = await _attempts.ClaimTimedAsync(run.Id, "r", attemptId, CancellationToken.None);
+
+        Assert.That(first.Result.Claimed, Is.Not.Null);
+        Assert.That(again.Result.Claimed, Is.Not.Null, "the run found running under its own attempt is this claim's to execute");
+        Assert.That(again.Result.Claimed!.AttemptId, Is.EqualTo(attemptId));
+        Assert.That(again.Result.Claimed.Run.Attempt, Is.EqualTo(1), "a repeated claim is not a new attempt");
+        Assert.That(await _db.ScalarAsync<int>("SELECT attempt FROM runs WHERE id = @id", new { id = run.Id }), Is.EqualTo(1));
+        Assert.That(await _db.ScalarAsync<DateTime>("SELECT started_at FROM runs WHERE id = @id", new { id = run.Id }), Is.EqualTo(startedAt));
+        var other = await _attempts.ClaimTimedAsync(run.Id, "other", Guid.CreateVersion7(), CancellationToken.None);
+        Assert.That(other.Result.Claimed, Is.Null, "another attempt id still finds the run taken");
+    }
+
+    [Test]
+    public async Task When_an_unexecuted_claim_is_released_Should_queue_the_run_again_with_a_message_in_the_outbox()
+    {
+        var (_, run, _) = await RunSeeder.QueuedRunAsync(_db.DataSource, "released");
+        var attemptId = Guid.CreateVersion7();
+        await _attempts.ClaimTimedAsync(run.Id, "r", attemptId, CancellationToken.None);
+        var outboxBefore = await _db.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE run_id = @id", new { id = run.Id });
+
+        var released = await _attempts.ReleaseAsync(run.Id, attemptId, TimeProvider.System, CancellationToken.None);
+        var releasedAgain = await _attempts.ReleaseAsync(run.Id, attemptId, TimeProvider.System, CancellationToken.None);
+
+        Assert.That(released, Is.True);
+        Assert.That(releasedAgain, Is.False, "nothing of that attempt is left to release");
+        Assert.That(await _db.ScalarAsync<string>("SELECT status FROM runs WHERE id = @id", new { id = run.Id }), Is.EqualTo("queued"));
+        Assert.That(await _db.ScalarAsync<int>("SELECT attempt FROM runs WHERE id = @id", new { id = run.Id }), Is.EqualTo(0));
+        Assert.That(await _db.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE run_id = @id", new { id = run.Id }), Is.EqualTo(outboxBefore + 1),
+            "the run is delivered again whatever became of its message");
+        var next = await _attempts.ClaimAsync(run.Id, "next", CancellationToken.None);
+        Assert.That(next.Claimed!.Run.Attempt, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task When_a_finish_is_repeated_after_it_committed_Should_succeed_and_keep_the_outcome()
+    {
+        var (_, run, _) = await RunSeeder.QueuedRunAsync(_db.DataSource, "finish-retried");
+        var claim = (await _attempts.ClaimAsync(run.Id, "r", CancellationToken.None)).Claimed!;
+        var outcome = new RunCompletion { Status = RunStatus.Succeeded, ExitCode = 0, LogKey = "runs/x/console.log", LogSize = 3 };
+        await _attempts.FinishAsync(run.Id, claim.AttemptId, outcome, CancellationToken.None);
+
+        // The retry of a final write whose answer was lost.
+        Assert.DoesNotThrowAsync(async () => await _attempts.FinishAsync(run.Id, claim.AttemptId, outcome, CancellationToken.None));
+        Assert.That(await _db.ScalarAsync<string>("SELECT status FROM runs WHERE id = @id", new { id = run.Id }), Is.EqualTo("succeeded"));
+    }
+
+    [Test]
+    public async Task When_a_run_ended_without_its_attempts_outcome_Should_still_attach_the_uploaded_log()
+    {
+        var (_, run, _) = await RunSeeder.QueuedRunAsync(_db.DataSource, "lost-with-log");
+        var claim = (await _attempts.ClaimAsync(run.Id, "r", CancellationToken.None)).Claimed!;
+        await _db.ExecuteAsync("UPDATE runs SET status = 'lost', finished_at = now() WHERE id = @id", new { id = run.Id });
+
+        var attached = await _attempts.AttachLogAsync(run.Id, claim.AttemptId, "runs/l/console.log", 42, false, CancellationToken.None);
+        var otherAttempt = await _attempts.AttachLogAsync(run.Id, Guid.NewGuid(), "runs/other.log", 1, false, CancellationToken.None);
+
+        Assert.That(attached, Is.True);
+        Assert.That(otherAttempt, Is.False);
+        Assert.That(await _db.ScalarAsync<string>("SELECT log_key FROM runs WHERE id = @id", new { id = run.Id }), Is.EqualTo("runs/l/console.log"));
+        Assert.That(await _db.ScalarAsync<string>("SELECT status FROM runs WHERE id = @id", new { id = run.Id }), Is.EqualTo("lost"));
+    }
 }

@@ -163,8 +163,9 @@ public sealed class TcpFaultProxy : IAsyncDisposable
                 var read = await from.ReadAsync(buffer, _stop.Token);
                 if (read == 0) break;
                 var chunk = buffer.AsMemory(0, read);
-                if (toServer ? !OnRequest(link, chunk.Span) : !OnReply(link, chunk.Span)) return;
-                await to.WriteAsync(chunk, _stop.Token);
+                var verdict = toServer ? OnRequest(link, chunk.Span) : OnReply(link, chunk.Span);
+                if (verdict == Verdict.Cut) return;
+                if (verdict == Verdict.Pass) await to.WriteAsync(chunk, _stop.Token);
             }
         }
         catch (Exception) when (link.Closed || _stop.IsCancellationRequested)
@@ -182,8 +183,9 @@ public sealed class TcpFaultProxy : IAsyncDisposable
         }
     }
 
-    /// <summary>False: the connection was cut and the chunk must not pass.</summary>
-    private bool OnRequest(Link link, ReadOnlySpan<byte> chunk)
+    private enum Verdict { Pass, Swallow, Cut }
+
+    private Verdict OnRequest(Link link, ReadOnlySpan<byte> chunk)
     {
         lock (_rulesLock)
         {
@@ -194,27 +196,25 @@ public sealed class TcpFaultProxy : IAsyncDisposable
                 {
                     rule.Fired();
                     Cut(link);
-                    return false;
+                    return Verdict.Cut;
                 }
                 link.Armed = rule;
                 rule.Remaining--;
-                return true;
+                return Verdict.Pass;
             }
         }
-        return true;
+        return Verdict.Pass;
     }
 
-    private bool OnReply(Link link, ReadOnlySpan<byte> chunk)
+    private Verdict OnReply(Link link, ReadOnlySpan<byte> chunk)
     {
-        if (link.Armed is not { } rule) return true;
+        if (link.Armed is not { } rule) return Verdict.Pass;
         // Swallowed either way: the answer, or the part of it before the reply pattern.
-        if (Contains(link.Seen(chunk, toServer: false), rule.Reply!))
-        {
-            link.Armed = null;
-            Cut(link);
-            rule.FiredArmed();
-        }
-        return false;
+        if (!Contains(link.Seen(chunk, toServer: false), rule.Reply!)) return Verdict.Swallow;
+        link.Armed = null;
+        Cut(link);
+        rule.FiredArmed();
+        return Verdict.Cut;
     }
 
     private void Cut(Link link)

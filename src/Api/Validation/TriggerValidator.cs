@@ -38,6 +38,12 @@ public static class TriggerValidator
         }
 
         var values = request.Parameters ?? [];
+        if (values.Count > JobRequestValidator.MaxParameters)
+        {
+            // Checked first and alone: a job declares at most that many, and naming each unknown one would echo the flood.
+            errors.Add("parameters", $"At most {JobRequestValidator.MaxParameters} parameters per trigger; {values.Count} were given.");
+            return (null, errors);
+        }
         var declared = job.Parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
         foreach (var name in values.Keys.Where(k => !declared.ContainsKey(k)).Order(StringComparer.Ordinal))
             errors.Add($"parameters.{name}", declared.Count == 0

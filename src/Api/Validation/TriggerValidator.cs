@@ -56,6 +56,9 @@ public static class TriggerValidator
             {
                 if (value is null) errors.Add($"parameters.{p.Name}", "Must be a string.");
                 else if (value.Length > MaxParameterValueLength) errors.Add($"parameters.{p.Name}", $"At most {MaxParameterValueLength} characters.");
+                // JSON bodies never get here with one (NulFreeStringConverter); the web UI's form does: Postgres
+                // cannot store it and an environment variable cannot carry it.
+                else if (value.Contains('\0')) errors.Add($"parameters.{p.Name}", "Must not contain U+0000 (NUL): an environment variable cannot hold it.");
                 else resolved[p.Name] = value;
             }
             else if (p.Required) errors.Add($"parameters.{p.Name}", $"Required parameter '{p.Name}' is missing.");

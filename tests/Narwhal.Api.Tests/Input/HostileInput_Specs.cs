@@ -25,7 +25,8 @@ public sealed class HostileInput_Specs
     {
         _stack = await TestStack.CreateAsync();
         _client = _stack.Client();
-        await _client.CreateJobAsync("target", JobRequests.Freestyle("echo hi").WithParameters(JobRequests.Parameter("WHO", "world")));
+        foreach (var job in new[] { "target", "nul-target", "flood-target" })
+            await _client.CreateJobAsync(job, JobRequests.Freestyle("echo hi").WithParameters(JobRequests.Parameter("WHO", "world")));
     }
 
     [OneTimeTearDown]
@@ -46,6 +47,9 @@ public sealed class HostileInput_Specs
         if (inMessage is not null) Assert.That(errors[field].Single(), Does.Contain(inMessage));
         Assert.That(problem.ToString(), Does.Not.Contain("Narwhal.").And.Not.Contain("System."), "no .NET type names");
     }
+
+    private Task<long> RunCountAsync(string job) =>
+        _stack.Database.ScalarAsync<long>("SELECT count(*) FROM runs WHERE job_name = @job", new { job });
 
     private Task<long> JobCountAsync(string name) =>
         _stack.Database.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE name = @name", new { name });
@@ -69,10 +73,10 @@ public sealed class HostileInput_Specs
     [Test]
     public async Task When_a_trigger_parameter_holds_a_NUL_Should_answer_400_naming_it_and_queue_nothing()
     {
-        var response = await _client.PostAsync("/jobs/target/runs", JsonBody("""{"parameters":{"WHO":"a\u0000b"}}"""));
+        var response = await _client.PostAsync("/jobs/nul-target/runs", JsonBody("""{"parameters":{"WHO":"a\u0000b"}}"""));
 
         await ShouldBeRefusedNamingAsync(response, "parameters.WHO", "U+0000");
-        Assert.That(await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM runs"), Is.Zero);
+        Assert.That(await RunCountAsync("nul-target"), Is.Zero);
     }
 
     [TestCase("/runs?job=a%00b", "job")]
@@ -191,11 +195,11 @@ public sealed class HostileInput_Specs
     {
         var flood = Enumerable.Range(0, 10_000).ToDictionary(i => $"P{i}", _ => "x");
 
-        var response = await _client.PostAsJsonAsync("/jobs/target/runs", new { parameters = flood }, Json.Options);
+        var response = await _client.PostAsJsonAsync("/jobs/flood-target/runs", new { parameters = flood }, Json.Options);
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         Assert.That(problem.Errors().Keys, Is.EqualTo(new[] { "parameters" }));
-        Assert.That(await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM runs"), Is.Zero);
+        Assert.That(await RunCountAsync("flood-target"), Is.Zero);
     }
 
     private static StringContent JsonBody(string json) => new(json, System.Text.Encoding.UTF8, "application/json");

@@ -16,6 +16,15 @@ public sealed record ApiSettings
     /// </summary>
     public IReadOnlyList<string> GithubWebhookSecrets { get; init; } = [];
 
+    /// <summary>NARWHAL_GITHUB_WEBHOOK_MAX_BODY_KB: deliveries above it are refused (413), by Content-Length before any byte is read. Default 25 MB, GitHub's own cap.</summary>
+    public long GithubWebhookMaxBytes { get; init; } = Github.WebhookBody.GithubMaxBytes;
+
+    /// <summary>
+    /// NARWHAL_GITHUB_WEBHOOK_MAX_CONCURRENT: deliveries whose body is being read (not yet authenticated) at once; more
+    /// answer 503 with Retry-After. With the size limit it bounds what unsigned requests can make the Api hold in memory.
+    /// </summary>
+    public int GithubWebhookMaxConcurrent { get; init; } = 4;
+
     public static ApiSettings From(IConfiguration config)
     {
         var adminToken = config.GetOptionalString("NARWHAL_ADMIN_TOKEN");
@@ -29,6 +38,8 @@ public sealed record ApiSettings
             OutboxRelayInterval = config.GetSeconds("NARWHAL_OUTBOX_RELAY_INTERVAL", 2, min: 0.05),
             OutboxRelayMinAge = config.GetSeconds("NARWHAL_OUTBOX_RELAY_MIN_AGE", 10, min: 0),
             GithubWebhookSecrets = GithubSecrets(config),
+            GithubWebhookMaxBytes = config.GetInt("NARWHAL_GITHUB_WEBHOOK_MAX_BODY_KB", (int)(Github.WebhookBody.GithubMaxBytes / 1024), min: 1) * 1024L,
+            GithubWebhookMaxConcurrent = config.GetInt("NARWHAL_GITHUB_WEBHOOK_MAX_CONCURRENT", 4, min: 1, max: 1000),
         };
     }
 

@@ -31,30 +31,37 @@ public static partial class GithubHooksEndpoints
     /// <summary>
     /// 200 with the delivery record (triggered or ignored, with the reason; a redelivery of a known id answers the
     /// original with <c>duplicate: true</c>), 202 for an event Narwhal does not handle. 503 while no secret is
-    /// configured, 413 over 25 MB, 401 when the signature is missing or wrong (nothing recorded), 400 for missing
-    /// GitHub headers or an unusable payload, 415 when not sent as JSON (both recorded as rejected).
+    /// configured or while too many deliveries are being read (Retry-After), 413 over the size limit (25 MB by
+    /// default), 401 when the signature is missing or wrong (nothing recorded), 400 for missing GitHub headers or an
+    /// unusable payload, 415 when not sent as JSON (both recorded as rejected).
     /// </summary>
     public static async Task<Results<Ok<GithubDeliveryDto>, Accepted<GithubDeliveryDto>, ProblemHttpResult>> ReceiveDelivery(
-        HttpRequest request, GithubWebhookReceiver receiver, ILoggerFactory loggers, CancellationToken ct)
+        HttpRequest request, GithubWebhookReceiver receiver, WebhookIntake intake, ApiSettings settings, ILoggerFactory loggers, CancellationToken ct)
     {
         if (!receiver.Configured)
             return Problem(StatusCodes.Status503ServiceUnavailable, "Webhooks not configured",
                 "GitHub webhooks are not configured on this Narwhal: set NARWHAL_GITHUB_WEBHOOK_SECRET to the webhook's secret.");
 
-        var body = await WebhookBody.ReadAsync(request, ct);
-        if (body is null)
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large",
-                $"The delivery is larger than {WebhookBody.MaxBytes / (1024 * 1024)} MB, GitHub's own limit for webhook payloads.");
-
+        // Everything before the signature check costs no body: the declared size, then the header's form.
+        if (request.ContentLength > settings.GithubWebhookMaxBytes) return TooLarge(settings);
         var deliveryId = request.Headers[DeliveryHeader].ToString();
-        var signature = receiver.CheckSignature(request.Headers[WebhookSignature.Header].ToString(), body);
-        if (signature != SignatureCheck.Valid)
+        var claimed = WebhookSignature.ParseHeader(request.Headers[WebhookSignature.Header].ToString(), out var signature);
+        if (claimed is null) return Unauthorized(loggers, deliveryId, signature);
+
+        WebhookBody? body;
+        using (var slot = intake.TryEnter())
         {
-            // Never the signature itself, nor anything of the secret; the claimed id only when it looks like one.
-            loggers.CreateLogger(typeof(GithubHooksEndpoints)).LogWarning(
-                "GitHub delivery {DeliveryId} refused: signature {SignatureCheck}", IsDeliveryId(deliveryId) ? deliveryId : "(none)", signature);
-            return Problem(StatusCodes.Status401Unauthorized, "Invalid signature", SignatureDetail(signature));
+            if (slot is null)
+            {
+                request.HttpContext.Response.Headers.RetryAfter = WebhookIntake.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Problem(StatusCodes.Status503ServiceUnavailable, "Too many deliveries at once",
+                    $"More than {settings.GithubWebhookMaxConcurrent} deliveries are being received (NARWHAL_GITHUB_WEBHOOK_MAX_CONCURRENT); send it again after Retry-After (GitHub: redeliver).");
+            }
+            body = await WebhookBody.ReadAsync(request, receiver.Signature, claimed, settings.GithubWebhookMaxBytes, ct);
         }
+        if (body is null) return TooLarge(settings);
+        using var _ = body;
+        if (!body.SignatureValid) return Unauthorized(loggers, deliveryId, SignatureCheck.Mismatch);
 
         if (!IsDeliveryId(deliveryId))
             return Problem(StatusCodes.Status400BadRequest, "Bad request", $"{DeliveryHeader} is missing or not 1-200 visible ASCII characters: it identifies the delivery, so a redelivery triggers nothing twice.");
@@ -72,7 +79,7 @@ public static partial class GithubHooksEndpoints
                     "Set the webhook's content type to application/json on GitHub (Settings → Webhooks → Content type).");
         }
 
-        var answer = await receiver.ReceiveAsync(deliveryId, @event, body, ct);
+        var answer = await receiver.ReceiveAsync(deliveryId, @event, body.Memory, ct);
         var dto = GithubDeliveryDto.From(answer.Delivery, answer.Result.Duplicate);
         if (answer.Result.Duplicate) return TypedResults.Ok(dto);
         if (answer.Delivery.Outcome == DeliveryOutcome.Rejected)
@@ -95,6 +102,19 @@ public static partial class GithubHooksEndpoints
 
         var page = await deliveries.ListAsync(after, take, ct);
         return TypedResults.Ok(new PageDto<GithubDeliveryDto>(page.Items.Select(d => GithubDeliveryDto.From(d)).ToList(), page.NextCursor));
+    }
+
+    private static ProblemHttpResult TooLarge(ApiSettings settings) =>
+        Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large", settings.GithubWebhookMaxBytes == WebhookBody.GithubMaxBytes
+            ? $"The delivery is larger than {WebhookBody.GithubMaxBytes / (1024 * 1024)} MB, GitHub's own limit for webhook payloads."
+            : $"The delivery is larger than {settings.GithubWebhookMaxBytes / 1024} KiB (NARWHAL_GITHUB_WEBHOOK_MAX_BODY_KB).");
+
+    private static ProblemHttpResult Unauthorized(ILoggerFactory loggers, string deliveryId, SignatureCheck signature)
+    {
+        // Never the signature itself, nor anything of the secret; the claimed id only when it looks like one.
+        loggers.CreateLogger(typeof(GithubHooksEndpoints)).LogWarning(
+            "GitHub delivery {DeliveryId} refused: signature {SignatureCheck}", IsDeliveryId(deliveryId) ? deliveryId : "(none)", signature);
+        return Problem(StatusCodes.Status401Unauthorized, "Invalid signature", SignatureDetail(signature));
     }
 
     private static string SignatureDetail(SignatureCheck check) => check switch

@@ -122,5 +122,8 @@ public static class SecretsEndpoints
         else if (value.Length < MinSecretLength)
             errors.Add(field, $"Must be at least {MinSecretLength} characters: shorter values cannot be masked safely in logs.");
         else if (value.Length > MaxSecretLength) errors.Add(field, $"At most {MaxSecretLength} characters.");
+        // Secrets reach the job as environment variables, and an environment entry ends at the first NUL: Docker
+        // refuses it, so every run would fail. (JSON bodies are already refused for it; this keeps the rule with the secret.)
+        else if (value.Contains('\0')) errors.Add(field, "Must not contain U+0000 (NUL): an environment variable cannot hold it.");
     }
 }

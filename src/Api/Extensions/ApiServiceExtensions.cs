@@ -30,7 +30,7 @@ public static class ApiServiceExtensions
         var services = builder.Services;
         services.AddSingleton(settings);
         services.AddNarwhalCore(config, "api");
-        services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
+        services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
 
         services.AddNarwhalOpenApi();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
@@ -40,6 +40,8 @@ public static class ApiServiceExtensions
                 c.ProblemDetails.Detail = $"The request body exceeds the limit of {settings.MaxRequestBytes / 1024} KiB (NARWHAL_API_MAX_BODY_KB).";
         });
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Postgres, RabbitMQ or S3 briefly unreachable: 503 + Retry-After rather than 500.
+        services.AddExceptionHandler<UnavailableDependencyExceptionHandler>();
         // Binding failures (malformed JSON, unknown properties) throw, so BadRequestExceptionHandler
         // can answer with the parser's words; by default only Development does.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -65,6 +67,7 @@ public static class ApiServiceExtensions
         // GitHub webhooks: the delivery record (one transaction with the runs it queues) and the receiver behind POST /hooks/github.
         services.AddSingleton<Narwhal.Core.Github.Webhooks.GithubDeliveryStore>();
         services.AddSingleton<Github.GithubWebhookReceiver>();
+        services.AddSingleton<Github.WebhookIntake>();
         // The runner registry the Dispatcher keeps; the Api reads it and records drain requests.
         services.AddSingleton<Narwhal.Core.Fleet.RunnerStore>();
         services.AddSingleton<Runners.RunnerDrainNotifier>();
@@ -88,6 +91,8 @@ public static class ApiServiceExtensions
         app.UseExceptionHandler();
         // Unmatched routes and bare status codes become problem+json too.
         app.UseStatusCodePages();
+        // After routing (WebApplication routes first), so route values are there to check too.
+        app.UseMiddleware<NulCharacterGuard>();
         app.UseAuthentication();
         app.UseAuthorization();
         return app;

@@ -24,8 +24,8 @@ public sealed class GithubWebhookReceiver(
     /// <summary>False while NARWHAL_GITHUB_WEBHOOK_SECRET is unset: no delivery can be verified, so none is taken.</summary>
     public bool Configured => _signature is not null;
 
-    public SignatureCheck CheckSignature(string? header, ReadOnlySpan<byte> body) =>
-        _signature?.Check(header, body) ?? throw new InvalidOperationException("GitHub webhooks are not configured.");
+    /// <summary>The configured secrets, to check a delivery's signature while its body is read.</summary>
+    public WebhookSignature Signature => _signature ?? throw new InvalidOperationException("GitHub webhooks are not configured.");
 
     public async Task<DeliveryAnswer> ReceiveAsync(string deliveryId, string @event, ReadOnlyMemory<byte> body, CancellationToken ct)
     {

@@ -1,45 +1,86 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
+using Narwhal.Core.Github.Webhooks;
 
 namespace Narwhal.Api.Github;
 
 /// <summary>
-/// Reads a webhook body whole (the signature covers the raw bytes) up to GitHub's own cap of 25 MB, for this endpoint
-/// only: the Api's general limit (NARWHAL_API_MAX_BODY_KB, enforced by Kestrel) is lifted for the request and this
-/// limit enforced here instead, so the 413 names the right limit.
+/// A webhook body read for one request into a pooled buffer, hashed as it streams in (the signature covers the raw
+/// bytes). Disposing returns the buffer. The Api's general limit (NARWHAL_API_MAX_BODY_KB, enforced by Kestrel) is
+/// lifted for the request and <c>maxBytes</c> (NARWHAL_GITHUB_WEBHOOK_MAX_BODY_KB) enforced here instead, so the 413
+/// names the right limit.
 /// </summary>
-public static class WebhookBody
+public sealed class WebhookBody : IDisposable
 {
     /// <summary>GitHub caps payloads at 25 MB; anything larger was not sent by GitHub.</summary>
-    public const long MaxBytes = 25L * 1024 * 1024;
+    public const long GithubMaxBytes = 25L * 1024 * 1024;
 
-    /// <summary>The body, or null when it is larger than <see cref="MaxBytes"/> (nothing more is read then).</summary>
-    public static async Task<byte[]?> ReadAsync(HttpRequest request, CancellationToken ct)
+    private const int ChunkBytes = 64 * 1024;
+    private byte[]? _buffer;
+
+    private WebhookBody(byte[] buffer, int length, bool signatureValid)
     {
-        if (request.ContentLength > MaxBytes) return null;
+        _buffer = buffer;
+        Length = length;
+        SignatureValid = signatureValid;
+    }
+
+    public int Length { get; }
+    public bool SignatureValid { get; }
+    public ReadOnlyMemory<byte> Memory => _buffer is { } b ? b.AsMemory(0, Length) : throw new ObjectDisposedException(nameof(WebhookBody));
+
+    /// <summary>The body with its signature checked against <paramref name="claimed"/>, or null when it is larger than <paramref name="maxBytes"/> (nothing more is read then).</summary>
+    public static async Task<WebhookBody?> ReadAsync(HttpRequest request, WebhookSignature signature, byte[] claimed, long maxBytes, CancellationToken ct)
+    {
+        if (request.ContentLength > maxBytes) return null;
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = null;
 
-        using var body = new MemoryStream((int)Math.Min(request.ContentLength ?? 64 * 1024, MaxBytes));
-        var chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        // Sized by the declared length when there is one (checked above), so the body is copied once and never grown;
+        // one byte more leaves room for the read that finds the end.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)(request.ContentLength + 1 ?? ChunkBytes));
+        var length = 0;
+        using var verifier = signature.StartVerifying();
         try
         {
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+            while (true)
             {
-                if (body.Length + read > MaxBytes) return null;
-                body.Write(chunk, 0, read);
+                if (length == buffer.Length)
+                {
+                    if (length >= maxBytes) return Refused(buffer);
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max((long)buffer.Length * 2, ChunkBytes), maxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length, (int)Math.Min(buffer.Length - length, maxBytes + 1 - length)), ct);
+                if (read == 0) break;
+                verifier.Append(buffer.AsSpan(length, read));
+                length += read;
+                if (length > maxBytes) return Refused(buffer);
             }
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             // The limit could not be lifted (the body was already being read): Kestrel's own limit stopped it.
-            return null;
+            return Refused(buffer);
         }
-        finally
+        catch
         {
-            ArrayPool<byte>.Shared.Return(chunk);
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
         }
-        return body.ToArray();
+        return new WebhookBody(buffer, length, verifier.Matches(claimed));
+    }
+
+    private static WebhookBody? Refused(byte[] buffer)
+    {
+        ArrayPool<byte>.Shared.Return(buffer);
+        return null;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } buffer) ArrayPool<byte>.Shared.Return(buffer);
     }
 }

@@ -195,9 +195,9 @@ public static class OperationCatalog
             Errors =
             [
                 new(400, "X-GitHub-Delivery or X-GitHub-Event is missing, or the payload is malformed JSON or lacks a field the event needs (recorded as rejected)."),
-                new(413, "The body is larger than 25 MB (GitHub's own limit for payloads)."),
+                new(413, "The body is larger than NARWHAL_GITHUB_WEBHOOK_MAX_BODY_KB (default 25 MB, GitHub's own limit for payloads); a larger Content-Length is refused before the body is read."),
                 new(415, "The body is not sent as application/json (recorded as rejected): set the webhook's content type."),
-                new(503, "NARWHAL_GITHUB_WEBHOOK_SECRET is not set: no delivery can be verified."),
+                new(503, "NARWHAL_GITHUB_WEBHOOK_SECRET is not set: no delivery can be verified; or NARWHAL_GITHUB_WEBHOOK_MAX_CONCURRENT deliveries are being read already (Retry-After)."),
             ],
             Headers =
             [

@@ -18,7 +18,7 @@ public sealed partial class OperationDocTransformer : IOpenApiOperationTransform
     /// <summary>What model binding and Kestrel answer for any JSON body, before the handler runs.</summary>
     private static readonly ErrorDoc[] BodyErrors =
     [
-        new(400, "Malformed JSON, a wrong type or an unknown property (detail says where), or invalid fields (errors lists them)."),
+        new(400, "Malformed JSON, a wrong type (no numbers as strings), an unknown or duplicate key or U+0000 in a string (detail and errors name the JSON path), or invalid fields (errors lists them)."),
         new(413, "The body is larger than NARWHAL_API_MAX_BODY_KB."),
         new(415, "The body is not sent as application/json."),
     ];

@@ -10,6 +10,9 @@ public static class JobRequestValidator
     public const int MaxRetryOnLost = 10;
     public const int MaxConcurrentLimit = 1000;
     public const int MaxPushBranches = 50;
+    /// <summary>Parameters become environment variables of every run: a hundred is plenty, ten thousand is an accident.</summary>
+    public const int MaxParameters = 100;
+    public const int MaxParameterDescriptionLength = 2000;
 
     public static (JobSpec? Spec, ValidationErrors Errors) Validate(string name, JobRequest request, IReadOnlyList<string> resourceClasses)
     {
@@ -29,7 +32,7 @@ public static class JobRequestValidator
         {
             case JobType.Freestyle:
                 if (string.IsNullOrWhiteSpace(request.Image)) errors.Add("image", "Required for freestyle jobs: the image the script runs in.");
-                else if (request.Image.Length > 500 || request.Image.Any(char.IsWhiteSpace)) errors.Add("image", "Not a valid image reference.");
+                else if (!ImageReference.IsValid(request.Image)) errors.Add("image", $"'{request.Image}' is not an image reference: {ImageReference.Rule}.");
                 if (request.Script is null || request.Script.Count == 0 || request.Script.All(string.IsNullOrWhiteSpace))
                     errors.Add("script", "Required for freestyle jobs: at least one command.");
                 if (request.Git is not null) errors.Add("git", "Only git jobs have a git source.");
@@ -156,6 +159,12 @@ public static class JobRequestValidator
     private static List<ParameterDeclaration> ValidateParameters(List<ParameterRequest> parameters, ValidationErrors errors)
     {
         var result = new List<ParameterDeclaration>();
+        if (parameters.Count > MaxParameters)
+        {
+            // One message, not one per parameter: the answer stays small whatever was sent.
+            errors.Add("parameters", $"At most {MaxParameters} parameters per job; {parameters.Count} were declared.");
+            return result;
+        }
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < parameters.Count; i++)
         {
@@ -163,7 +172,7 @@ public static class JobRequestValidator
             var field = $"parameters[{i}]";
             if (p.Name is null || !Names.ParameterName().IsMatch(p.Name))
             {
-                errors.Add($"{field}.name", $"'{p.Name}' is not a valid parameter name (letters, digits, '_'; becomes an environment variable).");
+                errors.Add($"{field}.name", $"'{p.Name}' is not a valid parameter name (1-100 letters, digits or '_', not starting with a digit; it becomes an environment variable).");
                 continue;
             }
             if (p.Name.StartsWith("NARWHAL_", StringComparison.Ordinal) || p.Name == "CI")
@@ -171,6 +180,10 @@ public static class JobRequestValidator
             if (!seen.Add(p.Name)) errors.Add($"{field}.name", $"Parameter '{p.Name}' is declared twice.");
             if (p.Required && p.Default is not null)
                 errors.Add($"{field}.default", "A required parameter has no default (the trigger must give it).");
+            if (p.Default is { Length: > TriggerValidator.MaxParameterValueLength })
+                errors.Add($"{field}.default", $"At most {TriggerValidator.MaxParameterValueLength} characters, as for a value given at trigger time.");
+            if (p.Description is { Length: > MaxParameterDescriptionLength })
+                errors.Add($"{field}.description", $"At most {MaxParameterDescriptionLength} characters.");
             result.Add(new ParameterDeclaration { Name = p.Name, Default = p.Default, Required = p.Required, Description = p.Description });
         }
         return result;

@@ -38,6 +38,12 @@ public static class TriggerValidator
         }
 
         var values = request.Parameters ?? [];
+        if (values.Count > JobRequestValidator.MaxParameters)
+        {
+            // Checked first and alone: a job declares at most that many, and naming each unknown one would echo the flood.
+            errors.Add("parameters", $"At most {JobRequestValidator.MaxParameters} parameters per trigger; {values.Count} were given.");
+            return (null, errors);
+        }
         var declared = job.Parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
         foreach (var name in values.Keys.Where(k => !declared.ContainsKey(k)).Order(StringComparer.Ordinal))
             errors.Add($"parameters.{name}", declared.Count == 0
@@ -50,6 +56,9 @@ public static class TriggerValidator
             {
                 if (value is null) errors.Add($"parameters.{p.Name}", "Must be a string.");
                 else if (value.Length > MaxParameterValueLength) errors.Add($"parameters.{p.Name}", $"At most {MaxParameterValueLength} characters.");
+                // JSON bodies never get here with one (NulFreeStringConverter); the web UI's form does: Postgres
+                // cannot store it and an environment variable cannot carry it.
+                else if (value.Contains('\0')) errors.Add($"parameters.{p.Name}", "Must not contain U+0000 (NUL): an environment variable cannot hold it.");
                 else resolved[p.Name] = value;
             }
             else if (p.Required) errors.Add($"parameters.{p.Name}", $"Required parameter '{p.Name}' is missing.");

@@ -145,6 +145,20 @@ public sealed class DeliveryGuards_Specs : GithubStackFixture
     }
 
     [Test]
+    public async Task When_a_field_Narwhal_stores_holds_a_NUL_Should_answer_400_naming_it_and_record_the_delivery_as_rejected()
+    {
+        var (_, body) = await RepositoryWithJobAsync("nul-sender");
+        var deliveryId = Guid.NewGuid().ToString();
+
+        var response = await Hooks.SendAsync("pull_request", GithubFixtures.Edited(body, p => p["sender"]!["login"] = "oct\u0000cat"), deliveryId);
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        Assert.That(problem.Detail(), Does.Contain("sender.login").And.Contain("U+0000"));
+        Assert.That(await DeliveriesRecordedAsync(deliveryId), Is.EqualTo(1));
+        Assert.That(await RunsOfAsync("nul-sender"), Is.Empty);
+    }
+
+    [Test]
     public async Task When_deliveries_are_listed_Should_show_them_newest_first_with_outcomes_to_admins_only()
     {
         var (_, body) = await RepositoryWithJobAsync("listed");

@@ -23,7 +23,7 @@ internal sealed partial class ApiTour
         await Delivery("pull_request", opened, 401, signature: "sha256=" + new string('0', 64));
         await Delivery("pull_request", opened[..100], 400);
         await Delivery("pull_request", opened, 415, contentType: "application/x-www-form-urlencoded");
-        await Delivery("push", new byte[WebhookBody.MaxBytes + 1], 413, expectContinue: true);
+        await Delivery("push", new byte[WebhookBody.GithubMaxBytes + 1], 413, expectContinue: true);
 
         await Step(_admin, HttpMethod.Get, "/hooks/github/deliveries", 200);
         await Step(_admin, HttpMethod.Get, "/hooks/github/deliveries?limit=0", 400);

@@ -132,6 +132,22 @@ public sealed class TriggerValidator_Specs
     }
 
     [Test]
+    public void When_a_parameter_value_holds_a_NUL_Should_refuse_it_whatever_read_the_request()
+    {
+        // The web UI builds the request from a form, where no JSON reader stands in between.
+        Assert.That(ErrorsOf(Freestyle(Declared("WHO")), new TriggerRequest { Parameters = Values(("WHO", "a\0b")) })["parameters.WHO"].Single(),
+            Does.Contain("U+0000"));
+    }
+
+    [Test]
+    public void When_more_parameters_are_given_than_a_job_may_declare_Should_refuse_them_in_one_message()
+    {
+        var flood = Enumerable.Range(0, JobRequestValidator.MaxParameters + 1).Select(i => ($"P{i}", "x")).ToArray();
+
+        Assert.That(ErrorsOf(Freestyle(Declared("P0")), new TriggerRequest { Parameters = Values(flood) }).Keys, Is.EqualTo(new[] { "parameters" }));
+    }
+
+    [Test]
     public void When_the_same_body_is_sent_twice_Should_hash_it_the_same_whatever_the_parameter_order()
     {
         var job = Freestyle(Declared("A"), Declared("B"));

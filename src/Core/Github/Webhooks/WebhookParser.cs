@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Narwhal.Core.Persistence;
 
 namespace Narwhal.Core.Github.Webhooks;
 
@@ -18,6 +19,9 @@ public static partial class WebhookParser
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         MaxDepth = 64,
+        // Only the fields Narwhal reads are deserialized, so U+0000 is refused exactly where it would be stored
+        // (Postgres cannot hold it): a NUL in a commit message nobody reads does not cost the delivery.
+        Converters = { new NulFreeStringConverter() },
     };
 
     public static bool IsHandled(string @event) => @event is Ping or PullRequest or Push;
@@ -33,6 +37,10 @@ public static partial class WebhookParser
                 throw new WebhookPayloadException($"The payload is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object.");
             // An event Narwhal does not handle may shape its fields differently: only what the record shows is read, leniently.
             payload = IsHandled(@event) ? root.Deserialize<WebhookPayload>(Options)! : Lenient(root);
+        }
+        catch (NulCharacterException ex)
+        {
+            throw new WebhookPayloadException($"The payload's {Field(ex.Path)} contains U+0000 (NUL), which Narwhal cannot store.", ex);
         }
         catch (JsonException ex)
         {
@@ -61,12 +69,18 @@ public static partial class WebhookParser
 
     private static WebhookPayload Lenient(JsonElement root) => new()
     {
-        Action = root.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.String ? action.GetString() : null,
+        Action = root.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.String ? NulFree(action.GetString(), "action") : null,
         Repository = root.TryGetProperty("repository", out var repository) && repository.ValueKind == JsonValueKind.Object
                      && repository.TryGetProperty("full_name", out var name) && name.ValueKind == JsonValueKind.String
-            ? new GithubRepositoryPayload { FullName = name.GetString() }
+            ? new GithubRepositoryPayload { FullName = NulFree(name.GetString(), "repository.full_name") }
             : null,
     };
+
+    private static string? NulFree(string? value, string field) =>
+        value?.Contains('\0') == true ? throw new WebhookPayloadException($"The payload's {field} contains U+0000 (NUL), which Narwhal cannot store.") : value;
+
+    /// <summary><c>$.sender.login</c> → <c>sender.login</c>, as the payload names it.</summary>
+    private static string Field(string? path) => string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
 
     private static void Require(string? value, string field)
     {
@@ -93,9 +107,9 @@ public static partial class WebhookParser
 
     private static WebhookPayloadException Missing(string field) => new($"The payload has no {field}.");
 
-    [GeneratedRegex("^[0-9a-f]{40}$")]
+    [GeneratedRegex(@"^[0-9a-f]{40}\z")]
     private static partial Regex Sha();
 
-    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}\z")]
     private static partial Regex FullName();
 }

@@ -38,14 +38,57 @@ public sealed class WebhookSignature
 
     public SignatureCheck Check(string? header, ReadOnlySpan<byte> body)
     {
-        if (string.IsNullOrEmpty(header)) return SignatureCheck.Missing;
-        if (!TryParse(header, out var claimed)) return SignatureCheck.Malformed;
+        var claimed = ParseHeader(header, out var check);
+        if (claimed is null) return check;
+        using var verifier = StartVerifying();
+        verifier.Append(body);
+        return verifier.Matches(claimed) ? SignatureCheck.Valid : SignatureCheck.Mismatch;
+    }
 
-        var valid = false;
-        // Every key is tried (no early exit), so the time taken does not say which one matched.
-        foreach (var key in _keys)
-            valid |= CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(key, body), claimed);
-        return valid ? SignatureCheck.Valid : SignatureCheck.Mismatch;
+    /// <summary>
+    /// The digest the header claims, or null with <paramref name="check"/> saying why (missing, malformed) — known
+    /// before a byte of the body is read, so such a request costs no body at all.
+    /// </summary>
+    public static byte[]? ParseHeader(string? header, out SignatureCheck check)
+    {
+        if (string.IsNullOrEmpty(header)) check = SignatureCheck.Missing;
+        else if (!TryParse(header, out var digest)) check = SignatureCheck.Malformed;
+        else
+        {
+            check = SignatureCheck.Valid;
+            return digest;
+        }
+        return null;
+    }
+
+    /// <summary>An HMAC per configured secret, fed as the body streams in, so no body is held only to be hashed.</summary>
+    public Verifier StartVerifying() => new(_keys);
+
+    public sealed class Verifier : IDisposable
+    {
+        private readonly IncrementalHash[] _hmacs;
+
+        internal Verifier(byte[][] keys) => _hmacs = keys.Select(k => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, k)).ToArray();
+
+        public void Append(ReadOnlySpan<byte> data)
+        {
+            foreach (var hmac in _hmacs) hmac.AppendData(data);
+        }
+
+        /// <summary>True when any secret's HMAC equals <paramref name="claimed"/>.</summary>
+        public bool Matches(byte[] claimed)
+        {
+            var valid = false;
+            // Every key is tried (no early exit), so the time taken does not say which one matched.
+            foreach (var hmac in _hmacs)
+                valid |= CryptographicOperations.FixedTimeEquals(hmac.GetHashAndReset(), claimed);
+            return valid;
+        }
+
+        public void Dispose()
+        {
+            foreach (var hmac in _hmacs) hmac.Dispose();
+        }
     }
 
     private static bool TryParse(string header, out byte[] digest)

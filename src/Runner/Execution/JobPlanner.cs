@@ -29,6 +29,10 @@ public sealed class JobPlanner(
         var withheld = ForkSecrets.WithheldBecause(run);
         // Withheld secrets are not even decrypted.
         var jobSecrets = withheld is null ? await _database.ExecuteAsync(async t => await secrets.RevealAllAsync(run.JobId, t), ct) : new Dictionary<string, string>();
+        // The Api refuses such values now; one stored earlier must not reach Docker, whose refusal
+        // would quote NAME=value. The run ends naming the secret, never its value.
+        if (jobSecrets.FirstOrDefault(s => s.Value.Contains('\0')) is { Key: { } unusable })
+            throw new RunRefusedException($"Secret {unusable} holds a NUL character, which no environment variable can carry; set it again.");
         IReadOnlyList<string> notices = withheld is null ? [] : [ForkSecrets.Notice(withheld)];
         var standard = ContainerSpecFactory.Environment(claimed);
         if (claimed.Job.Type == JobType.Freestyle)

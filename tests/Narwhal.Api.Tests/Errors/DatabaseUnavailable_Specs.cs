@@ -1,7 +1,7 @@
 using System.Net;
 using Narwhal.Api.Tests.Support;
 using Narwhal.Testing;
-using Npgsql;
+using Narwhal.Testing.Faults;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Errors;
@@ -15,17 +15,15 @@ namespace Narwhal.Api.Tests.Errors;
 public sealed class DatabaseUnavailable_Specs
 {
     private TestStack _stack = null!;
-    private TcpProxy _proxy = null!;
+    private TcpFaultProxy _proxy = null!;
     private HttpClient _client = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
         _stack = await TestStack.CreateAsync(startApi: false);
-        var direct = new NpgsqlConnectionStringBuilder(_stack.Database.ConnectionString);
-        _proxy = new TcpProxy(direct.Host!, direct.Port);
-        var proxied = new NpgsqlConnectionStringBuilder(_stack.Database.ConnectionString) { Host = "127.0.0.1", Port = _proxy.Port };
-        await _stack.StartApiAsync(new Dictionary<string, string?> { ["NARWHAL_POSTGRES"] = proxied.ConnectionString });
+        (_proxy, var proxied) = TcpFaultProxy.ForPostgres(_stack.Database.ConnectionString);
+        await _stack.StartApiAsync(new Dictionary<string, string?> { ["NARWHAL_POSTGRES"] = proxied });
         _client = _stack.Client();
         await _client.CreateJobAsync("while-down", JobRequests.Freestyle("echo hi"));
     }
@@ -50,7 +48,7 @@ public sealed class DatabaseUnavailable_Specs
     [Test]
     public async Task When_postgres_is_unreachable_Should_answer_503_with_retry_after_to_a_trigger_and_a_read_then_recover()
     {
-        _proxy.Cut();
+        _proxy.Refuse();
         try
         {
             await ShouldBeDatabaseUnavailableAsync(await _client.PostRunAsync("while-down", idempotencyKey: "down-1"));

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Narwhal.Core.Configuration;
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Events;
 using Serilog.Formatting.Json;
 
@@ -10,11 +11,13 @@ namespace Narwhal.Core.Logging;
 /// <summary>
 /// Serilog for every process: human-readable lines by default, one JSON object per line with
 /// NARWHAL_LOG_FORMAT=json (for log shippers). Serilog.AspNetCore is not available here, so the
-/// logger is plugged into Microsoft.Extensions.Logging directly.
+/// logger is plugged into Microsoft.Extensions.Logging directly. With a masker, every event passes
+/// through <see cref="MaskingSink"/> before it is written.
 /// </summary>
 public static class NarwhalLogging
 {
-    public static ILoggingBuilder AddNarwhalLogging(this ILoggingBuilder logging, IConfiguration config, string component)
+    /// <param name="masker">Secrets to hide in every line (the Runner's: those of its running runs); none when null.</param>
+    public static ILoggingBuilder AddNarwhalLogging(this ILoggingBuilder logging, IConfiguration config, string component, ITextMasker? masker = null)
     {
         var level = config.GetString("NARWHAL_LOG_LEVEL", "information").ToLowerInvariant() switch
         {
@@ -35,13 +38,16 @@ public static class NarwhalLogging
             .Enrich.WithProperty("Component", component)
             .Enrich.WithProperty("Instance", InstanceSettings.From(config).Name);
 
-        loggerConfig = config.GetString("NARWHAL_LOG_FORMAT", "text") switch
+        Func<LoggerSinkConfiguration, LoggerConfiguration> console = config.GetString("NARWHAL_LOG_FORMAT", "text") switch
         {
-            "json" => loggerConfig.WriteTo.Console(new JsonFormatter(renderMessage: true)),
-            "text" => loggerConfig.WriteTo.Console(
+            "json" => to => to.Console(new JsonFormatter(renderMessage: true)),
+            "text" => to => to.Console(
                 outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} [{Component}] {SourceContext}: {Message:lj}{NewLine}{Exception}"),
             var other => throw new InvalidOperationException($"Setting NARWHAL_LOG_FORMAT='{other}' must be text or json."),
         };
+        loggerConfig = masker is null
+            ? console(loggerConfig.WriteTo)
+            : LoggerSinkConfiguration.Wrap(loggerConfig.WriteTo, sink => new MaskingSink(sink, masker), to => console(to));
         return logging.ClearProviders().AddSerilog(loggerConfig.CreateLogger(), dispose: true);
     }
 }

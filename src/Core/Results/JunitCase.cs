@@ -4,7 +4,7 @@ namespace Narwhal.Core.Results;
 /// A <c>&lt;testcase&gt;</c> being read: its attributes, its result elements and the text kept for a failure. Without
 /// <paramref name="keepsText"/> (the report keeps no more failures) its text is skipped, not collected.
 /// </summary>
-internal sealed class JunitCase(string name, string? className, double? timeSeconds, bool keepsText)
+internal sealed class JunitCase(string name, string? className, double? timeSeconds, bool keepsText, JunitMask mask)
 {
     private string? _kind;
     private string? _message;
@@ -35,8 +35,8 @@ internal sealed class JunitCase(string name, string? className, double? timeSeco
         if (_kind is null)
         {
             _kind = kind;
-            _message = CappedText.CapOrNull(message, JunitLimits.MaxMessageBytes);
-            _type = CappedText.CapOrNull(type, JunitLimits.MaxMessageBytes);
+            _message = mask.CapOrNull(message, JunitLimits.MaxMessageBytes);
+            _type = mask.CapOrNull(type, JunitLimits.MaxMessageBytes);
         }
         return Part(ref _resultText);
     }
@@ -47,7 +47,7 @@ internal sealed class JunitCase(string name, string? className, double? timeSeco
 
     public JunitFailure ToFailure(string suite)
     {
-        var text = _resultText?.Text();
+        var text = Masked(_resultText);
         var message = _message ?? (text is null ? null : CappedText.CapOrNull(CappedText.FirstLine(text), JunitLimits.MaxMessageBytes));
         return new JunitFailure(suite, ClassName, Name, _kind!, message, _type, Output(text));
     }
@@ -57,12 +57,15 @@ internal sealed class JunitCase(string name, string? className, double? timeSeco
         var parts = new List<string>(3);
         if (resultText is not null)
             parts.Add(CappedText.FirstLines(resultText, JunitLimits.MaxFailureTextLines));
-        if (_systemOut?.Text() is { } stdout)
+        if (Masked(_systemOut) is { } stdout)
             parts.Add("--- system-out ---\n" + stdout);
-        if (_systemErr?.Text() is { } stderr)
+        if (Masked(_systemErr) is { } stderr)
             parts.Add("--- system-err ---\n" + stderr);
         return parts.Count == 0 ? null : CappedText.Cap(string.Join('\n', parts), JunitLimits.MaxOutputBytes);
     }
+
+    // Masked whole, before any cut: first lines, then the byte cap.
+    private string? Masked(TextCapture? capture) => capture?.Text() is { } text ? mask.Apply(text) : null;
 
     private TextCapture? Part(ref TextCapture? capture)
     {
@@ -73,6 +76,7 @@ internal sealed class JunitCase(string name, string? className, double? timeSeco
         return capture;
     }
 
-    // The output is capped at MaxOutputBytes UTF-8 bytes, which is never more characters than that.
-    private static TextCapture NewCapture() => new(JunitLimits.MaxOutputBytes + 1);
+    // The output is capped at MaxOutputBytes UTF-8 bytes, which is never more characters than that; the margin
+    // keeps whole any secret that starts inside what is kept, so it is masked rather than cut.
+    private TextCapture NewCapture() => new(JunitLimits.MaxOutputBytes + 1 + mask.Margin);
 }

@@ -1,4 +1,5 @@
 using System.Xml;
+using Narwhal.Core.Logging;
 
 namespace Narwhal.Core.Results;
 
@@ -15,12 +16,22 @@ public static class JunitParser
     /// well-formed, declares a DTD, is not JUnit or nests too deep gives <see cref="JunitReport.Parsed"/> = false and an
     /// error with the line and position. Cancellation and failures of the stream itself do throw.
     /// </summary>
-    public static async Task<JunitReport> ParseAsync(Stream xml, string fileName, CancellationToken ct)
+    public static Task<JunitReport> ParseAsync(Stream xml, string fileName, CancellationToken ct) =>
+        ParseAsync(xml, fileName, null, ct);
+
+    /// <summary>
+    /// Like <see cref="ParseAsync(Stream, string, CancellationToken)"/>, with every text the report keeps (file name, suite
+    /// and case names, messages, output, the parse error) passed through <paramref name="masker"/> before it is cut to its
+    /// limit, so a secret is never cut in half and kept in part.
+    /// </summary>
+    public static async Task<JunitReport> ParseAsync(Stream xml, string fileName, ITextMasker? masker, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(xml);
         ArgumentNullException.ThrowIfNull(fileName);
 
-        var walk = new JunitWalk();
+        var mask = JunitMask.From(masker);
+        fileName = mask.Apply(fileName);
+        var walk = new JunitWalk(mask);
         var chunk = new char[ChunkChars];
         (int Line, int Position) lastRead = (0, 0);
         try
@@ -53,7 +64,7 @@ public static class JunitParser
         }
         catch (XmlException e)
         {
-            return JunitReport.Unparseable(fileName, Describe(e, lastRead));
+            return JunitReport.Unparseable(fileName, mask.Apply(Describe(e, lastRead)));
         }
         return walk.ToReport(fileName);
     }

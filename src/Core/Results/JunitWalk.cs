@@ -6,7 +6,7 @@ namespace Narwhal.Core.Results;
 /// The parser's state while it streams through one file: a stack of the open elements (bounded by
 /// <see cref="JunitLimits.MaxDepth"/>), the running totals, the suites seen and the failures kept.
 /// </summary>
-internal sealed class JunitWalk
+internal sealed class JunitWalk(JunitMask mask)
 {
     /// <summary>An open element: the suite its cases count in, the test case it belongs to, and where its text goes (if kept).</summary>
     private readonly record struct Frame(SuiteScope Scope, JunitCase? Case, bool IsCase, TextCapture? Text);
@@ -44,16 +44,16 @@ internal sealed class JunitWalk
         if (!_open.TryPeek(out var parent))
         {
             if (element is not ("testsuites" or "testsuite"))
-                throw Refuse($"Not a JUnit report: the root element is <{CappedText.Cap(element, 100)}>, expected <testsuites> or <testsuite>.", reader);
-            _open.Push(new Frame(new SuiteScope(SuiteName(reader, element)), null, false, null));
+                throw Refuse($"Not a JUnit report: the root element is <{CappedText.Cap(mask.Apply(element), 100)}>, expected <testsuites> or <testsuite>.", reader);
+            _open.Push(new Frame(new SuiteScope(SuiteName(reader, element, mask)), null, false, null));
             return;
         }
 
         var inCase = parent.IsCase ? parent.Case : null;
         _open.Push((element, inCase) switch
         {
-            ("testsuite" or "testsuites", _) => new Frame(new SuiteScope(SuiteName(reader, element)), null, false, null),
-            ("testcase", _) => new Frame(parent.Scope, ReadCase(reader, keepsText: _failures.Count < JunitLimits.MaxFailuresPerReport), true, null),
+            ("testsuite" or "testsuites", _) => new Frame(new SuiteScope(SuiteName(reader, element, mask)), null, false, null),
+            ("testcase", _) => new Frame(parent.Scope, ReadCase(reader, mask, keepsText: _failures.Count < JunitLimits.MaxFailuresPerReport), true, null),
             ("failure", { } testCase) => ResultFrame(parent, testCase.BeginResult(JunitFailure.FailureKind, reader.GetAttribute("message"), reader.GetAttribute("type"))),
             ("error", { } testCase) => ResultFrame(parent, testCase.BeginResult(JunitFailure.ErrorKind, reader.GetAttribute("message"), reader.GetAttribute("type"))),
             ("skipped", { } testCase) => Skipped(parent, testCase),
@@ -119,17 +119,17 @@ internal sealed class JunitWalk
         return parent with { IsCase = false, Text = null };
     }
 
-    private static JunitCase ReadCase(XmlReader reader, bool keepsText)
+    private static JunitCase ReadCase(XmlReader reader, JunitMask mask, bool keepsText)
     {
-        var name = CappedText.CapOrNull(reader.GetAttribute("name"), JunitLimits.MaxNameBytes) ?? JunitLimits.UnnamedCase;
-        var className = CappedText.CapOrNull(reader.GetAttribute("classname"), JunitLimits.MaxNameBytes);
+        var name = mask.CapOrNull(reader.GetAttribute("name"), JunitLimits.MaxNameBytes) ?? JunitLimits.UnnamedCase;
+        var className = mask.CapOrNull(reader.GetAttribute("classname"), JunitLimits.MaxNameBytes);
         double? time = JunitTime.TryParseSeconds(reader.GetAttribute("time"), out var seconds) ? seconds : null;
-        return new JunitCase(name, className, time, keepsText);
+        return new JunitCase(name, className, time, keepsText, mask);
     }
 
     // <testsuites name="..."> names the whole run, not a suite: cases directly under it count as unnamed.
-    private static string SuiteName(XmlReader reader, string element) =>
-        (element == "testsuite" ? CappedText.CapOrNull(reader.GetAttribute("name"), JunitLimits.MaxNameBytes) : null)
+    private static string SuiteName(XmlReader reader, string element, JunitMask mask) =>
+        (element == "testsuite" ? mask.CapOrNull(reader.GetAttribute("name"), JunitLimits.MaxNameBytes) : null)
         ?? JunitLimits.UnnamedSuite;
 
     private static XmlException Refuse(string reason, XmlReader reader)

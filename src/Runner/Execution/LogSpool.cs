@@ -85,13 +85,17 @@ public sealed class LogSpool : IAsyncDisposable
         Interlocked.Add(ref _written, bytes.Length);
     }
 
-    /// <summary>A line of the Runner's own, marked so it is never mistaken for the job's output; written even past the limit.</summary>
+    /// <summary>
+    /// A line of the Runner's own, marked so it is never mistaken for the job's output; written even past the limit.
+    /// Masked too: a notice can quote an engine error or a file name that carries a secret.
+    /// </summary>
     public async ValueTask WriteNoticeAsync(string message)
     {
         await _lock.WaitAsync();
         try
         {
-            await AppendAsync(Encoding.UTF8.GetBytes($"[narwhal] {message}\n"), CancellationToken.None);
+            var masked = _masker?.MaskText(message) ?? message;
+            await AppendAsync(Encoding.UTF8.GetBytes($"[narwhal] {masked}\n"), CancellationToken.None);
         }
         finally
         {

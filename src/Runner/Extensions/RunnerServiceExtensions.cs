@@ -8,6 +8,7 @@ using Narwhal.Runner.Fleet;
 using Narwhal.Runner.Git;
 using Narwhal.Runner.Housekeeping;
 using Narwhal.Runner.Intake;
+using Narwhal.Runner.Masking;
 using Narwhal.Runner.Startup;
 
 namespace Narwhal.Runner.Extensions;
@@ -18,11 +19,14 @@ public static class RunnerServiceExtensions
     {
         var config = builder.Configuration;
         var settings = RunnerSettings.From(config);
-        builder.Logging.AddNarwhalLogging(config, "runner");
+        // Made before the container: the log pipeline, set up first, masks the secrets of the runs in progress.
+        var activeSecrets = new ActiveSecrets();
+        builder.Logging.AddNarwhalLogging(config, "runner", activeSecrets);
         builder.WebHost.UseUrls(settings.Listen);
 
         var services = builder.Services;
         services.AddSingleton(settings);
+        services.AddSingleton(activeSecrets);
         services.AddNarwhalCore(config, "runner");
         services.AddMetrics();
         services.AddSingleton<IContainerEngine>(sp => new DockerEngine(settings.DockerHost, sp.GetRequiredService<ILogger<DockerEngine>>()));

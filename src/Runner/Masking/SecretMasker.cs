@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Text;
+using Narwhal.Core.Logging;
 
 namespace Narwhal.Runner.Masking;
 
@@ -25,9 +26,9 @@ namespace Narwhal.Runner.Masking;
 /// <see cref="ArrayBufferWriter{T}"/>), which lets the caller decide on buffering and avoids a copy per write.</para>
 /// <para><b>Limits.</b> See <see cref="SecretEncodings"/>: encoded forms other than those listed, and base64
 /// line-wrapped in the middle of a secret inside a longer document, are not found. Not thread-safe: use
-/// one instance per output stream.</para>
+/// one instance per output stream. <see cref="MaskText"/> alone keeps no state and may be called from any thread.</para>
 /// </remarks>
-public sealed class SecretMasker
+public sealed class SecretMasker : ITextMasker
 {
     public const string Mask = "***";
 
@@ -60,6 +61,15 @@ public sealed class SecretMasker
         held = new byte[Math.Max(LongestPatternLength, 1)];
     }
 
+    /// <summary>A fresh stream over the same patterns: the automaton is immutable and shared.</summary>
+    private SecretMasker(SecretMasker patterns)
+    {
+        Patterns = patterns.Patterns;
+        LongestPatternLength = patterns.LongestPatternLength;
+        automaton = patterns.automaton;
+        held = new byte[Math.Max(LongestPatternLength, 1)];
+    }
+
     /// <summary>The number of distinct byte patterns (all secrets, all encoded forms).</summary>
     public int PatternCount => Patterns.Count;
 
@@ -70,6 +80,26 @@ public sealed class SecretMasker
     public int HeldBackBytes => heldCount;
 
     private IReadOnlyList<byte[]> Patterns { get; }
+
+    /// <summary>A UTF-8 byte is never less than a character, so the longest pattern in bytes bounds it in characters.</summary>
+    int ITextMasker.LongestMaskedLength => LongestPatternLength;
+
+    /// <summary>
+    /// Masks a whole piece of text at once (a test report's message, a log line): the same patterns and rules as the
+    /// stream, on a stream of its own, so it leaves this instance's stream untouched and is safe from any thread.
+    /// </summary>
+    public string MaskText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (automaton is null || text.Length == 0) return text;
+        var input = Encoding.UTF8.GetBytes(text);
+        var output = new ArrayBufferWriter<byte>(input.Length);
+        var pass = new SecretMasker(this);
+        pass.Write(input, output);
+        pass.Flush(output);
+        // Unchanged: the original string, which also keeps anything UTF-8 could not carry (a lone surrogate).
+        return output.WrittenSpan.SequenceEqual(input) ? text : Encoding.UTF8.GetString(output.WrittenSpan);
+    }
 
     /// <summary>The forms of <paramref name="secret"/> that are masked (empty if it is shorter than 6 characters).</summary>
     public static IReadOnlyList<string> EncodedForms(string secret) => SecretEncodings.Forms(secret);

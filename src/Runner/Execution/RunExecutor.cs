@@ -20,11 +20,24 @@ namespace Narwhal.Runner.Execution;
 public sealed class RunExecutor(
     IContainerEngine engine, JobPlanner planner, ImageProvider images, ContainerSpecFactory specs, GitMirrorCache git, ResultCollector results,
     IObjectStore store, RunAttemptStore attempts, LogChunkStore chunks, InstanceSettings instance, RunnerSettings settings,
-    RunnerMetrics metrics, ILogger<RunExecutor> logger)
+    RunnerMetrics metrics, ActiveSecrets activeSecrets, ILogger<RunExecutor> logger)
 {
     public static string ConsoleKey(Guid runId) => $"runs/{runId}/console.log";
 
     public async Task ExecuteAsync(ClaimedRun claimed, RunCancellation cancellation)
+    {
+        try
+        {
+            await ExecuteMaskedAsync(claimed, cancellation);
+        }
+        finally
+        {
+            // Only now: the Runner's own log lines about this run, to the last one, are masked.
+            activeSecrets.Unregister(claimed.Run.Id);
+        }
+    }
+
+    private async Task ExecuteMaskedAsync(ClaimedRun claimed, RunCancellation cancellation)
     {
         var run = claimed.Run;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = run.Id, ["Job"] = run.JobName, ["RunNumber"] = run.Number });
@@ -41,6 +54,7 @@ public sealed class RunExecutor(
         try
         {
             var plan = await planner.PlanAsync(claimed, cancellation.Token);
+            activeSecrets.Register(run.Id, plan.SecretValues);
             log.UseMasker(new SecretMasker(plan.SecretValues));
             foreach (var notice in plan.Notices) await log.WriteNoticeAsync(notice);
             if (plan.Timeout is { } configured) timeout = Cap(configured);
@@ -88,6 +102,8 @@ public sealed class RunExecutor(
         }
         setupTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         scriptTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        // The reason is stored and shown: an error message may quote a secret (Docker's refusal of NAME=value).
+        if (completion.Reason is { } reason) completion = completion with { Reason = activeSecrets.MaskText(reason) };
 
         await log.CompleteAsync();
         await shipper.DrainAsync(TimeSpan.FromSeconds(30));

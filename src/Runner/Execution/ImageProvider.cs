@@ -47,7 +47,8 @@ public sealed class ImageProvider(IContainerEngine engine, GitMirrorCache git, I
             string contextHash;
             await using (var file = File.Create(contextFile))
             await using (var archive = WorkspaceTar.Produce((s, t) => git.WriteArchiveAsync(workspace.Url, workspace.CommitSha, s, null, null, t), ct))
-                contextHash = await WorkspaceTar.ExtractContextAsync(archive, file, build.Context, ct);
+                // Normalised: the archive's names carry no "./" and no "..", so "./docker/" must read as "docker".
+                contextHash = await WorkspaceTar.ExtractContextAsync(archive, file, JobConfigs.RepoPaths.Normalize(build.Context), ct);
 
             var fingerprint = Fingerprint(contextHash, build, outsideDockerfile);
             var tag = $"narwhal-build/{instance.Name}:{fingerprint[..32]}";

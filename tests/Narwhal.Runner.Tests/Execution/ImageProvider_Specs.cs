@@ -34,6 +34,7 @@ public sealed class ImageProvider_Specs : DockerEngineTestBase
     public void RemoveRepository() => Directory.Delete(_root, recursive: true);
 
     [TestCase("docker/cache.Dockerfile", "docker", TestName = "When_the_Dockerfile_is_named_from_the_root_inside_the_context_Should_build_it")]
+    [TestCase("docker/cache.Dockerfile", "./docker/", TestName = "When_the_context_is_written_with_dot_and_slash_Should_build_the_same")]
     [TestCase("ci/cache.Dockerfile", "docker", TestName = "When_the_Dockerfile_lies_outside_the_context_Should_send_it_with_the_context_and_build_it")]
     public async Task Building(string dockerfile, string context)
     {

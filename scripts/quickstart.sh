@@ -13,8 +13,9 @@
 #                 4. starts the Api (:8080), Dispatcher (:8081) and one Runner
 #                    (:8082, 2 slots) from the built DLLs, in the background
 #                 5. waits for GET /health/ready of each (120 s)
-#                 6. PUT /jobs/hello, POST /jobs/hello/runs, waits for the run
-#                    (120 s) and prints its status and console output
+#                 6. PUT /jobs/hello only when the job does not exist (a job you
+#                    edited is left as you left it), POST /jobs/hello/runs,
+#                    waits for the run (120 s) and prints its status and output
 #                 Exit status 0 only when the example run succeeded.
 #                 Idempotent: running processes are reused (health re-checked),
 #                 the example runs again (a new run number).
@@ -39,7 +40,10 @@
 #   NARWHAL_ADMIN_TOKEN        [generated once, kept in <data>/quickstart/admin-token]
 #   NARWHAL_SECRETS_KEYS       [k1:<random 32 bytes>, generated once, kept in <data>/quickstart/secrets-keys]
 #   NARWHAL_SKIP_INSTALL       [0]  1 = never apt-get (jq is then optional)
-# Every other NARWHAL_* variable set in the environment reaches the processes.
+# Every other NARWHAL_* variable exported in the environment reaches the processes
+# (the connection settings excepted: they come from `scripts/services.sh env`).
+# No file is read: .env is for compose.yaml. Processes already running keep the
+# settings they started with (`down` first).
 
 set -euo pipefail
 
@@ -376,8 +380,9 @@ Narwhal is running (instance $INSTANCE, $((SECONDS - t0)) s):
   Runner       $(base_url "$(listen_of runner)")/health/ready ($NARWHAL_RUNNER_SLOTS slots)
   Logs         $QS/{api,dispatcher,runner}.log
 
-Try:
-  dotnet run --project src/Cli -- run hello --follow --url $API --token "\$(cat $token_display)"
+Try (the CLI takes the token on stdin, never as an argument a process list would show):
+  dotnet run --project src/Cli -- login --url $API < $token_display
+  dotnet run --project src/Cli -- run hello --follow
   curl -H "Authorization: Bearer \$(cat $token_display)" $API/runs
   curl -X POST -H "Authorization: Bearer \$(cat $token_display)" $API/jobs/hello/runs
 
@@ -388,12 +393,7 @@ EOF
   return "$status"
 }
 
-run_example() {
-  API="$(base_url "$(listen_of api)")"
-  BODY="$(mktemp "${TMPDIR:-/tmp}/narwhal-quickstart.XXXXXX")"
-  # shellcheck disable=SC2064  # expand now: BODY is fixed
-  trap "rm -f '$BODY'" EXIT
-
+create_example_job() {
   log "PUT /jobs/hello (freestyle, local/busybox:1)"
   # The $NARWHAL_... in the script are for the job's shell, not this one.
   http_or_die "200 201" "creating job 'hello'" PUT /jobs/hello -H 'Content-Type: application/json' --data-binary @- <<'JSON'
@@ -408,6 +408,21 @@ run_example() {
   ]
 }
 JSON
+}
+
+run_example() {
+  API="$(base_url "$(listen_of api)")"
+  BODY="$(mktemp "${TMPDIR:-/tmp}/narwhal-quickstart.XXXXXX")"
+  # shellcheck disable=SC2064  # expand now: BODY is fixed
+  trap "rm -f '$BODY'" EXIT
+
+  # Created once: a second quick start must not undo the user's edits of the example.
+  http GET /jobs/hello
+  case "$HTTP_CODE" in
+    200) log "job 'hello' exists; leaving it as it is (DELETE /jobs/hello to get the original back)" ;;
+    404) create_example_job ;;
+    *) http_or_die "200" "reading job 'hello'" GET /jobs/hello ;;
+  esac
 
   log "POST /jobs/hello/runs"
   http_or_die "201" "triggering job 'hello'" POST /jobs/hello/runs -H 'Content-Type: application/json' --data-binary '{}'

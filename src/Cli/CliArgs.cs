@@ -82,6 +82,18 @@ public sealed class CliArgs
         return _options.TryGetValue(name, out var values) ? values : [];
     }
 
+    /// <summary>Moves the values of <c>--<paramref name="from"/></c> that <paramref name="which"/> picks to <c>--<paramref name="to"/></c>.</summary>
+    public void Move(string from, string to, Func<string, bool> which)
+    {
+        if (!_options.TryGetValue(from, out var values)) return;
+        foreach (var value in values.Where(which).ToList())
+        {
+            values.Remove(value);
+            Add(to, value);
+        }
+        if (values.Count == 0) _options.Remove(from);
+    }
+
     /// <summary>The positional at <paramref name="index"/> or a usage error naming it.</summary>
     public string Required(int index, string what) =>
         index < Positionals.Count ? Positionals[index] : throw CliException.Usage($"missing {what}");

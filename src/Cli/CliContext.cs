@@ -20,13 +20,15 @@ public sealed class CliContext : IDisposable
         Cancel = ct;
         Config = new ConfigStore(env);
         var output = args.Option("output") ?? "table";
-        if (output is not ("table" or "json")) throw CliException.Usage($"--output must be table or json, not '{output}'");
+        if (!IsOutputFormat(output)) throw CliException.Usage($"--output must be table or json, not '{output}'");
         var colour = stdoutIsTerminal && string.IsNullOrEmpty(env.GetValueOrDefault("NO_COLOR")) && env.GetValueOrDefault("TERM") != "dumb";
         Out = new Output(stdout, stderr, colour, output == "json");
         UrlOption = args.Option("url");
         TokenOption = args.Option("token");
         ContextOption = args.Option("context");
     }
+
+    public static bool IsOutputFormat(string value) => value is "table" or "json";
 
     public CliArgs Args { get; }
     public IReadOnlyDictionary<string, string?> Env { get; }

@@ -18,6 +18,12 @@ public sealed record CommandSpec(string Name, string Usage, string Summary, Func
 
     public ArgKind Argument { get; init; }
 
+    /// <summary>
+    /// The option a <c>-o</c>/<c>--output</c> value other than an output format means on this command
+    /// (<c>results download -o DIR</c>, as curl and wget users guess); <c>-o json</c> stays the format.
+    /// </summary>
+    public string? OutputElse { get; init; }
+
     /// <summary>How many words the name has ("runs list" = 2): positionals after it are the command's arguments.</summary>
     public int Words => Name.Split(' ').Length;
 

@@ -20,6 +20,27 @@ public sealed class HelpAndCompletion_Specs
         Assert.That(result.Stdout, Does.StartWith($"narwhal {name} — ").And.Contain("Usage: narwhal " + name.Split(' ')[0]).And.Contain("Examples:\n  narwhal "));
     }
 
+    [TestCase("--help")]
+    [TestCase("help")]
+    [TestCase("runs", "--help")]
+    [TestCase("runs", "list", "--help")]
+    public async Task Help_Should_end_with_exactly_one_newline(params string[] args)
+    {
+        // Without it the shell prompt lands on help's last line.
+        using var cli = new Cli();
+        var result = await cli.RunAsync(args);
+        Assert.That(result.Stdout, Does.EndWith("\n").And.Not.EndWith("\n\n"), result.ToString());
+    }
+
+    [Test]
+    public async Task Without_a_command_Should_print_the_help_on_stderr_ending_with_a_newline()
+    {
+        using var cli = new Cli();
+        var result = await cli.RunAsync();
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(result.Stderr, Does.EndWith("\n").And.Not.EndWith("\n\n"));
+    }
+
     [Test]
     public async Task Help_before_a_command_and_group_help_Should_work_like_gh()
     {

@@ -173,6 +173,25 @@ public sealed class Results_Specs
     }
 
     [Test]
+    public async Task Download_with_o_and_a_directory_Should_save_there_and_o_json_Should_stay_the_format()
+    {
+        // -o DIR is the first guess of curl and wget users; -o json must keep meaning JSON on every command.
+        var dir = NewDir();
+        using var cli = NewCli();
+        var plain = await cli.RunAsync("results", "download", "plain/1", "--kind", "console", "-o", dir);
+        Assert.That(plain.ExitCode, Is.EqualTo(0), plain.ToString());
+        Assert.That(await File.ReadAllTextAsync(Path.Combine(dir, "console.log")), Does.Contain("plain output"));
+
+        var other = NewDir();
+        var both = await cli.RunAsync("results", "download", "plain/1", "--kind", "console", "-o", other, "-o", "json");
+        Assert.That(both.ExitCode, Is.EqualTo(0), both.ToString());
+        Assert.That(both.Json.EnumerateArray().Single().Str("path"), Is.EqualTo(Path.Combine(other, "console.log")));
+
+        var elsewhere = await cli.RunAsync("runs", "list", "-o", dir);
+        Assert.That(elsewhere.ExitCode, Is.EqualTo(ExitCodes.Usage), "only results download takes a directory: " + elsewhere);
+    }
+
+    [Test]
     public async Task Download_of_a_kind_the_run_lacks_Should_exit_13_but_skip_it_by_default()
     {
         using var cli = NewCli();

@@ -20,6 +20,23 @@ public sealed class Tokens_Specs
     private Cli NewCli() => new(_stack.ApiUrl, TestStack.AdminToken);
 
     [Test]
+    public async Task The_sign_in_pages_hint_Should_be_a_command_the_CLI_runs()
+    {
+        // The web UI's sign-in page tells a newcomer how to make a token: the command must work as printed.
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(dir!.FullName, "Narwhal.sln"))) dir = dir.Parent;
+        var page = await File.ReadAllTextAsync(Path.Combine(dir.FullName, "src", "Api", "Ui", "Pages", "SignIn.cshtml"));
+        var hint = System.Text.RegularExpressions.Regex.Match(page, "<code>narwhal (tokens create [^<]*)</code>");
+        Assert.That(hint.Success, "the page shows a narwhal tokens create command");
+
+        using var cli = NewCli();
+        var result = await cli.RunAsync(hint.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), $"narwhal {hint.Groups[1].Value}\n{result}");
+        Assert.That(result.Stdout.TrimEnd('\n'), Is.Not.Empty.And.Not.Contain("\n"), "the secret, alone");
+    }
+
+    [Test]
     public async Task When_a_token_is_created_listed_and_revoked_Should_work_until_revoked_and_never_be_listed()
     {
         using var cli = NewCli();

@@ -16,7 +16,7 @@ public sealed record RunnerDto
     /// <summary>Resource classes served, in the Runner's order of preference.</summary>
     public required IReadOnlyList<string> Classes { get; init; }
     public required int Slots { get; init; }
-    /// <summary>How many runs it is executing (its last heartbeat's count).</summary>
+    /// <summary>How many runs it is executing: its last heartbeat's, less those that have ended since.</summary>
     public required int Running { get; init; }
     public required RunnerLoadDto Load { get; init; }
     /// <summary>Why it takes nothing right now (e.g. "cpu 93% ≥ 85%", "disk"), or absent.</summary>
@@ -28,8 +28,15 @@ public sealed record RunnerDto
     public required DateTime LastSeenAt { get; init; }
     public DateTime? OfflineAt { get; init; }
 
-    /// <param name="runs">The runs of the registry's running ids that exist (a run id the database does not know is left out).</param>
-    public static RunnerDto From(RunnerInfo runner, IReadOnlyDictionary<Guid, Run> runs) => new()
+    /// <param name="runs">The runs of the registry's running ids that exist (a run id the database does not know is shown bare).</param>
+    public static RunnerDto From(RunnerInfo runner, IReadOnlyDictionary<Guid, Run> runs)
+    {
+        // The heartbeat is up to one interval old: a run that has ended since in Postgres is not running any more.
+        var running = runner.RunningRunIds.Where(id => !(runs.TryGetValue(id, out var run) && run.Status.IsTerminal())).ToList();
+        return From(runner, runs, running);
+    }
+
+    private static RunnerDto From(RunnerInfo runner, IReadOnlyDictionary<Guid, Run> runs, List<Guid> running) => new()
     {
         Id = runner.Id,
         State = runner.State,
@@ -37,11 +44,11 @@ public sealed record RunnerDto
         Version = runner.Version,
         Classes = runner.Classes,
         Slots = runner.Slots,
-        Running = runner.RunningRunIds.Count,
+        Running = running.Count,
         Load = new RunnerLoadDto(runner.CpuPercent, runner.MemoryUsedBytes, runner.MemoryTotalBytes,
             new RunnerQuotaDto(runner.QuotaCpuTotal, runner.QuotaCpuFree, runner.QuotaMemoryTotal, runner.QuotaMemoryFree)),
         Paused = runner.PausedReason,
-        RunningRuns = runner.RunningRunIds.Select(id => runs.TryGetValue(id, out var run)
+        RunningRuns = running.Select(id => runs.TryGetValue(id, out var run)
                 ? new RunnerRunDto(run.Id, run.JobName, run.Number, run.Status, run.StartedAt?.UtcDateTime, $"/runs/{run.Id}")
                 : new RunnerRunDto(id, null, null, null, null, $"/runs/{id}"))
             .ToList(),

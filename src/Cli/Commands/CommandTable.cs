@@ -78,7 +78,8 @@ public static class CommandTable
             Shell completion: narwhal completion bash|zsh|fish (see narwhal completion --help).
 
             """);
-        sb.Append(ExitCodes.Help);
+        // Ends with a newline, as every other help does: a shell prompt must not land on the last line.
+        sb.AppendLine(ExitCodes.Help.TrimEnd('\n'));
         return sb.ToString();
     }
 }

@@ -28,15 +28,17 @@ public static class ResultsCommands
                 "narwhal results build/42 -o json | jq -r '.failures[] | \"\\(.className).\\(.name)\"'",
             ],
         },
-        new("results download", "narwhal results download RUN [--kind junit|artifacts|console]... [--output-dir DIR]",
+        new("results download", "narwhal results download RUN [--kind junit|artifacts|console]... [-o|--output-dir DIR]",
             "save a run's JUnit reports (zip), artifacts and console log to a directory", Download)
         {
             Argument = ArgKind.Run,
             Options = ["kind", "output-dir"],
+            OutputElse = "output-dir",
             Details = """
                 Without --kind, all three (what the run lacks is skipped with a note on stderr); --kind may repeat or
                 list several (--kind junit,console), and a kind the run lacks is then an error (exit 13).
-                DIR defaults to ./run-JOB-NUMBER. Files: DIR/junit.zip (every JUnit XML report), DIR/artifacts/PATH
+                DIR defaults to ./run-JOB-NUMBER. On this command -o takes a directory too: -o table and -o json are
+                the output format, any other value is DIR (for a directory named json: -o ./json). Files: DIR/junit.zip (every JUnit XML report), DIR/artifacts/PATH
                 (each artifact under its own path; a path that would escape DIR is refused, exit 14), DIR/console.log.
                 Files are streamed to disk and replace existing ones. Prints each saved file with its size;
                 -o json prints a JSON list of {kind, path, size}.
@@ -45,6 +47,7 @@ public static class ResultsCommands
             [
                 "narwhal results download build/42",
                 "narwhal results download build/42 --kind junit --output-dir /tmp/reports",
+                "narwhal results download build/42 -o reports/",
                 "narwhal results download build/42 --kind artifacts,console -o json | jq -r '.[].path'",
             ],
         },

@@ -5,10 +5,12 @@ namespace Narwhal.Cli.Commands;
 /// <summary>
 /// While a followed run is queued: a spinner with the waiting time on a terminal (one line, redrawn),
 /// or one line when stderr is not a terminal; then "started on runner …". It polls the run once a
-/// second — the console stream says nothing until the run produces output.
+/// second — the console stream says nothing until the run produces output — and the Runners every
+/// few seconds, printing why the run waits whenever that changes (<see cref="WaitingReason"/>).
 /// </summary>
 public sealed class WaitingIndicator : IAsyncDisposable
 {
+    private static readonly TimeSpan RunnersEvery = TimeSpan.FromSeconds(5);
     private static readonly string[] Frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
     private readonly CliContext _cx;
     private readonly string _runId;
@@ -32,6 +34,8 @@ public sealed class WaitingIndicator : IAsyncDisposable
     {
         var clock = Stopwatch.StartNew();
         var nextPoll = TimeSpan.Zero;
+        var nextRunners = TimeSpan.Zero;
+        string? reason = null;
         var announced = false;
         var frame = 0;
         try
@@ -41,13 +45,23 @@ public sealed class WaitingIndicator : IAsyncDisposable
                 if (clock.Elapsed >= nextPoll)
                 {
                     nextPoll = clock.Elapsed + TimeSpan.FromSeconds(1);
-                    var run = await TryGetRunAsync(ct);
+                    var run = await TryGetAsync($"/runs/{_runId}", ct);
                     if (run is { } r && r.S("status") != "queued")
                     {
                         Clear();
                         if (r.S("status") == "running")
                             await _cx.Out.Err.WriteLineAsync($"Started on runner {r.S("runnerId")} after {clock.Elapsed.TotalSeconds:0.0} s.");
                         return;
+                    }
+                    if (run is { } queued && clock.Elapsed >= nextRunners)
+                    {
+                        nextRunners = clock.Elapsed + RunnersEvery;
+                        if (await TryGetAsync("/runners", ct) is { } runners && WaitingReason.Of(queued, runners) is { } now && now != reason)
+                        {
+                            Clear();
+                            await _cx.Out.Err.WriteLineAsync($"waiting: {now}");
+                            reason = now;
+                        }
                     }
                 }
                 if (_cx.Terminal.Stderr)
@@ -69,15 +83,15 @@ public sealed class WaitingIndicator : IAsyncDisposable
         Clear();
     }
 
-    private async Task<System.Text.Json.JsonElement?> TryGetRunAsync(CancellationToken ct)
+    private async Task<System.Text.Json.JsonElement?> TryGetAsync(string path, CancellationToken ct)
     {
         try
         {
-            return (await _cx.Client.GetAsync($"/runs/{_runId}", ct)).Json;
+            return (await _cx.Client.GetAsync(path, ct)).Json;
         }
         catch (CliException)
         {
-            return null; // the follow stream reports real connection problems
+            return null; // the follow stream reports real connection problems; a reason is a bonus
         }
     }
 

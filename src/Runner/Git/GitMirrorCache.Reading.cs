@@ -5,8 +5,11 @@ namespace Narwhal.Runner.Git;
 /// <summary>Reading a fetched commit out of its mirror: the workspace as a tar stream, or one file.</summary>
 public sealed partial class GitMirrorCache
 {
-    /// <summary>Files larger than this are refused by <see cref="ReadFileAsync"/>.</summary>
-    public const int MaxFileBytes = 1024 * 1024;
+    /// <summary>
+    /// Files larger than this are refused by <see cref="ReadFileAsync"/>. The file read is the job
+    /// config, so its documented limit is the one: a second, larger one here made users meet two.
+    /// </summary>
+    public const int MaxFileBytes = JobConfigs.JobConfigParser.MaxFileBytes;
 
     /// <summary>
     /// Writes a tar of the commit's tree to <paramref name="destination"/>, streamed from
@@ -72,7 +75,7 @@ public sealed partial class GitMirrorCache
         var fields = header.Split(' ');
         if (fields is not [_, "blob", var sizeText] || !long.TryParse(sizeText, out var size)) return null;
         if (size > MaxFileBytes)
-            throw new GitFetchException(GitFailure.FileTooLarge, $"'{treePath}' at {sha} is {size} bytes, over the {MaxFileBytes / 1024} KiB limit.");
+            throw new GitFetchException(GitFailure.FileTooLarge, $"'{treePath}' at {sha} is larger than {MaxFileBytes / 1024} KiB ({size} bytes).");
         var content = new byte[size];
         await output.ReadExactlyAsync(content, ct).ConfigureAwait(false);
         return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetString(content).TrimStart('\uFEFF');

@@ -39,7 +39,7 @@ internal sealed partial record GitRemote(string Url, string MirrorName, bool IsL
             var scheme = uri.Scheme.ToLowerInvariant();
             var isFile = scheme == "file";
             if (isFile && !allowLocal)
-                throw Invalid(url, "file:// repositories are not allowed on this Runner");
+                throw Invalid(url, "file:// repositories are not allowed on this Runner (set NARWHAL_RUNNER_ALLOW_FILE_REPOS=true on the Runner to allow them, for single-user setups only)");
             if (!isFile && !NetworkSchemes.Contains(scheme))
                 throw Invalid(url, $"the '{scheme}' scheme is not supported (use https, http, ssh or git)");
             if (!isFile && (uri.Host.Length == 0 || uri.Host.StartsWith('-') || uri.UserInfo.StartsWith('-')))

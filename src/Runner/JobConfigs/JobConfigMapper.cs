@@ -53,10 +53,15 @@ internal static class JobConfigMapper
     private static BuildConfig Build(RawBuild raw)
     {
         var defaults = new BuildConfig();
+        var context = raw.Context is null ? defaults.Context : RepoPaths.Inside(raw.Context, "'context'");
+        // As docker build: -f is relative to where it runs (the repository root), and without it
+        // the Dockerfile is the one at the top of the context.
+        var contextFolder = RepoPaths.Normalize(context);
         return new BuildConfig
         {
-            Dockerfile = raw.Dockerfile is null ? defaults.Dockerfile : RepoPaths.Inside(raw.Dockerfile, "'dockerfile'"),
-            Context = raw.Context is null ? defaults.Context : RepoPaths.Inside(raw.Context, "'context'"),
+            Dockerfile = raw.Dockerfile is not null ? RepoPaths.Inside(raw.Dockerfile, "'dockerfile'")
+                : contextFolder.Length == 0 ? defaults.Dockerfile : $"{contextFolder}/{defaults.Dockerfile}",
+            Context = context,
             Args = Variables(raw.Args, "'args'", refuseReserved: false),
         };
     }

@@ -19,6 +19,21 @@ internal static class RepoPaths
         return path.Value;
     }
 
+    /// <summary>
+    /// A checked path (see <see cref="Inside"/>) with <c>.</c>, <c>..</c>, empty segments and
+    /// backslashes resolved: <c>./docker/../ci/</c> gives <c>ci</c>, the root gives "".
+    /// </summary>
+    public static string Normalize(string path)
+    {
+        var segments = new List<string>();
+        foreach (var segment in path.Split(Separators))
+        {
+            if (segment == "..") { if (segments.Count > 0) segments.RemoveAt(segments.Count - 1); }
+            else if (segment is not ("" or ".")) segments.Add(segment);
+        }
+        return string.Join('/', segments);
+    }
+
     /// <summary>A relative glob with no <c>..</c> segment at all.</summary>
     public static string Glob(RawScalar glob, string what)
     {

@@ -74,6 +74,29 @@ public sealed class RunnersApi_Specs
     }
 
     [Test]
+    public async Task When_a_run_ended_after_the_runners_last_heartbeat_Should_not_list_it_as_running()
+    {
+        await _admin.PutFreestyleJobAsync("ended-since", TestEnvironment.BusyboxImage, "true");
+        var ended = await _admin.TriggerAsync("ended-since");
+        var going = await _admin.TriggerAsync("ended-since");
+        await _registry.UpsertHeartbeatAsync(Heartbeats.Of("e-stale") with
+        {
+            RunningRunIds = [Guid.Parse(ended.Str("id")), Guid.Parse(going.Str("id"))],
+        }, CancellationToken.None);
+        (await _admin.PostAsync($"/runs/{ended.Str("id")}/abort", null)).EnsureSuccessStatusCode();
+
+        var runner = await _admin.GetJsonAsync("/runners/e-stale");
+        var listed = (await _admin.GetJsonAsync("/runners")).GetProperty("items").EnumerateArray().Single(r => r.Str("id") == "e-stale");
+
+        foreach (var shown in new[] { runner, listed })
+        {
+            Assert.That(shown.GetProperty("runningRuns").EnumerateArray().Select(r => r.Str("id")), Is.EqualTo(new[] { going.Str("id") }),
+                "the heartbeat still names the aborted run; Postgres says it has ended");
+            Assert.That(shown.GetProperty("running").GetInt32(), Is.EqualTo(1));
+        }
+    }
+
+    [Test]
     public async Task When_an_unknown_runner_is_asked_for_Should_answer_404()
     {
         var problem = await (await _admin.GetAsync("/runners/nobody")).ShouldBeProblemAsync(HttpStatusCode.NotFound);

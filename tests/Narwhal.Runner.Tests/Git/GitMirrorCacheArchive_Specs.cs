@@ -125,7 +125,7 @@ public sealed class GitMirrorCacheArchive_Specs : GitCacheTestBase
     }
 
     [Test]
-    public async Task When_the_file_is_over_one_mebibyte_Should_throw_FileTooLarge()
+    public async Task When_the_file_is_over_the_size_limit_Should_throw_FileTooLarge()
     {
         var sha = _upstream.Commit("huge", (".narwhal.yml", new string('x', GitMirrorCache.MaxFileBytes + 1)));
         await Cache.FetchAsync(_upstream.FileUrl, "main", null, null, Deadline);

@@ -45,9 +45,11 @@ public sealed class GitRemote_Specs
     }
 
     [Test]
-    public void When_local_repositories_are_not_allowed_Should_refuse_file_urls()
+    public void When_local_repositories_are_not_allowed_Should_refuse_file_urls_naming_the_setting_that_allows_them()
     {
-        Assert.That(() => GitRemote.Parse("file:///srv/git/app", allowLocal: false), Throws.InstanceOf<GitFetchException>());
+        // A newcomer trying a local repository must learn from the run's statusReason how to allow it.
+        Assert.That(() => GitRemote.Parse("file:///srv/git/app", allowLocal: false),
+            Throws.InstanceOf<GitFetchException>().With.Message.Contains("NARWHAL_RUNNER_ALLOW_FILE_REPOS=true"));
         Assert.That(GitRemote.Parse("file:///srv/git/app", allowLocal: true).IsLocal, Is.True);
     }
 

@@ -8,32 +8,8 @@ namespace Narwhal.Runner.Tests.JobConfigs;
 [TestFixture]
 public sealed class JobConfigParser_Specs
 {
-    /// <summary>The complete example of docs/job-config.md.</summary>
-    private static readonly string CompleteExample = Yaml(
-        "image: local/debian:bookworm",
-        "script:",
-        "  - make deps",
-        "  - make test",
-        "env: { GOFLAGS: -mod=vendor, RETRIES: 3, VERBOSE: true }",
-        "services:",
-        "  postgres:",
-        "    image: postgres:15",
-        "    env: { POSTGRES_PASSWORD: test }",
-        "    command: [postgres, -c, fsync=off]",
-        "    ready: pg_isready -h localhost -U postgres",
-        "    readyTimeout: 90s",
-        "  cache:",
-        "    build:",
-        "      dockerfile: docker/cache.Dockerfile",
-        "      context: docker",
-        "      args: { VERSION: \"7\" }",
-        "timeout: 1h30m",
-        "resources: { cpus: 2, memory: 4g }",
-        "results:",
-        "  junit: [\"**/TEST-*.xml\"]",
-        "  artifacts: [dist/**]",
-        "secrets: [DB_PASSWORD, NPM_TOKEN]",
-        "user: \"1000:1000\"");
+    /// <summary>The complete example of docs/job-config.md, read from the docs so that the two cannot drift apart.</summary>
+    private static readonly string CompleteExample = DocsExample();
 
     [Test]
     public void When_the_complete_example_is_parsed_Should_type_every_key()
@@ -42,12 +18,12 @@ public sealed class JobConfigParser_Specs
 
         Assert.Multiple(() =>
         {
-            Assert.That(config.Image, Is.EqualTo("local/debian:bookworm"));
+            Assert.That(config.Image, Is.EqualTo("local/busybox:1"));
             Assert.That(config.Build, Is.Null);
-            Assert.That(config.Script, Is.EqualTo(new[] { "make deps", "make test" }));
+            Assert.That(config.Script, Is.EqualTo(new[] { "sh ci/build.sh", "wget -q -O - http://web:8080/" }));
             Assert.That(config.Env, Is.EqualTo(new Dictionary<string, string>
                 { ["GOFLAGS"] = "-mod=vendor", ["RETRIES"] = "3", ["VERBOSE"] = "true" }));
-            Assert.That(config.Services.Keys, Is.EqualTo(new[] { "postgres", "cache" }), "file order");
+            Assert.That(config.Services.Keys, Is.EqualTo(new[] { "web", "cache" }), "file order");
             Assert.That(config.Timeout, Is.EqualTo(TimeSpan.FromMinutes(90)));
             Assert.That(config.Resources, Is.EqualTo(new ResourcesConfig { Cpus = 2, MemoryBytes = 4L * 1024 * 1024 * 1024 }));
             Assert.That(config.Results.Junit, Is.EqualTo(new[] { "**/TEST-*.xml" }));
@@ -62,20 +38,21 @@ public sealed class JobConfigParser_Specs
     {
         var services = Parse(CompleteExample).Services;
 
-        var postgres = services["postgres"];
+        var web = services["web"];
         var cache = services["cache"];
         Assert.Multiple(() =>
         {
-            Assert.That(postgres.Image, Is.EqualTo("postgres:15"));
-            Assert.That(postgres.Build, Is.Null);
-            Assert.That(postgres.Env, Is.EqualTo(new Dictionary<string, string> { ["POSTGRES_PASSWORD"] = "test" }));
-            Assert.That(postgres.Command, Is.EqualTo(new[] { "postgres", "-c", "fsync=off" }));
-            Assert.That(postgres.Ready, Is.EqualTo("pg_isready -h localhost -U postgres"));
-            Assert.That(postgres.ReadyTimeout, Is.EqualTo(TimeSpan.FromSeconds(90)));
+            Assert.That(web.Image, Is.EqualTo("local/busybox:1"), "an image scripts/images.sh makes: the example runs without a registry");
+            Assert.That(web.Build, Is.Null);
+            Assert.That(web.Env, Is.EqualTo(new Dictionary<string, string> { ["GREETING"] = "hello" }));
+            Assert.That(web.Command, Is.EqualTo(new[] { "sh", "-c", "mkdir -p /www && echo $GREETING > /www/index.html && httpd -f -p 8080 -h /www" }));
+            Assert.That(web.Ready, Is.EqualTo("wget -q -O /dev/null http://127.0.0.1:8080/"));
+            Assert.That(web.ReadyTimeout, Is.EqualTo(TimeSpan.FromSeconds(90)));
 
             Assert.That(cache.Image, Is.Null);
             Assert.That(cache.Build!.Dockerfile, Is.EqualTo("docker/cache.Dockerfile"));
             Assert.That(cache.Build.Context, Is.EqualTo("docker"));
+            Assert.That(cache.Build.DockerfileInContext(), Is.EqualTo("cache.Dockerfile"), "the path is from the repository root, as docker build -f");
             Assert.That(cache.Build.Args, Is.EqualTo(new Dictionary<string, string> { ["VERSION"] = "7" }));
             Assert.That(cache.Command, Is.Null);
             Assert.That(cache.Ready, Is.Null);
@@ -149,9 +126,9 @@ public sealed class JobConfigParser_Specs
     {
         var config = Parse(CompleteExample.Replace("\n", "\r\n"));
 
-        Assert.That(config.Script, Is.EqualTo(new[] { "make deps", "make test" }), "no \\r left in values");
+        Assert.That(config.Script, Is.EqualTo(new[] { "sh ci/build.sh", "wget -q -O - http://web:8080/" }), "no \\r left in values");
         Assert.That(config.User, Is.EqualTo("1000:1000"));
-        Assert.That(config.Services["postgres"].Ready, Is.EqualTo("pg_isready -h localhost -U postgres"));
+        Assert.That(config.Services["web"].Ready, Is.EqualTo("wget -q -O /dev/null http://127.0.0.1:8080/"));
     }
 
     [Test]
@@ -212,6 +189,29 @@ public sealed class JobConfigParser_Specs
         var resources = Parse(Minimal($"resources: {{ cpus: {written} }}")).Resources!;
 
         Assert.That((resources.Cpus, resources.MemoryBytes), Is.EqualTo(((double?)cpus, (long?)null)));
+    }
+
+    [TestCase("docker", "docker/Dockerfile")]
+    [TestCase("./docker/", "docker/Dockerfile")]
+    [TestCase(".", "Dockerfile")]
+    public void When_build_names_a_context_but_no_dockerfile_Should_use_the_Dockerfile_at_the_top_of_the_context(string context, string dockerfile)
+    {
+        Assert.That(Parse(ScriptOnly($"build: {{ context: \"{context}\" }}")).Build!.Dockerfile, Is.EqualTo(dockerfile));
+    }
+
+    // As `docker build -f DOCKERFILE CONTEXT` run from the repository root: -f is not relative to the context.
+    [TestCase("docker/cache.Dockerfile", "docker", "cache.Dockerfile")]
+    [TestCase("docker/sub/Dockerfile", "./docker", "sub/Dockerfile")]
+    [TestCase("Dockerfile", ".", "Dockerfile")]
+    [TestCase("ci/../docker/Dockerfile", "docker", "Dockerfile")]
+    [TestCase("ci/Dockerfile", "docker", null)]
+    [TestCase("Dockerfile", "docker", null)]
+    [TestCase("dockerfiles/x", "docker", null)]
+    public void When_dockerfile_is_given_Should_read_it_from_the_repository_root_inside_or_outside_the_context(string dockerfile, string context, string? inContext)
+    {
+        var build = Parse(ScriptOnly($"build: {{ dockerfile: \"{dockerfile}\", context: \"{context}\" }}")).Build!;
+
+        Assert.That((build.Dockerfile, build.DockerfileInContext()), Is.EqualTo((dockerfile, inContext)));
     }
 
     [TestCase("1000")]

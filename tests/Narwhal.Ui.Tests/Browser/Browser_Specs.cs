@@ -174,7 +174,7 @@ public sealed class Browser_Specs
         await Expect(_page.Locator("[data-run-field=status] .label")).ToHaveTextAsync("Failed");
         var tests = _page.Locator("section.tests");
         await Expect(tests).ToContainTextAsync("1 failing");
-        await Expect(tests).ToContainTextAsync("3 tests, 1 failures");
+        await Expect(tests).ToContainTextAsync("3 tests, 1 failure, 0 errors, 0 skipped");
         var failure = tests.Locator("details", new() { HasText = "divides_by_zero" });
         await Expect(failure.Locator("summary")).ToContainTextAsync("expected an error but got Infinity");
         await Expect(failure.GetByText("dividing 1 by 0")).ToBeHiddenAsync();
@@ -294,6 +294,42 @@ public sealed class Browser_Specs
             "every line once, in order, across the pieces loaded");
         Assert.That(await log.Locator("span.fg36").CountAsync(), Is.EqualTo(8000), "earlier pieces are coloured too");
         await Screenshots.SaveAsync(_page, "16-run-long-log");
+    }
+
+    [Test, Order(9)]
+    public async Task When_a_followed_run_ends_Should_update_its_header_from_the_logs_end_event_not_at_the_next_poll()
+    {
+        (await _admin.PutFreestyleJobAsync("short-lived", TestEnvironment.BusyboxImage, "echo begin", "sleep 3", "echo finished")).EnsureSuccessStatusCode();
+        var run = await _admin.TriggerAsync("short-lived");
+        await _page.GotoAsync($"/ui/runs/{run.Str("id")}");
+        await Expect(_page.Locator("#log")).ToContainTextAsync("begin", new() { Timeout = 60_000 });
+        await Expect(_page.GetByRole(AriaRole.Button, new() { Name = "Abort" })).ToBeVisibleAsync();
+
+        // A slow status endpoint (a busy server, a poll in flight as the run ends): the header must not wait for it.
+        await _page.RouteAsync("**/status.json", async route =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(4)); // the network's delay, not synchronisation
+            await route.ContinueAsync();
+        });
+        try
+        {
+            await Expect(_page.Locator("[data-log-state]")).ToHaveTextAsync("Ended.", new() { Timeout = 60_000 });
+
+            var soon = new LocatorAssertionsToHaveTextOptions { Timeout = 1_000 };
+            await Expect(_page.Locator("[data-run-field=status] .label")).ToHaveTextAsync("Succeeded", soon);
+            await Expect(_page.Locator("[data-run-field=exitCode]")).ToHaveTextAsync("0", soon);
+            await Expect(_page.GetByRole(AriaRole.Button, new() { Name = "Abort" })).ToHaveCountAsync(0, new() { Timeout = 1_000 });
+            await Expect(_page).ToHaveTitleAsync(new System.Text.RegularExpressions.Regex("^✓ Succeeded · short-lived #1"), new() { Timeout = 1_000 });
+            // The finished time is the server's: it comes with the (slow) status answer, and stays.
+            await Expect(_page.Locator("[data-run-field=finishedAt]")).Not.ToHaveTextAsync("–", new() { Timeout = 15_000 });
+            await Expect(_page.Locator("[data-run-field=status] .label")).ToHaveTextAsync("Succeeded");
+            await Expect(_page.GetByRole(AriaRole.Button, new() { Name = "Re-run" })).ToBeVisibleAsync();
+        }
+        finally
+        {
+            await _page.UnrouteAllAsync();
+        }
+        await Screenshots.SaveAsync(_page, "17-run-ended-live");
     }
 
     [Test, Order(20)]

@@ -46,5 +46,8 @@ public static class Format
         _ => $"{bytes / (1024.0 * 1024 * 1024):0.##} GiB",
     };
 
+    /// <summary>"1 failure", "3 failures": a count with its noun in the right number (English plurals the UI uses: noun + s).</summary>
+    public static string Count(long n, string noun) => n == 1 ? $"1 {noun}" : $"{n.ToString(CultureInfo.InvariantCulture)} {noun}s";
+
     public static string ShortSha(string? sha) => sha is { Length: > 10 } ? sha[..10] : sha ?? "";
 }

@@ -25,6 +25,13 @@ public sealed record StatusView(string Icon, string Label, string CssClass)
 
     public static StatusView Of(Run run) => Of(run.Status, run.Held);
 
+    /// <summary>
+    /// Every run status's view by its API name ("succeeded", "timed_out"), as JSON: the run page's script
+    /// shows the status its live log's end event names without asking the server again.
+    /// </summary>
+    public static string AllJson { get; } = System.Text.Json.JsonSerializer.Serialize(
+        Enum.GetValues<RunStatus>().ToDictionary(s => s.Name(), s => new { icon = Of(s).Icon, label = Of(s).Label, css = Of(s).CssClass }));
+
     public static StatusView Of(RunnerState state) => state switch
     {
         RunnerState.Online => new("●", "Online", "st-online"),

@@ -147,7 +147,7 @@
         flushQueue();
         const data = JSON.parse(event.data);
         say(data.truncated ? "Ended (the log reached its size limit)." : "Ended.");
-        onEnd && onEnd();
+        onEnd && onEnd(data);
       });
       source.onerror = () => say("Reconnecting…");
       source.onopen = () => say("Following live output…");
@@ -188,10 +188,24 @@
   }
 
   // --- Live status of a run: polls status.json while the run is not over, puts the words in place. ---
+  // Returns what to do when the live log ends: the run is over then (the server sends the end event only
+  // once the final status is written), so the header changes at once, without waiting for a poll.
   function runStatus(page) {
     const url = page.dataset.statusUrl;
+    const views = JSON.parse(page.dataset.statusViews || "{}");
     let active = page.dataset.active === "true";
+    let ended = false;
     let timer = null;
+    let latest = 0;
+    let overtaken = 0;
+
+    function setStatus(icon, label, css) {
+      const status = page.querySelector('[data-run-field="status"] [data-status]');
+      if (!status) return;
+      status.className = "status " + css;
+      status.querySelector(".icon").textContent = icon;
+      status.querySelector(".label").textContent = label;
+    }
 
     function setField(name, value) {
       const el = page.querySelector(`[data-run-field="${name}"]`);
@@ -201,18 +215,19 @@
     }
 
     async function poll() {
+      const mine = ++latest;
       try {
         const response = await fetch(url, { headers: { Accept: "application/json" } });
         if (response.status === 401) { window.location.reload(); return; }
         if (!response.ok) return;
         const s = await response.json();
+        // An older poll answering late, or one sent before the end event, must not put "Running" back;
+        // still active after a few seconds, the run really runs again (a lost run retried).
+        if (mine !== latest) return;
+        if (ended && s.active && ++overtaken <= 20) return;
+        ended = ended && !s.active;
         document.title = s.title + " · Narwhal";
-        const status = page.querySelector('[data-run-field="status"] [data-status]');
-        if (status) {
-          status.className = "status " + s.css;
-          status.querySelector(".icon").textContent = s.icon;
-          status.querySelector(".label").textContent = s.label;
-        }
+        setStatus(s.icon, s.label, s.css);
         setField("startedAt", s.startedAt);
         setField("finishedAt", s.finishedAt);
         setField("duration", s.duration);
@@ -221,12 +236,25 @@
         if (active && !s.active) { active = false; await refreshSections(["actions", "results"]); }
       } catch { /* the next poll tries again */ }
       finally {
-        if (active) timer = setTimeout(poll, document.hidden ? 10000 : 2000);
+        // After the end event a poll still saying "active" was overtaken: ask again soon, not in 2 s.
+        if (mine === latest && active) timer = setTimeout(poll, ended ? 250 : document.hidden ? 10000 : 2000);
       }
     }
 
     if (active) timer = setTimeout(poll, 1500);
-    return () => { clearTimeout(timer); poll(); };
+    return end => {
+      ended = true;
+      const view = end && views[end.status];
+      if (view) {
+        setStatus(view.icon, view.label, view.css);
+        document.title = `${view.icon} ${view.label} · ${page.dataset.runName} · Narwhal`;
+        if (end.exitCode !== null && end.exitCode !== undefined) setField("exitCode", end.exitCode);
+        if (end.reason) setField("reason", end.reason);
+      }
+      page.querySelector("[data-abort-form]")?.remove();
+      clearTimeout(timer);
+      poll();
+    };
   }
 
   // --- Sections marked data-refresh="N" are fetched again every N seconds (visible tab, no focus inside). ---

@@ -48,8 +48,17 @@ public sealed class JobPlanner(
 
         var source = claimed.Job.Git!;
         var commit = await FetchAsync(claimed, source, ct);
-        var text = await git.ReadFileAsync(source.Url, commit, source.ConfigPath, ct)
-            ?? throw new RunRefusedException($"The job config file '{source.ConfigPath}' does not exist at commit {commit}.");
+        string? text;
+        try
+        {
+            text = await git.ReadFileAsync(source.Url, commit, source.ConfigPath, ct);
+        }
+        catch (GitFetchException ex)
+        {
+            // Too large, unreadable: the config's fault, said as such, not a Runner error.
+            throw new RunRefusedException(ex.Message, ex);
+        }
+        if (text is null) throw new RunRefusedException($"The job config file '{source.ConfigPath}' does not exist at commit {commit}.");
         JobConfig config;
         try
         {

@@ -5,9 +5,15 @@ namespace Narwhal.Chaos;
 /// <summary>The suite's command line. Every experiment runs by default; the real service restarts only on request.</summary>
 public sealed record ChaosOptions
 {
-    public static readonly string[] AllExperiments = ["runner-kill", "postgres-outage", "postgres-cuts", "broker-outage", "abort-storm"];
+    public static readonly string[] AllExperiments = ["runner-kill", "postgres-outage", "postgres-cuts", "broker-outage", "abort-storm", "process-kill"];
 
-    public IReadOnlyList<string> Experiments { get; init; } = AllExperiments;
+    /// <summary>
+    /// All but process-kill: the Api and Dispatcher as processes of their own start slowly on a loaded
+    /// 2-core machine (up to a minute each), and the defaults must stay within 10 minutes.
+    /// </summary>
+    public static readonly string[] DefaultExperiments = ["runner-kill", "postgres-outage", "postgres-cuts", "broker-outage", "abort-storm"];
+
+    public IReadOnlyList<string> Experiments { get; init; } = DefaultExperiments;
     /// <summary>Runs per storm (experiments 1, 2, 4, 5; the cut experiments use half).</summary>
     public int Runs { get; init; } = 60;
     public double OutageSeconds { get; init; } = 5;
@@ -22,7 +28,8 @@ public sealed record ChaosOptions
 
     public const string Usage = """
         bench/chaos/run.sh [options]
-          --experiments LIST         comma-separated, default all: runner-kill,postgres-outage,postgres-cuts,broker-outage,abort-storm
+          --experiments LIST         comma-separated, or "all"; default runner-kill,postgres-outage,postgres-cuts,broker-outage,abort-storm
+                                     (process-kill, the Api's and the Dispatcher's kill -9, adds 3-4 minutes: ask for it or "all")
           --runs N                   runs per storm (default 60; the cut experiments use N/4 each)
           --outage-seconds S         how long the proxy outages last (default 5)
           --real-postgres-restart    restart THE shared Postgres (pg_ctl restart -m fast) instead of the proxy outage
@@ -56,6 +63,7 @@ public sealed record ChaosOptions
 
     private static IReadOnlyList<string> ParseExperiments(string list)
     {
+        if (list == "all") return AllExperiments;
         var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var name in names)
             if (!AllExperiments.Contains(name)) throw new ArgumentException($"unknown experiment {name} (known: {string.Join(", ", AllExperiments)})");

@@ -1,9 +1,11 @@
 using System.Globalization;
+using Dapper;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Narwhal.Bench;
 using Narwhal.Core.Persistence;
+using Narwhal.Core.Runs;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Execution;
 using Narwhal.Testing;
@@ -21,7 +23,12 @@ public enum PostgresRoute
     RunnersThroughProxy,
 }
 
-public sealed record StackPlan(int Runners, int Slots, PostgresRoute Postgres = PostgresRoute.Direct, bool AmqpThroughProxy = false);
+/// <summary>
+/// What an experiment's stack is made of. The Api and the Dispatcher run in the suite's process unless
+/// an experiment must kill them: then they are processes of their own.
+/// </summary>
+public sealed record StackPlan(int Runners, int Slots, PostgresRoute Postgres = PostgresRoute.Direct, bool AmqpThroughProxy = false,
+    bool ApiAsProcess = false, bool DispatcherAsProcess = false);
 
 /// <summary>
 /// One experiment's Narwhal: a TestStack of its own (database, vhost, bucket, instance), its Api and
@@ -56,6 +63,43 @@ public sealed class ChaosStack : IAsyncDisposable
     /// <summary>In front of RabbitMQ (AMQP) for the Api, the Dispatcher and the Runners; null when direct.</summary>
     public TcpFaultProxy? Amqp { get; private set; }
     public IReadOnlyList<RunnerProcess> Runners => _runners;
+    /// <summary>The Api as a process of its own (plan.ApiAsProcess), else null: it runs in the suite's process.</summary>
+    public AppProcess? ApiProcess { get; private set; }
+    /// <summary>The Dispatcher as a process of its own (plan.DispatcherAsProcess), else null.</summary>
+    public AppProcess? DispatcherProcess { get; private set; }
+    private Dictionary<string, string?> _apiSettings = [];
+    private Dictionary<string, string?> _dispatcherSettings = [];
+    private readonly List<AppProcess> _retired = [];
+    public const string ApiListen = "NARWHAL_API_LISTEN";
+    public const string DispatcherListen = "NARWHAL_DISPATCHER_LISTEN";
+
+    /// <summary>A client of the stack's Api (in this process or its own), with the admin token.</summary>
+    public HttpClient Client()
+    {
+        if (ApiProcess is null) return Stack.Client();
+        var client = new HttpClient { BaseAddress = ApiProcess.Url, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestStack.AdminToken);
+        return client;
+    }
+
+    /// <summary>SIGKILL of the Api process; <see cref="RestartApiAsync"/> starts it again on the same port.</summary>
+    public Task KillApiAsync() => ApiProcess!.KillAsync();
+
+    public async Task RestartApiAsync()
+    {
+        _retired.Add(ApiProcess!);
+        ApiProcess = ApiProcess!.Restart(_apiSettings, ApiListen);
+        await ApiProcess.WaitReadyAsync(TimeSpan.FromSeconds(120));
+    }
+
+    public Task KillDispatcherAsync() => DispatcherProcess!.KillAsync();
+
+    public async Task RestartDispatcherAsync()
+    {
+        _retired.Add(DispatcherProcess!);
+        DispatcherProcess = DispatcherProcess!.Restart(_dispatcherSettings, DispatcherListen);
+        await DispatcherProcess.WaitReadyAsync(TimeSpan.FromSeconds(120));
+    }
     /// <summary>Containers of the instance found after the Runners stopped (then removed): what the fleet left behind.</summary>
     public List<string> Leftovers { get; } = [];
 
@@ -96,20 +140,41 @@ public sealed class ChaosStack : IAsyncDisposable
             Amqp = proxy;
             shared["NARWHAL_RABBITMQ"] = _runnerOverrides["NARWHAL_RABBITMQ"] = proxied.ToString();
         }
-        await Stack.StartApiAsync(shared);
         var dispatcher = new Dictionary<string, string?>(shared)
         {
             ["NARWHAL_HEARTBEAT_INTERVAL_SECONDS"] = "1",
             ["NARWHAL_RUNNER_OFFLINE_SECONDS"] = OfflineTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture),
             ["NARWHAL_FLEET_CHECK_SECONDS"] = "1",
         };
-        await Stack.StartDispatcherAsync(dispatcher);
+        if (plan.ApiAsProcess)
+        {
+            _apiSettings = ProcessSettings(shared);
+            _apiSettings["NARWHAL_ADMIN_TOKEN"] = TestStack.AdminToken;
+            ApiProcess = AppProcess.Start("Narwhal.Api", ApiListen, _apiSettings);
+            await ApiProcess.WaitReadyAsync(TimeSpan.FromSeconds(120));
+        }
+        else await Stack.StartApiAsync(shared);
+        if (plan.DispatcherAsProcess)
+        {
+            _dispatcherSettings = ProcessSettings(dispatcher);
+            DispatcherProcess = AppProcess.Start("Narwhal.Dispatcher", DispatcherListen, _dispatcherSettings);
+            await DispatcherProcess.WaitReadyAsync(TimeSpan.FromSeconds(120));
+        }
+        else await Stack.StartDispatcherAsync(dispatcher);
         var starting = Enumerable.Range(1, plan.Runners).Select(i => RunnerProcess.Start($"{_name}-r{i}", RunnerSettings($"{_name}-r{i}", plan.Slots))).ToList();
         _runners.AddRange(starting);
-        await Task.WhenAll(starting.Select(r => r.WaitReadyAsync(TimeSpan.FromSeconds(120))));
+        await Task.WhenAll(starting.Select(WaitReadyAsync));
         await UntilOnlineAsync(starting.Select(r => r.RunnerId).ToList());
         say($"  stack {Stack.Instance}: Api, Dispatcher, {plan.Runners} Runner process(es) × {plan.Slots} slot(s)" +
             $"{(Postgres is null ? "" : $"; Postgres through a proxy ({plan.Postgres})")}{(Amqp is null ? "" : "; AMQP through a proxy")}");
+    }
+
+    /// <summary>The stack's settings plus <paramref name="overrides"/>, as the environment of a process (only NARWHAL_* names).</summary>
+    private Dictionary<string, string?> ProcessSettings(IReadOnlyDictionary<string, string?> overrides)
+    {
+        var settings = Stack.CommonSettings();
+        foreach (var (k, v) in overrides.Where(o => o.Key.StartsWith("NARWHAL_", StringComparison.Ordinal))) settings[k] = v;
+        return settings;
     }
 
     /// <summary>The environment of a Runner process: the stack's settings, fleet-test timings, its spools under the scratch folder.</summary>
@@ -145,8 +210,28 @@ public sealed class ChaosStack : IAsyncDisposable
     {
         var runner = RunnerProcess.Start(runnerId, RunnerSettings(runnerId, slots));
         _runners.Add(runner);
-        await runner.WaitReadyAsync(TimeSpan.FromSeconds(120));
+        await WaitReadyAsync(runner);
         return runner;
+    }
+
+    /// <summary>
+    /// RunnerProcess.WaitReadyAsync, again while a health probe merely timed out: on this loaded 2-core
+    /// machine a starting Runner can take longer than the probe's 5 s to answer, which is slowness, not failure.
+    /// </summary>
+    private static async Task WaitReadyAsync(RunnerProcess runner)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await runner.WaitReadyAsync(TimeSpan.FromSeconds(120) - clock.Elapsed);
+                return;
+            }
+            catch (TaskCanceledException) when (clock.Elapsed < TimeSpan.FromSeconds(110) && !runner.HasExited)
+            {
+            }
+        }
     }
 
     private async Task UntilOnlineAsync(IReadOnlyList<string> runnerIds)
@@ -160,10 +245,30 @@ public sealed class ChaosStack : IAsyncDisposable
         }, "the Runners to be online (heartbeats recorded)", TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>Runs that Runner <paramref name="runnerId"/> holds as running in the database (straight to Postgres).</summary>
+    public async Task<int> RunningOnAsync(string runnerId, CancellationToken ct)
+    {
+        await using var connection = await Stack.Database.DataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT count(*)::int FROM runs WHERE runner_id = @runnerId AND status = @running",
+            new { runnerId, running = RunStatus.Running.Name() }, cancellationToken: ct));
+    }
+
+    /// <summary>Until Runner <paramref name="runnerId"/> runs something (a victim worth killing), at most 60 s.</summary>
+    public async Task UntilRunningOnAsync(string runnerId, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await RunningOnAsync(runnerId, ct) == 0)
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"Runner {runnerId} ran nothing within 60 s");
+            await Task.Delay(50, ct);
+        }
+    }
+
     /// <summary>PUT /jobs/{name}: a busybox freestyle job, with <c>retry: { onLost: N }</c> when <paramref name="onLost"/> &gt; 0.</summary>
     public async Task PutJobAsync(string name, int onLost, params string[] script)
     {
-        using var client = Stack.Client();
+        using var client = Client();
         object body = onLost > 0
             ? new { type = "freestyle", image = TestEnvironment.BusyboxImage, script, retry = new { onLost } }
             : new { type = "freestyle", image = TestEnvironment.BusyboxImage, script };
@@ -182,6 +287,12 @@ public sealed class ChaosStack : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(_logDir, $"{runner.RunnerId}-{i}.log"), runner.Output);
             await runner.DisposeAsync();
         }
+        foreach (var app in new[] { ApiProcess, DispatcherProcess }.OfType<AppProcess>())
+        {
+            await app.DisposeAsync();
+            await File.WriteAllTextAsync(Path.Combine(_logDir, $"{_name}-{app.Name}.log"), app.Output);
+        }
+        foreach (var app in _retired) await app.DisposeAsync();
         if (Postgres is not null) await Postgres.DisposeAsync();
         if (Amqp is not null) await Amqp.DisposeAsync();
         await Events.DisposeAsync();

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Narwhal.Testing;
 
 namespace Narwhal.Chaos;
 
@@ -19,10 +17,10 @@ public sealed record StormResult(IReadOnlyList<AcceptedRun> Accepted, int Refuse
 /// </summary>
 public static class Storm
 {
-    public static async Task<StormResult> FireAsync(TestStack stack, IReadOnlyList<string> jobs, int runs, int inFlight, CancellationToken ct,
+    public static async Task<StormResult> FireAsync(ChaosStack chaos, IReadOnlyList<string> jobs, int runs, int inFlight, CancellationToken ct,
         Func<AcceptedRun, Task>? onAccepted = null)
     {
-        using var client = stack.Client();
+        using var client = chaos.Client();
         client.Timeout = TimeSpan.FromSeconds(30);
         var accepted = new List<AcceptedRun>();
         var errors = new List<string>();

@@ -18,6 +18,7 @@ public static class Suite
                 case "postgres-cuts": rows.AddRange(await PostgresCuts.RunAsync(ctx)); break;
                 case "broker-outage": rows.Add(await Outage.BrokerAsync(ctx)); break;
                 case "abort-storm": rows.Add(await AbortStorm.RunAsync(ctx)); break;
+                case "process-kill": rows.AddRange(await ProcessKill.RunAsync(ctx)); break;
             }
         }
         return rows;

@@ -20,10 +20,10 @@ public static class AbortStorm
         return Trial.RunAsync(ctx, Name, "abort", new StackPlan(Runners: 3, Slots: 2),
             new Dictionary<string, int> { ["abort-once"] = 0, ["abort-retried"] = 1 }, ["sleep 3"], async chaos =>
             {
-                using var client = chaos.Stack.Client();
+                using var client = chaos.Client();
                 client.Timeout = TimeSpan.FromSeconds(30);
                 var faultAt = DateTime.UtcNow;
-                var storm = await Storm.FireAsync(chaos.Stack, ["abort-once", "abort-retried"], runs, inFlight: 6, ctx.Ct, async run =>
+                var storm = await Storm.FireAsync(chaos, ["abort-once", "abort-retried"], runs, inFlight: 6, ctx.Ct, async run =>
                 {
                     TimeSpan after;
                     lock (random) after = LatestAbort * random.NextDouble();

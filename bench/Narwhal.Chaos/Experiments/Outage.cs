@@ -61,7 +61,7 @@ public static class Outage
         var runs = Math.Max(4, ctx.Options.Runs / 2);
         return Trial.RunAsync(ctx, name, slug, plan, new Dictionary<string, int> { [once] = 0, [retried] = 1 }, ["sleep 2"], async chaos =>
         {
-            var fire = Storm.FireAsync(chaos.Stack, [once, retried], runs, inFlight: 6, ctx.Ct);
+            var fire = Storm.FireAsync(chaos, [once, retried], runs, inFlight: 6, ctx.Ct);
             await Trial.UntilStartsAsync(chaos, 1, TimeSpan.FromSeconds(90), ctx.Ct);
             await Task.Delay(Lead, ctx.Ct);
             var faultAt = DateTime.UtcNow;

@@ -45,7 +45,7 @@ public static class PostgresCuts
             {
                 var proxy = chaos.Postgres!;
                 var fired = arm(proxy);
-                var storm = await Storm.FireAsync(chaos.Stack, [once, retried], runs, inFlight: 4, ctx.Ct);
+                var storm = await Storm.FireAsync(chaos, [once, retried], runs, inFlight: 4, ctx.Ct);
                 // When each cut struck is not known here: no time to flag.
                 return new FaultOutcome(storm, FaultAt: null, Notes: [], AfterRunsEnded: () =>
                 {

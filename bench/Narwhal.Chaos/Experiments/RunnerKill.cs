@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Dapper;
-using Narwhal.Core.Runs;
 
 namespace Narwhal.Chaos.Experiments;
 
@@ -25,23 +23,23 @@ public static class RunnerKill
         return Trial.RunAsync(ctx, Name, "kill", plan, jobs, ["sleep 1"], async chaos =>
         {
             var victim = chaos.Runners[0];
-            var fire = Storm.FireAsync(chaos.Stack, [Once, Retried], options.Runs, inFlight: 6, ctx.Ct);
+            var fire = Storm.FireAsync(chaos, [Once, Retried], options.Runs, inFlight: 6, ctx.Ct);
             // Mid-storm: once a sixth of the runs have started and the victim is executing some.
             await Trial.UntilStartsAsync(chaos, Math.Max(2, options.Runs / 6), TimeSpan.FromSeconds(90), ctx.Ct);
-            await UntilRunningOnAsync(chaos, victim.RunnerId, ctx.Ct);
-            var inFlight = await RunningOnAsync(chaos, victim.RunnerId, ctx.Ct);
+            await chaos.UntilRunningOnAsync(victim.RunnerId, ctx.Ct);
+            var inFlight = await chaos.RunningOnAsync(victim.RunnerId, ctx.Ct);
             await victim.KillAsync();
             var killedAt = DateTime.UtcNow;
             var sinceKill = Stopwatch.StartNew();
             ctx.Say($"  killed Runner {victim.RunnerId} (pid {victim.Pid}) with SIGKILL while it ran {inFlight} run(s)");
             var storm = await fire;
             // Flagged: none of the killed Runner's runs is still running on it (each ended lost or queued again).
-            while (await RunningOnAsync(chaos, victim.RunnerId, ctx.Ct) > 0)
+            while (await chaos.RunningOnAsync(victim.RunnerId, ctx.Ct) > 0)
             {
                 if (sinceKill.Elapsed > TimeSpan.FromSeconds(90)) break;
                 await Task.Delay(100, ctx.Ct);
             }
-            var flagged = await RunningOnAsync(chaos, victim.RunnerId, ctx.Ct) == 0 ? sinceKill.Elapsed : (TimeSpan?)null;
+            var flagged = await chaos.RunningOnAsync(victim.RunnerId, ctx.Ct) == 0 ? sinceKill.Elapsed : (TimeSpan?)null;
             var notes = new List<string>
             {
                 $"SIGKILL of {victim.RunnerId} while it ran {inFlight} run(s); " +
@@ -56,23 +54,5 @@ public static class RunnerKill
                     notes.Add($"the killed Runner left {left} container(s); {await chaos.ContainersOfAsync(victim.RunnerId)} still there after its restart under the same id");
                 });
         });
-    }
-
-    private static async Task<int> RunningOnAsync(ChaosStack chaos, string runnerId, CancellationToken ct)
-    {
-        await using var connection = await chaos.Stack.Database.DataSource.OpenConnectionAsync(ct);
-        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            "SELECT count(*)::int FROM runs WHERE runner_id = @runnerId AND status = @running",
-            new { runnerId, running = RunStatus.Running.Name() }, cancellationToken: ct));
-    }
-
-    private static async Task UntilRunningOnAsync(ChaosStack chaos, string runnerId, CancellationToken ct)
-    {
-        var clock = Stopwatch.StartNew();
-        while (await RunningOnAsync(chaos, runnerId, ct) == 0)
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"Runner {runnerId} never ran anything within 60 s");
-            await Task.Delay(50, ct);
-        }
     }
 }

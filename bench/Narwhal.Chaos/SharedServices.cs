@@ -52,11 +52,18 @@ public static class SharedServices
         var home = Path.Combine(servicesDataDir, "rabbitmq");
         if (!File.Exists(Path.Combine(home, ".erlang.cookie")))
             throw new InvalidOperationException($"no Erlang cookie at {home}/.erlang.cookie: pass the data folder of scripts/services.sh (--services-data)");
+        // The environment scripts/services.sh gives rabbitmqctl (its rmq_env): with less, the CLI was seen to crash here.
         var env = new Dictionary<string, string>
         {
             ["HOME"] = home,
+            ["RABBITMQ_NODENAME"] = node,
             ["ERL_EPMD_PORT"] = Environment.GetEnvironmentVariable("NARWHAL_EPMD_PORT") is { Length: > 0 } port ? port : "55405",
             ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(home, "mnesia"),
+            ["RABBITMQ_LOG_BASE"] = Path.Combine(home, "log"),
+            ["RABBITMQ_PID_FILE"] = Path.Combine(servicesDataDir, "run", "rabbitmq.pid"),
+            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(home, "enabled_plugins"),
+            ["RABBITMQ_CONFIG_FILE"] = Path.Combine(home, "rabbitmq.conf"),
             ["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(home, "rabbitmq-env.conf"),
             ["PATH"] = "/usr/lib/rabbitmq/bin:" + Environment.GetEnvironmentVariable("PATH"),
         };

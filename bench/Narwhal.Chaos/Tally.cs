@@ -67,11 +67,12 @@ public static class Tally
     /// <summary>
     /// The row of one experiment and the promise checked run by run: every accepted run stored and
     /// ended (executed or reported), none executed more often than 1 + its job's <c>retry.onLost</c>,
-    /// none reported succeeded without a container having started.
+    /// none reported succeeded without a container having started, and — when <paramref name="runnerDies"/> is
+    /// false (the experiment kills no Runner) — none ended <c>lost</c>.
     /// </summary>
     public static ExperimentRow Count(string name, StormResult storm, IReadOnlyList<RunOutcome> outcomes, DockerEventStream events,
         IReadOnlyDictionary<string, int> onLostByJob, TimeSpan? timeToFlag, DateTime? faultAt, IReadOnlyList<string> leftovers,
-        string? waitProblem, IReadOnlyList<string> notes)
+        string? waitProblem, IReadOnlyList<string> notes, bool runnerDies)
     {
         var violations = new List<string>();
         var byId = outcomes.ToDictionary(o => o.Id);
@@ -101,7 +102,13 @@ public static class Tally
                     if (executions == 0) violations.Add($"run {run.Id} ({run.Job}) reported succeeded, but no container of it ever started");
                     break;
                 case RunStatus.Failed: failed++; break;
-                case RunStatus.Lost: lost++; break;
+                case RunStatus.Lost:
+                    lost++;
+                    // Lost means "its Runner vanished". Where no Runner died, the fault was transient (an outage,
+                    // a cut connection) and a live Runner should have carried the run to its real end.
+                    if (!runnerDies)
+                        violations.Add($"run {run.Id} ({run.Job}) ended lost although no Runner died ({executions} start(s)): {Shorten(outcome.StatusReason ?? "no reason")}");
+                    break;
                 case RunStatus.Aborted: aborted++; break;
                 case RunStatus.Queued or RunStatus.Running:
                     stuck++;

@@ -21,8 +21,9 @@ public static class Trial
     private static TimeSpan WaitLimit(int runs) => TimeSpan.FromSeconds(90 + runs);
     private static readonly TimeSpan Stall = TimeSpan.FromSeconds(45);
 
+    /// <param name="runnerDies">The experiment kills a Runner: its runs may rightly end lost.</param>
     public static async Task<ExperimentRow> RunAsync(ChaosContext ctx, string name, string slug, StackPlan plan, IReadOnlyDictionary<string, int> onLostByJob,
-        string[] script, Func<ChaosStack, Task<FaultOutcome>> fault)
+        string[] script, Func<ChaosStack, Task<FaultOutcome>> fault, bool runnerDies = false)
     {
         var clock = Stopwatch.StartNew();
         ctx.Say($"{name}: starting…");
@@ -44,7 +45,7 @@ public static class Trial
             var stack = chaos;
             chaos = null;
             var row = Tally.Count(name, outcome.Storm, runs, events, onLostByJob, outcome.TimeToFlag, outcome.FaultAt, stack.Leftovers,
-                waitProblem, notes);
+                waitProblem, notes, runnerDies);
             ctx.Say($"{name}: done in {clock.Elapsed.TotalSeconds:0} s; promise {(row.PromiseKept ? "kept" : $"BROKEN ({row.Violations.Count} violation(s))")}");
             return row;
         }

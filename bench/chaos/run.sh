@@ -51,6 +51,8 @@ env_lines="$("$REPO/scripts/services.sh" env)" || die "scripts/services.sh env f
 eval "$env_lines"
 # services.sh's data folder (as services.sh computes it): the RabbitMQ node's home and Erlang cookie.
 services_data="${NARWHAL_DATA_DIR:-$REPO/.narwhal-data/${NARWHAL_INSTANCE:-narwhal}}"
+# …and its own Erlang port mapper, as services.sh computes it (for rabbitmqctl).
+export NARWHAL_EPMD_PORT="${NARWHAL_EPMD_PORT:-$((${NARWHAL_PORT_BASE:-55400} + 5))}"
 
 # --- build (Release, own artifacts folder; retried while another build holds files) ---
 results="$BENCH_DIR/results/chaos"
@@ -75,7 +77,7 @@ dll="$artifacts/bin/Narwhal.Chaos/release/Narwhal.Chaos.dll"
 
 # --- run -------------------------------------------------------------------------
 export NARWHAL_TEST_INSTANCE="${NARWHAL_TEST_INSTANCE:-narwhal-chaos}"
-say "running (defaults: about 6-9 minutes on 2 cores)"
+say "running (defaults: about 7 minutes on 2 cores, up to 12-15 when the machine is very busy)"
 rc=0
 timeout --foreground -k 30s "${CHAOS_TIMEOUT:-20m}" \
   dotnet "$dll" --log-dir "$results" --services-data "$services_data" "$@" </dev/null || rc=$?

@@ -66,6 +66,6 @@ public static class ProcessKill
                 var flagged = await chaos.RunningOnAsync(victim.RunnerId, ctx.Ct) == 0 ? sinceKill.Elapsed : TimeSpan.FromSeconds(90);
                 var notes = new List<string> { $"the Dispatcher was away {DispatcherDown.TotalSeconds:0} s + {startup.TotalSeconds:0.0} s to start again; the dead Runner's runs flagged {flagged.TotalSeconds:0.0} s after the kills" };
                 return new FaultOutcome(storm, killedAt, flagged, notes, AfterRunsEnded: () => chaos.RestartRunnerAsync(victim.RunnerId, plan.Slots));
-            });
+            }, runnerDies: true);
     }
 }

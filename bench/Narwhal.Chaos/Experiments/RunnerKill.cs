@@ -53,6 +53,6 @@ public static class RunnerKill
                     await chaos.RestartRunnerAsync(victim.RunnerId, plan.Slots);
                     notes.Add($"the killed Runner left {left} container(s); {await chaos.ContainersOfAsync(victim.RunnerId)} still there after its restart under the same id");
                 });
-        });
+        }, runnerDies: true);
     }
 }

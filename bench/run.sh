@@ -29,42 +29,19 @@ for arg in "$@"; do
   if [[ "$arg" == -h || "$arg" == --help ]]; then BENCH_NO_SERVICES=1; fi
 done
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-export DOTNET_CLI_UI_LANGUAGE=en NUGET_XMLDOC_MODE=skip
-if ! command -v dotnet >/dev/null 2>&1; then
-  for d in "${DOTNET_ROOT:-}" "${HOME:-/root}/.dotnet" /usr/share/dotnet /usr/lib/dotnet /opt/dotnet; do
-    if [[ -n "$d" && -x "$d/dotnet" ]]; then export PATH="$d:$PATH"; break; fi
-  done
-fi
-command -v dotnet >/dev/null 2>&1 || die "dotnet (the .NET 10 SDK) is not on PATH"
+# shellcheck source=lib.sh
+source "$BENCH_DIR/lib.sh"
+bench_dotnet
 
 # --- services and image ----------------------------------------------------------
-if [[ "${BENCH_NO_SERVICES:-0}" != 1 ]]; then
-  say "services: up"
-  "$REPO/scripts/services.sh" up </dev/null || die "scripts/services.sh up failed"
-  say "images"
-  "$REPO/scripts/images.sh" </dev/null || die "scripts/images.sh failed"
-fi
-env_lines="$("$REPO/scripts/services.sh" env)" || die "scripts/services.sh env failed"
-eval "$env_lines"
+bench_services "${BENCH_NO_SERVICES:-0}"
 
 # --- build (Release, own artifacts folder; retried while another build holds files) ---
 mkdir -p "$BENCH_DIR/results"
 build_log="$BENCH_DIR/results/build.log"
 project="$BENCH_DIR/Narwhal.Bench/Narwhal.Bench.csproj"
 artifacts="$BENCH_DIR/.artifacts"
-say "dotnet build $(realpath --relative-to="$REPO" "$project") -c Release (log: $(realpath --relative-to="$REPO" "$build_log"))"
-attempt=1
-until dotnet build "$project" -c Release -nologo --artifacts-path "$artifacts" </dev/null >"$build_log" 2>&1; do
-  if ((attempt < 6)) && grep -qiE 'could not copy|being used by another process|cannot access the file|MSB3026|MSB3027|MSB3021' "$build_log"; then
-    say "build hit a file lock (another build is running?); retrying in 20 s ($attempt/5)"
-    attempt=$((attempt + 1))
-    sleep 20
-    continue
-  fi
-  grep -E 'error|Error' "$build_log" | sort -u | head -n 40 >&2 || true
-  die "build failed; see $build_log"
-done
+bench_build "$project" "$artifacts" "$build_log"
 dll="$artifacts/bin/Narwhal.Bench/release/Narwhal.Bench.dll"
 [[ -f "$dll" ]] || die "build succeeded but $dll is missing"
 # Phase logs.rss runs the Runner as a process of its own: the Release build of src/Runner made by the

@@ -1,7 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.Logging.Abstractions;
-using Narwhal.Runner.Docker;
-using Narwhal.Runner.Execution;
 using Narwhal.Testing;
 
 namespace Narwhal.Bench;
@@ -71,32 +68,9 @@ public static class PhaseStack
         return withLeftovers(result, leftovers);
     }
 
-    public static async Task<List<string>> RemoveLeftoversAsync(string instance, Action<string> say)
-    {
-        var removed = new List<string>();
-        try
-        {
-            using var engine = new DockerEngine(TestEnvironment.DockerHost, NullLogger<DockerEngine>.Instance);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            var labels = new Dictionary<string, string> { [RunLabels.Instance] = instance };
-            foreach (var container in await engine.ListContainersAsync(labels, timeout.Token))
-            {
-                removed.Add($"container {container.Id[..12]} ({container.State})");
-                await engine.RemoveAsync(container.Id, timeout.Token);
-            }
-            foreach (var network in await engine.ListNetworksAsync(labels, timeout.Token))
-            {
-                removed.Add($"network {network.Name}");
-                await engine.RemoveNetworkAsync(network.Id, timeout.Token);
-            }
-        }
-        catch (Exception ex)
-        {
-            say($"warning: could not list/remove leftovers of instance {instance}: {ex.Message}");
-            removed.Add($"cleanup failed: {ex.Message}");
-        }
-        return removed;
-    }
+    /// <summary>Removes every container and network of <paramref name="instance"/>; what was removed.</summary>
+    public static Task<List<string>> RemoveLeftoversAsync(string instance, Action<string> say) =>
+        InstanceLeftovers.RemoveAsync(instance, say);
 
     public static async Task PutJobAsync(HttpClient client, string name, string[] script, CancellationToken ct)
     {

@@ -59,17 +59,41 @@ public sealed class TcpFaultProxy : IAsyncDisposable
         return (proxy, builder.ConnectionString);
     }
 
+    /// <summary>A proxy for a RabbitMQ node, and the AMQP URI (same credentials and vhost) that goes through it.</summary>
+    public static (TcpFaultProxy Proxy, Uri AmqpUrl) ForAmqp(Uri amqpUrl)
+    {
+        var proxy = new TcpFaultProxy(amqpUrl.Host, amqpUrl.IsDefaultPort ? 5672 : amqpUrl.Port);
+        return (proxy, new UriBuilder(amqpUrl) { Host = "127.0.0.1", Port = proxy.Port }.Uri);
+    }
+
     /// <summary>
     /// After a client sends <paramref name="requestPattern"/>, the server's answer is swallowed until
     /// a chunk holding <paramref name="replyPattern"/> has passed the server (not the client), then the
     /// connection is cut. Fires <paramref name="times"/> times; the task completes at the last cut.
     /// </summary>
     public Task CutReplyTo(string requestPattern, string replyPattern, int times = 1) =>
-        AddRule(new Rule(Encoding.UTF8.GetBytes(requestPattern), Encoding.UTF8.GetBytes(replyPattern), times));
+        CutReplyTo([requestPattern], replyPattern, times);
+
+    /// <summary>
+    /// As <see cref="CutReplyTo(string, string, int)"/>, for a request that holds every one of
+    /// <paramref name="requestPatterns"/> (several fragments of one SQL text survive a rewording of it
+    /// better than one exact phrase).
+    /// </summary>
+    public Task CutReplyTo(IReadOnlyList<string> requestPatterns, string replyPattern, int times = 1) =>
+        AddRule(new Rule(Encode(requestPatterns), Encoding.UTF8.GetBytes(replyPattern), times));
 
     /// <summary>Cuts the connection before a request holding <paramref name="requestPattern"/> reaches the server.</summary>
-    public Task CutRequest(string requestPattern, int times = 1) =>
-        AddRule(new Rule(Encoding.UTF8.GetBytes(requestPattern), null, times));
+    public Task CutRequest(string requestPattern, int times = 1) => CutRequest([requestPattern], times);
+
+    /// <summary>Cuts the connection before a request holding every one of <paramref name="requestPatterns"/> reaches the server.</summary>
+    public Task CutRequest(IReadOnlyList<string> requestPatterns, int times = 1) =>
+        AddRule(new Rule(Encode(requestPatterns), null, times));
+
+    private static byte[][] Encode(IReadOnlyList<string> patterns)
+    {
+        if (patterns.Count == 0) throw new ArgumentException("At least one pattern.", nameof(patterns));
+        return patterns.Select(p => Encoding.UTF8.GetBytes(p)).ToArray();
+    }
 
     /// <summary>The service is away: open connections are cut, new ones accepted and closed at once.</summary>
     public void Refuse()
@@ -165,7 +189,9 @@ public sealed class TcpFaultProxy : IAsyncDisposable
                 var chunk = buffer.AsMemory(0, read);
                 var verdict = toServer ? OnRequest(link, chunk.Span) : OnReply(link, chunk.Span);
                 if (verdict == Verdict.Cut) return;
-                if (verdict == Verdict.Pass) await to.WriteAsync(chunk, _stop.Token);
+                // Part of an answer being swallowed: the connection stays open until the reply pattern has passed.
+                if (verdict == Verdict.Swallow) continue;
+                await to.WriteAsync(chunk, _stop.Token);
             }
         }
         catch (Exception) when (link.Closed || _stop.IsCancellationRequested)
@@ -183,15 +209,17 @@ public sealed class TcpFaultProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>What becomes of a chunk: passed on, dropped with the connection kept (an answer being swallowed), or cut.</summary>
     private enum Verdict { Pass, Swallow, Cut }
 
     private Verdict OnRequest(Link link, ReadOnlySpan<byte> chunk)
     {
+        var seen = link.Seen(chunk, toServer: true);
         lock (_rulesLock)
         {
             foreach (var rule in _rules.Where(r => r.Remaining > 0))
             {
-                if (!Contains(link.Seen(chunk, toServer: true), rule.Request)) continue;
+                if (!rule.Request.All(pattern => Contains(seen, pattern))) continue;
                 if (rule.Reply is null)
                 {
                     rule.Fired();
@@ -210,11 +238,14 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     {
         if (link.Armed is not { } rule) return Verdict.Pass;
         // Swallowed either way: the answer, or the part of it before the reply pattern.
-        if (!Contains(link.Seen(chunk, toServer: false), rule.Reply!)) return Verdict.Swallow;
-        link.Armed = null;
-        Cut(link);
-        rule.FiredArmed();
-        return Verdict.Cut;
+        if (Contains(link.Seen(chunk, toServer: false), rule.Reply!))
+        {
+            link.Armed = null;
+            Cut(link);
+            rule.FiredArmed();
+            return Verdict.Cut;
+        }
+        return Verdict.Swallow;
     }
 
     private void Cut(Link link)
@@ -233,11 +264,12 @@ public sealed class TcpFaultProxy : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private sealed class Rule(byte[] request, byte[]? reply, int times)
+    private sealed class Rule(byte[][] request, byte[]? reply, int times)
     {
         private readonly int _times = times;
         private int _fired;
-        public byte[] Request { get; } = request;
+        /// <summary>Every one of these must be in the request (the chunk, with the end of the one before).</summary>
+        public byte[][] Request { get; } = request;
         public byte[]? Reply { get; } = reply;
         public int Remaining { get; set; } = times;
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -13,11 +13,11 @@ public static class PostgresCuts
 {
     /// <summary>
     /// The SQL the cuts look for, as fragments that each statement alone holds (see RunAttemptStore):
-    /// the claim is the only Runner statement that sets started_at, the final write the only one that
-    /// sets finished_at. Fragments rather than the whole text, so a rewording of the rest does not
+    /// the claim is the only Runner statement that returns how long the run waited (started_at −
+    /// queued_at), the final write the only one that sets finished_at. Fragments rather than the whole text, so a rewording of the rest does not
     /// silently disarm the experiment (an unfired cut is reported).
     /// </summary>
-    private static readonly string[] Claim = ["UPDATE runs", "started_at = now()"];
+    private static readonly string[] Claim = ["UPDATE runs", "started_at - queued_at"];
     private static readonly string[] FinalWrite = ["UPDATE runs", "finished_at = now()"];
     /// <summary>
     /// The answer's command tag, whatever its row count. Not "UPDATE 1": a Runner that retries a claim

@@ -29,7 +29,21 @@ public sealed class RunNetwork : IAsyncDisposable
         IReadOnlyDictionary<string, string> labels, ILogger logger, CancellationToken ct)
     {
         var name = $"narwhal-{instance.Name}-{claimed.Run.Id:N}-{claimed.Run.Attempt}";
-        await engine.CreateNetworkAsync(name, labels, @internal: false, ct);
+        ct.ThrowIfCancellationRequested();
+        // Not cancelled by an abort: a request cut off mid-way could leave a network the engine made
+        // after all. A quick call, bounded on its own; the abort is seen at the run's next step,
+        // which is inside the block that removes this network again.
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await engine.CreateNetworkAsync(name, labels, @internal: false, bounded.Token);
+        }
+        catch (Exception)
+        {
+            // Failed, perhaps after the engine made it: nothing of the run may stay.
+            await RemoveLeftAsync(engine, name, logger);
+            throw;
+        }
         return new RunNetwork(engine, name, logger);
     }
 
@@ -75,6 +89,13 @@ public sealed class RunNetwork : IAsyncDisposable
             await Task.Delay(pause, ct);
             pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 1.5, 1000));
         }
+    }
+
+    private static async Task RemoveLeftAsync(IContainerEngine engine, string name, ILogger logger)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try { await engine.RemoveNetworkAsync(name, timeout.Token); }
+        catch (Exception ex) { logger.LogDebug(ex, "Network {Network} was not there to remove", name); }
     }
 
     public async ValueTask DisposeAsync()

@@ -39,8 +39,14 @@ public sealed record StackPlan(int Runners, int Slots, PostgresRoute Postgres = 
 /// </summary>
 public sealed class ChaosStack : IAsyncDisposable
 {
-    /// <summary>The fleet timings of the end-to-end fleet tests: heartbeat 1 s, offline after 5 s, a scan every second.</summary>
-    public static readonly TimeSpan OfflineTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// CHAOS_DEFAULT_FLEET_TIMINGS=1: the product's own fleet timings (heartbeat 3 s, offline after
+    /// 20 s, a scan every 2 s), to measure how soon a dead Runner's runs are flagged as deployed.
+    /// </summary>
+    public static readonly bool DefaultFleetTimings = Environment.GetEnvironmentVariable("CHAOS_DEFAULT_FLEET_TIMINGS") == "1";
+
+    /// <summary>By default the fleet timings of the end-to-end fleet tests: heartbeat 1 s, offline after 5 s, a scan every second.</summary>
+    public static readonly TimeSpan OfflineTimeout = TimeSpan.FromSeconds(DefaultFleetTimings ? 20 : 5);
     private readonly List<RunnerProcess> _runners = [];
     private readonly Dictionary<string, string?> _runnerOverrides = [];
     private readonly string _scratch;
@@ -140,12 +146,13 @@ public sealed class ChaosStack : IAsyncDisposable
             Amqp = proxy;
             shared["NARWHAL_RABBITMQ"] = _runnerOverrides["NARWHAL_RABBITMQ"] = proxied.ToString();
         }
-        var dispatcher = new Dictionary<string, string?>(shared)
+        var dispatcher = new Dictionary<string, string?>(shared);
+        if (!DefaultFleetTimings)
         {
-            ["NARWHAL_HEARTBEAT_INTERVAL_SECONDS"] = "1",
-            ["NARWHAL_RUNNER_OFFLINE_SECONDS"] = OfflineTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture),
-            ["NARWHAL_FLEET_CHECK_SECONDS"] = "1",
-        };
+            dispatcher["NARWHAL_HEARTBEAT_INTERVAL_SECONDS"] = "1";
+            dispatcher["NARWHAL_RUNNER_OFFLINE_SECONDS"] = OfflineTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+            dispatcher["NARWHAL_FLEET_CHECK_SECONDS"] = "1";
+        }
         if (plan.ApiAsProcess)
         {
             _apiSettings = ProcessSettings(shared);
@@ -186,7 +193,7 @@ public sealed class ChaosStack : IAsyncDisposable
         settings["NARWHAL_RUNNER_QUOTA_CPU"] = slots.ToString(CultureInfo.InvariantCulture);
         settings["NARWHAL_RUNNER_SHUTDOWN_GRACE"] = "10";
         settings["NARWHAL_JOB_STOP_GRACE"] = "1";
-        settings["NARWHAL_HEARTBEAT_INTERVAL_SECONDS"] = "1";
+        if (!DefaultFleetTimings) settings["NARWHAL_HEARTBEAT_INTERVAL_SECONDS"] = "1";
         // This shared 2-core machine's load must not pause the Runners' intake through the host-CPU gate.
         settings["NARWHAL_RUNNER_CPU_MAX_PERCENT"] = "100";
         settings["NARWHAL_RUNNER_MIN_FREE_DISK_MB"] = "0";

@@ -16,6 +16,14 @@ public sealed class WebhookBody : IDisposable
     public const long GithubMaxBytes = 25L * 1024 * 1024;
 
     private const int ChunkBytes = 64 * 1024;
+
+    /// <summary>
+    /// Bodies are read before their signature is checked, so their buffers come from a pool of their own
+    /// that keeps only a few arrays of each size: the shared pool would keep dozens of 32 MB arrays per core
+    /// after a burst of large unsigned posts, and the memory they cost would never be given back.
+    /// </summary>
+    private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 64 * 1024 * 1024, maxArraysPerBucket: 4);
+
     private byte[]? _buffer;
 
     private WebhookBody(byte[] buffer, int length, bool signatureValid)
@@ -38,7 +46,7 @@ public sealed class WebhookBody : IDisposable
 
         // Sized by the declared length when there is one (checked above), so the body is copied once and never grown;
         // one byte more leaves room for the read that finds the end.
-        var buffer = ArrayPool<byte>.Shared.Rent((int)(request.ContentLength + 1 ?? ChunkBytes));
+        var buffer = Pool.Rent((int)(request.ContentLength + 1 ?? ChunkBytes));
         var length = 0;
         using var verifier = signature.StartVerifying();
         try
@@ -48,9 +56,9 @@ public sealed class WebhookBody : IDisposable
                 if (length == buffer.Length)
                 {
                     if (length >= maxBytes) return Refused(buffer);
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max((long)buffer.Length * 2, ChunkBytes), maxBytes + 1));
+                    var larger = Pool.Rent((int)Math.Min(Math.Max((long)buffer.Length * 2, ChunkBytes), maxBytes + 1));
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    Pool.Return(buffer);
                     buffer = larger;
                 }
                 var read = await request.Body.ReadAsync(buffer.AsMemory(length, (int)Math.Min(buffer.Length - length, maxBytes + 1 - length)), ct);
@@ -67,7 +75,7 @@ public sealed class WebhookBody : IDisposable
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Pool.Return(buffer);
             throw;
         }
         return new WebhookBody(buffer, length, verifier.Matches(claimed));
@@ -75,12 +83,12 @@ public sealed class WebhookBody : IDisposable
 
     private static WebhookBody? Refused(byte[] buffer)
     {
-        ArrayPool<byte>.Shared.Return(buffer);
+        Pool.Return(buffer);
         return null;
     }
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _buffer, null) is { } buffer) ArrayPool<byte>.Shared.Return(buffer);
+        if (Interlocked.Exchange(ref _buffer, null) is { } buffer) Pool.Return(buffer);
     }
 }

@@ -34,6 +34,8 @@
 #                                            when Postgres is started, not to a running one)
 #   NARWHAL_DOCKER_HOST           [unix:///var/run/docker.sock]  engine to use; dockerd is
 #                                            started only when the default socket does not answer
+#   NARWHAL_DOCKER_ADDRESS_POOL   [10.213.0.0/16]  where a dockerd started here takes its networks'
+#                                            subnets (/24 each: 256 networks, one per running run)
 #   NARWHAL_SKIP_INSTALL          [0]        1 = never run apt-get/npm (fail if something is missing)
 #
 # Everything listens on 127.0.0.1 only. Logs: <data>/log/ (Postgres: <data>/postgres/server.log).
@@ -485,7 +487,9 @@ docker_up() {
     fi
     command -v dockerd >/dev/null 2>&1 || die "dockerd is missing (apt-get install docker.io)"
     log "docker: starting dockerd (log $LOGS/dockerd.log)"
-    spawn "$RUN/dockerd.pid" "$LOGS/dockerd.log" dockerd
+    # Every Narwhal run gets a network of its own; the engine's built-in address pools hold only
+    # about 30 networks. One /16 cut into /24s gives 256, for parallel test stacks and big Runners.
+    spawn "$RUN/dockerd.pid" "$LOGS/dockerd.log" dockerd --default-address-pool "base=${NARWHAL_DOCKER_ADDRESS_POOL:-10.213.0.0/16},size=24"
   fi
   if ! wait_until 30 docker docker_ping; then
     tail_log "$LOGS/dockerd.log"

@@ -24,11 +24,17 @@ public enum PostgresRoute
 }
 
 /// <summary>
+/// Which node of the suite's own RabbitMQ cluster each process of a stack connects to (experiment 7):
+/// Runner i (1-based) to <c>RunnerNodes[(i - 1) % count]</c>, also when started again.
+/// </summary>
+public sealed record ClusterRoute(RabbitCluster Cluster, int ApiNode, int DispatcherNode, IReadOnlyList<int> RunnerNodes);
+
+/// <summary>
 /// What an experiment's stack is made of. The Api and the Dispatcher run in the suite's process unless
 /// an experiment must kill them: then they are processes of their own.
 /// </summary>
 public sealed record StackPlan(int Runners, int Slots, PostgresRoute Postgres = PostgresRoute.Direct, bool AmqpThroughProxy = false,
-    bool ApiAsProcess = false, bool DispatcherAsProcess = false);
+    bool ApiAsProcess = false, bool DispatcherAsProcess = false, ClusterRoute? Cluster = null);
 
 /// <summary>
 /// One experiment's Narwhal: a TestStack of its own (database, vhost, bucket, instance), its Api and
@@ -49,6 +55,8 @@ public sealed class ChaosStack : IAsyncDisposable
     public static readonly TimeSpan OfflineTimeout = TimeSpan.FromSeconds(DefaultFleetTimings ? 20 : 5);
     private readonly List<RunnerProcess> _runners = [];
     private readonly Dictionary<string, string?> _runnerOverrides = [];
+    /// <summary>Per Runner id, its node of the cluster (plan.Cluster), else empty.</summary>
+    private readonly Dictionary<string, string> _runnerAmqp = [];
     private readonly string _scratch;
     private readonly string _logDir;
     private readonly string _name;
@@ -147,6 +155,16 @@ public sealed class ChaosStack : IAsyncDisposable
             shared["NARWHAL_RABBITMQ"] = _runnerOverrides["NARWHAL_RABBITMQ"] = proxied.ToString();
         }
         var dispatcher = new Dictionary<string, string?>(shared);
+        if (plan.Cluster is { } route)
+        {
+            // The stack's vhost, same name as on the shared node (which the management API, and so the
+            // Dispatcher's queue-depth reader, keeps looking at: there it is empty, and only autoscaling reads it).
+            await route.Cluster.AddVhostAsync(Stack.Vhost.Name, CancellationToken.None);
+            shared["NARWHAL_RABBITMQ"] = RabbitCluster.Amqp(route.ApiNode, Stack.Vhost.Name).ToString();
+            dispatcher["NARWHAL_RABBITMQ"] = RabbitCluster.Amqp(route.DispatcherNode, Stack.Vhost.Name).ToString();
+            for (var i = 1; i <= plan.Runners; i++)
+                _runnerAmqp[$"{_name}-r{i}"] = RabbitCluster.Amqp(route.RunnerNodes[(i - 1) % route.RunnerNodes.Count], Stack.Vhost.Name).ToString();
+        }
         if (!DefaultFleetTimings)
         {
             dispatcher["NARWHAL_HEARTBEAT_INTERVAL_SECONDS"] = "1";
@@ -173,7 +191,8 @@ public sealed class ChaosStack : IAsyncDisposable
         await Task.WhenAll(starting.Select(WaitReadyAsync));
         await UntilOnlineAsync(starting.Select(r => r.RunnerId).ToList());
         say($"  stack {Stack.Instance}: Api, Dispatcher, {plan.Runners} Runner process(es) × {plan.Slots} slot(s)" +
-            $"{(Postgres is null ? "" : $"; Postgres through a proxy ({plan.Postgres})")}{(Amqp is null ? "" : "; AMQP through a proxy")}");
+            $"{(Postgres is null ? "" : $"; Postgres through a proxy ({plan.Postgres})")}{(Amqp is null ? "" : "; AMQP through a proxy")}" +
+            $"{(plan.Cluster is { } c ? $"; RabbitMQ cluster: Api → node {c.ApiNode}, Dispatcher → node {c.DispatcherNode}, Runners → nodes {string.Join(",", c.RunnerNodes)}" : "")}");
     }
 
     /// <summary>The stack's settings plus <paramref name="overrides"/>, as the environment of a process (only NARWHAL_* names).</summary>
@@ -200,6 +219,7 @@ public sealed class ChaosStack : IAsyncDisposable
         settings["NARWHAL_RUNNER_WORK_DIR"] = Path.Combine(_scratch, runnerId, "work");
         settings["NARWHAL_RUNNER_GIT_CACHE"] = Path.Combine(_scratch, runnerId, "git");
         foreach (var (k, v) in _runnerOverrides) settings[k] = v;
+        if (_runnerAmqp.TryGetValue(runnerId, out var amqp)) settings["NARWHAL_RABBITMQ"] = amqp;
         return settings;
     }
 

@@ -19,6 +19,7 @@ public static class Suite
                 case "broker-outage": rows.Add(await Outage.BrokerAsync(ctx)); break;
                 case "abort-storm": rows.Add(await AbortStorm.RunAsync(ctx)); break;
                 case "process-kill": rows.AddRange(await ProcessKill.RunAsync(ctx)); break;
+                case "rabbit-cluster": rows.Add(await RabbitClusterKill.RunAsync(ctx)); break;
             }
         }
         return rows;

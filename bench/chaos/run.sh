@@ -54,6 +54,12 @@ dll="$artifacts/bin/Narwhal.Chaos/release/Narwhal.Chaos.dll"
 
 # --- run -------------------------------------------------------------------------
 export NARWHAL_TEST_INSTANCE="${NARWHAL_TEST_INSTANCE:-narwhal-chaos}"
+# Experiment 7's own RabbitMQ cluster (bench/chaos/rabbit-cluster.sh): its scratch folder is named
+# here so that, should the suite be killed before its own teardown, the trap below still shuts down
+# the nodes and the cluster's epmd by the PIDs recorded there (never any other RabbitMQ or epmd).
+export CHAOS_RABBIT_CLUSTER_SCRIPT="$CHAOS_DIR/rabbit-cluster.sh"
+export CHAOS_RABBIT_CLUSTER_DIR="${TMPDIR:-/tmp}/narwhal-chaos-rabbit-$$"
+trap 'bash "$CHAOS_RABBIT_CLUSTER_SCRIPT" down 2>/dev/null || true' EXIT
 say "running (defaults: about 7 minutes on 2 cores, up to 12-15 when the machine is very busy)"
 rc=0
 timeout --foreground -k 30s "${CHAOS_TIMEOUT:-20m}" \

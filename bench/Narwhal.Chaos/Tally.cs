@@ -30,9 +30,19 @@ public static class Tally
         long lastOpen = -1;
         while (true)
         {
-            await using var connection = await chaos.Stack.Database.DataSource.OpenConnectionAsync(ct);
-            var open = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT count(*) FROM runs WHERE id = ANY(@ids) AND status = ANY(@open)", new { ids, open = Unfinished }, cancellationToken: ct));
+            long open;
+            try
+            {
+                await using var connection = await chaos.Stack.Database.DataSource.OpenConnectionAsync(ct);
+                open = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    "SELECT count(*) FROM runs WHERE id = ANY(@ids) AND status = ANY(@open)", new { ids, open = Unfinished }, cancellationToken: ct));
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested && Narwhal.Core.Resilience.TransientErrors.IsTransient(ex))
+            {
+                // The suite's own look at the database meets the fault it injected (a real restart): look again.
+                await Task.Delay(250, ct);
+                continue;
+            }
             if (open == 0) return null;
             if (open != lastOpen) (lastOpen, lastChange) = (open, clock.Elapsed);
             if (clock.Elapsed > limit) return $"{open} run(s) still queued or running after {limit.TotalSeconds:0} s";

@@ -75,7 +75,8 @@ public sealed class LostRuns_Specs
             $"attempt {attempt} of run {runId} to run on {runnerId}");
         var attemptId = await _stack.Database.ScalarAsync<Guid>("SELECT attempt_id FROM runs WHERE id = @id", new { id = Guid.Parse(runId) });
         await Eventually.UntilAsync(() => FleetTesting.ContainersAsync(_stack, RunLabels.AttemptId, attemptId.ToString()),
-            list => list.Any(c => c.State == "running"), $"the container of attempt {attempt} to run");
+            // Set-up (image, network, container) on an engine busy with other stacks' runs can take a while.
+            list => list.Any(c => c.State == "running"), $"the container of attempt {attempt} to run", TimeSpan.FromSeconds(150));
         return attemptId;
     }
 

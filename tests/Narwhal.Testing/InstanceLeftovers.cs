@@ -1,12 +1,10 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Execution;
-using Narwhal.Testing;
-
-namespace Narwhal.Bench;
+namespace Narwhal.Testing;
 
 /// <summary>
-/// What a stack of the benchmark or the chaos suite left in Docker: containers and networks labelled
+/// What a stack (of a test, the benchmark or the chaos suite) left in Docker, e.g. a Runner killed mid-run: containers and networks labelled
 /// with its own instance name (never another instance's, so other engineers' stacks are safe).
 /// </summary>
 public static class InstanceLeftovers

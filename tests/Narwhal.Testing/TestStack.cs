@@ -142,34 +142,11 @@ public sealed class TestStack : IAsyncDisposable
             await Api.StopAsync();
             await Api.DisposeAsync();
         }
-        await RemoveLeftoversAsync();
+        // Every run has a network of its own and the engine has only so many address pools: what a
+        // killed Runner left must not pile up over a test run and starve later runs.
+        await InstanceLeftovers.RemoveAsync(Instance, line => Console.Error.WriteLine($"TestStack {Instance}: {line}"));
         await Bucket.DisposeAsync();
         await Vhost.DisposeAsync();
         await Database.DisposeAsync();
-    }
-
-    /// <summary>
-    /// Containers and networks of this stack's instance that outlived its Runners (a Runner killed
-    /// mid-run by a test leaves its run's). Every run has a network of its own, and the engine has
-    /// only so many address pools: leftovers piling up over a test run would starve later runs.
-    /// </summary>
-    private async Task RemoveLeftoversAsync()
-    {
-        using var engine = new Narwhal.Runner.Docker.DockerEngine(TestEnvironment.DockerHost,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<Narwhal.Runner.Docker.DockerEngine>.Instance);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var labels = new Dictionary<string, string> { [Narwhal.Runner.Execution.RunLabels.Instance] = Instance };
-        try
-        {
-            foreach (var container in await engine.ListContainersAsync(labels, timeout.Token))
-                await engine.RemoveAsync(container.Id, timeout.Token);
-            foreach (var network in await engine.ListNetworksAsync(labels, timeout.Token))
-                await engine.RemoveNetworkAsync(network.Id, timeout.Token);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // A test's own assertions decide; a cleanup that fails must not hide them.
-            await Console.Error.WriteLineAsync($"TestStack {Instance}: removing leftovers failed: {ex.Message}");
-        }
     }
 }

@@ -1,4 +1,4 @@
--- 5/7 Fleet: the runner registry kept by the Dispatcher from heartbeats, and run columns for
+-- Fleet: the runner registry kept by the Dispatcher from heartbeats, and run columns for
 -- retries of lost runs and pickup latency.
 
 CREATE TABLE runners (

@@ -1,4 +1,4 @@
--- 5/7 Fleet: per-job concurrency (maxConcurrent, concurrencyGroup). Postgres holds the gate, so every
+-- Fleet: per-job concurrency (maxConcurrent, concurrencyGroup). Postgres holds the gate, so every
 -- path that ends a run (the Runner's finish, an abort, the Dispatcher marking it lost or timed out,
 -- anything added later) releases the next waiting run without a line of C#, and nothing polls.
 --

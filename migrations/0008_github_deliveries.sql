@@ -1,4 +1,4 @@
--- 6/7 GitHub: every signed webhook delivery, once. The delivery id (X-GitHub-Delivery) is the key:
+-- GitHub: every signed webhook delivery, once. The delivery id (X-GitHub-Delivery) is the key:
 -- a redelivery of the same id finds its row and triggers nothing more, also when two arrive at once
 -- (the second insert waits for the first transaction and then conflicts). The row, the runs it
 -- queued and the runs it superseded are written in one transaction.

@@ -1,4 +1,4 @@
--- 6/7 GitHub: commit statuses. The database records what to report, the Dispatcher reports it.
+-- GitHub: commit statuses. The database records what to report, the Dispatcher reports it.
 --
 -- A trigger on runs writes one row per status change (and one when a run's commit becomes known)
 -- of every run that reports statuses: triggered from GitHub (runs.trigger kind 'github'), or of a

@@ -1,4 +1,4 @@
--- 7/7 Web UI: the ASP.NET Data Protection key ring, shared by every Api replica (the sign-in cookie
+-- Web UI: the ASP.NET Data Protection key ring, shared by every Api replica (the sign-in cookie
 -- and the antiforgery tokens are protected with it). Each row is one key's XML, itself encrypted
 -- with the NARWHAL_SECRETS_KEYS key ring (AES-256-GCM, see KeyRingXmlEncryptor): a database dump
 -- alone cannot forge a sign-in cookie.

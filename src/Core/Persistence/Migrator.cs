@@ -39,6 +39,20 @@ public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logg
         return new Migration(resource["migrations/".Length..], sql, checksum);
     }
 
+    /// <summary>
+    /// Checksums of files as they were first released, for files whose comments (and nothing else) were
+    /// reworded later. A database that applied the released text is brought to the current checksum
+    /// instead of being refused. Every entry must come with a diff that touches comment lines only.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> ReleasedChecksums = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["0006_runners.sql"] = "7d1a2d253fb47581bdbfa5cbc69def8e5fb9bb4cc9b4320b6f6b59f82b87c5f3",
+        ["0007_concurrency.sql"] = "fa596385fa220ade04fd264aa21e2d67b83c1fd937c6a4566d43fa0e51d0fc3e",
+        ["0008_github_deliveries.sql"] = "afce5d0f52fe0f0699b8f9f08bba1ba1f7cbdb0392e986cbedc1f684c6c4e65e",
+        ["0009_commit_statuses.sql"] = "5d8eddc04d57f70fa75df60519ce95c5469ad4f282d13cc380391052529ccad1",
+        ["0011_ui_keys.sql"] = "c18d7d60242a45d6b1675dc704b508154402f2901f90e3a6d575e0b78e6405ac",
+    };
+
     /// <returns>The names of the files applied by this call.</returns>
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken ct)
     {
@@ -62,10 +76,16 @@ public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logg
             {
                 if (done.TryGetValue(migration.Name, out var checksum))
                 {
-                    if (checksum != migration.Checksum)
-                        throw new InvalidOperationException(
-                            $"Migration {migration.Name} was applied with checksum {checksum} but the file now has {migration.Checksum}: applied migrations must never be edited; add a new numbered file instead.");
-                    continue;
+                    if (checksum == migration.Checksum) continue;
+                    if (ReleasedChecksums.TryGetValue(migration.Name, out var released) && checksum == released)
+                    {
+                        // Applied from the file as first released; only its comments changed since.
+                        await connection.ExecuteAsync(new CommandDefinition(
+                            "UPDATE schema_migrations SET checksum = @Checksum WHERE name = @Name", migration, cancellationToken: ct));
+                        continue;
+                    }
+                    throw new InvalidOperationException(
+                        $"Migration {migration.Name} was applied with checksum {checksum} but the file now has {migration.Checksum}: applied migrations must never be edited; add a new numbered file instead.");
                 }
 
                 await using var tx = await connection.BeginTransactionAsync(ct);

@@ -16,7 +16,7 @@ public static class RunStatusTransitions
         // Claimed by a Runner, aborted before it started, or refused before execution
         // (e.g. its job config is invalid, found at claim time).
         (RunStatus.Queued, RunStatus.Running or RunStatus.Aborted or RunStatus.Error) => true,
-        // A run-retry after a lost Runner puts it back in the queue (issue 5/7).
+        // A run-retry after a lost Runner puts it back in the queue.
         (RunStatus.Running, RunStatus.Queued) => true,
         (RunStatus.Running, var t) when t.IsTerminal() => true,
         _ => false,

@@ -8,6 +8,6 @@ public enum TriggerKind
     Cli,
     /// <summary>The web UI's trigger and re-run buttons.</summary>
     Ui,
-    /// <summary>A GitHub webhook delivery (issue 6/7).</summary>
+    /// <summary>A GitHub webhook delivery.</summary>
     Github,
 }

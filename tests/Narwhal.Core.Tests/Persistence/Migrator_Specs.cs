@@ -92,6 +92,22 @@ public sealed class Migrator_Specs
     }
 
     [Test]
+    public async Task When_a_file_was_applied_as_first_released_and_only_its_comments_changed_Should_accept_it_and_record_the_current_checksum()
+    {
+        var database = await EmptyDatabaseAsync();
+        await MigratorOn(database).MigrateAsync(CancellationToken.None);
+        var (name, released) = Migrator.ReleasedChecksums.First();
+        await database.ExecuteAsync($"UPDATE schema_migrations SET checksum = '{released}' WHERE name = '{name}'");
+
+        var applied = await MigratorOn(database).MigrateAsync(CancellationToken.None);
+
+        Assert.That(applied, Is.Empty);
+        var current = Migrator.Embedded().Single(m => m.Name == name).Checksum;
+        Assert.That(current, Is.Not.EqualTo(released), "the file was reworded since its release");
+        Assert.That(await database.ScalarAsync<string>($"SELECT checksum FROM schema_migrations WHERE name = '{name}'"), Is.EqualTo(current));
+    }
+
+    [Test]
     public async Task When_a_migration_has_failed_Should_release_its_advisory_lock()
     {
         var database = await EmptyDatabaseAsync();

@@ -155,7 +155,7 @@ public sealed class Planner(ApiClient api)
         _ => throw new CliException(ExitCodes.Api, $"the server answered an unknown outcome '{outcome}'"),
     };
 
-    private static IReadOnlyList<FieldChange> Changes(JsonElement answer) =>
+    private static List<FieldChange> Changes(JsonElement answer) =>
         answer.P("changes") is { ValueKind: JsonValueKind.Array } changes
             ? changes.EnumerateArray().Select(c => new FieldChange(c.S("field"), Node(c.P("from")), Node(c.P("to")))).ToList()
             : [];

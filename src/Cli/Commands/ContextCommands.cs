@@ -91,11 +91,11 @@ public static class ContextCommands
         var name = args.Required(2, "context name");
         args.EnsureConsumed(3);
         var config = cx.Config.Load();
-        if (!config.Contexts.ContainsKey(name))
+        if (!config.Contexts.TryGetValue(name, out var context))
             throw new CliException(ExitCodes.Config, $"no context '{name}' in {cx.Config.Path} (have: {string.Join(", ", config.Contexts.Keys)})");
         config.CurrentContext = name;
         cx.Config.Save(config);
-        if (!cx.Out.Json) cx.Out.Out.WriteLine($"Current context: {name} ({config.Contexts[name].Url})");
+        if (!cx.Out.Json) cx.Out.Out.WriteLine($"Current context: {name} ({context.Url})");
         else cx.Out.WriteJson(JsonSerializer.Serialize(new { currentContext = name }, JsonOut.Compact));
         return ExitCodes.Ok;
     }

@@ -12,6 +12,7 @@ internal static class LabelSet
 {
     public const string Empty = "";
 
+    /// <param name="tags">The measurement's own tags.</param>
     /// <param name="instrumentTags">Tags fixed on the instrument at creation; a measurement's own tag of the same name wins.</param>
     /// <param name="reservedLe">Histograms add <c>le</c> themselves: a tag of that name is renamed <c>le_</c>.</param>
     public static string Render(ReadOnlySpan<KeyValuePair<string, object?>> tags,

@@ -27,6 +27,7 @@ public sealed class SecretCipher(SecretKeyRing keys)
     private readonly SecretKeyRing keys = keys ?? throw new ArgumentNullException(nameof(keys));
 
     /// <summary>Encrypts <paramref name="plaintext"/> (any length, including empty: the minimum length is the API's rule).</summary>
+    /// <param name="plaintext">The secret value.</param>
     /// <param name="associatedData">Where the value lives; required, and needed again to decrypt.</param>
     /// <exception cref="ArgumentException">The plaintext or associated data is not valid UTF-16 (a lone surrogate), or the associated data is empty.</exception>
     public EncryptedSecret Encrypt(string plaintext, string associatedData)

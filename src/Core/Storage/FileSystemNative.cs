@@ -54,7 +54,8 @@ internal static class FileSystemNative
         }
         finally
         {
-            close(fd);
+            // The data is on disk once fsync returned; a failing close cannot undo that.
+            _ = close(fd);
         }
     }
 

@@ -9,7 +9,9 @@ namespace Narwhal.Core.Storage;
 /// in the extended attribute <see cref="AttributeName"/> of the object's file, for example
 /// <c>{"v":1,"contentType":"text/plain","etag":"9f86…","lastModified":"2025-05-01T10:00:00.1234567+00:00"}</c>.
 /// </summary>
+/// <param name="ContentType">The media type the object was written with.</param>
 /// <param name="ETag">Lowercase hex SHA-256 of the bytes, computed while they were written.</param>
+/// <param name="LastModified">When the object was written.</param>
 internal sealed record FileSystemObjectMetadata(
     [property: JsonPropertyName("contentType")] string ContentType,
     [property: JsonPropertyName("etag")] string ETag,

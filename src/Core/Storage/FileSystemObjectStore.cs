@@ -146,7 +146,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     });
 
     /// <summary>Size, ETag and time of the object file at <paramref name="path"/>, read from one open handle (one version); null when missing.</summary>
-    private ObjectInfo? ReadInfo(string key, string path, bool withContentType)
+    private static ObjectInfo? ReadInfo(string key, string path, bool withContentType)
     {
         using var handle = OpenOrNull(path, () => File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
         if (handle is null) return null;

@@ -47,7 +47,7 @@ public sealed partial class S3ObjectStore
         }
     }
 
-    private Task PutSingleAsync(string key, byte[] buffer, int length, string contentType, CancellationToken ct) =>
+    private Task<PutObjectResponse> PutSingleAsync(string key, byte[] buffer, int length, string contentType, CancellationToken ct) =>
         _retry.ExecuteAsync(async token => await _client.PutObjectAsync(new PutObjectRequest
         {
             BucketName = _settings.Bucket,

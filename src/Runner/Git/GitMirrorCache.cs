@@ -23,6 +23,7 @@ public sealed partial class GitMirrorCache
     private int _fetchCount;
 
     /// <param name="cacheDirectory">Created when missing.</param>
+    /// <param name="logger">Where fetches, evictions and repairs are logged.</param>
     /// <param name="fetchTimeout">Limit of each <c>git fetch</c> process; default 10 minutes.</param>
     /// <param name="allowLocalRepositories">Accept <c>file://</c> URLs: for tests and single-user setups only.</param>
     public GitMirrorCache(string cacheDirectory, ILogger<GitMirrorCache> logger, TimeSpan? fetchTimeout = null, bool allowLocalRepositories = false)

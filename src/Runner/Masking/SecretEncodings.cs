@@ -19,7 +19,7 @@ namespace Narwhal.Runner.Masking;
 /// stay visible; they carry at most 4 bits of the secret each;</item>
 /// <item>base64 of the secret alone wrapped the way <c>base64</c> (76 columns) and <c>openssl base64</c>
 /// (64 columns) print it, with <c>\n</c> and with <c>\r\n</c> (a TTY);</item>
-/// <item>URL encoding: <see cref="Uri.EscapeDataString"/>, the same with <c>+</c> for spaces, and
+/// <item>URL encoding: <see cref="Uri.EscapeDataString(string)"/>, the same with <c>+</c> for spaces, and
 /// <see cref="WebUtility.UrlEncode"/> (upper-case hex, as most encoders print);</item>
 /// <item>JSON string escaping as common writers print it: minimal (JavaScript, jq, serde), ASCII-only
 /// (Python's default), HTML-safe (Go's default), System.Text.Json's default and relaxed encoders;</item>

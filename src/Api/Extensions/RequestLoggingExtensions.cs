@@ -10,8 +10,9 @@ public static class RequestLoggingExtensions
     /// without its query string and no header is logged: either may carry a token. Health probes and metric
     /// scrapes are logged at debug, so they do not drown the rest; a 5xx is an error.
     /// </summary>
-    public static WebApplication UseNarwhalRequestLogging(this WebApplication app) =>
-        (WebApplication)app.UseSerilogRequestLogging(o =>
+    public static WebApplication UseNarwhalRequestLogging(this WebApplication app)
+    {
+        app.UseSerilogRequestLogging(o =>
         {
             // This process's logger (with its masking), not the static Log.Logger.
             o.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
@@ -22,4 +23,6 @@ public static class RequestLoggingExtensions
                 : http.Request.Path.StartsWithSegments("/health") || http.Request.Path.StartsWithSegments("/metrics") ? LogEventLevel.Debug
                 : LogEventLevel.Information;
         });
+        return app;
+    }
 }

@@ -23,7 +23,7 @@ public static partial class GithubHooksEndpoints
         var hooks = app.MapGroup("/hooks/github").WithTags("GitHub");
         hooks.MapPost("/", ReceiveDelivery)
             .WithSummary("Receive a GitHub webhook delivery (authenticated by X-Hub-Signature-256, no token)")
-            .WithMetadata(WebhookSignatureAuth.Instance);
+            .WithMetadata(OpenApi.GithubSignatureSchemeMarker.Instance);
         hooks.MapGet("/deliveries", ListDeliveries).WithSummary("List recent GitHub deliveries, newest first").RequireAuthorization(Scope.Admin.Name());
         return app;
     }

@@ -22,7 +22,7 @@ public static class ApiServiceExtensions
     {
         var config = builder.Configuration;
         var settings = ApiSettings.From(config);
-        builder.Logging.AddNarwhalLogging(config, "api");
+        builder.AddNarwhalLogging("api");
         builder.WebHost.UseUrls(settings.Listen);
         // Bodies over the limit are refused by Kestrel before any handler reads them (413).
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxRequestBytes);

@@ -21,7 +21,7 @@ public static class RunnerServiceExtensions
         var settings = RunnerSettings.From(config);
         // Made before the container: the log pipeline, set up first, masks the secrets of the runs in progress.
         var activeSecrets = new ActiveSecrets();
-        builder.Logging.AddNarwhalLogging(config, "runner", activeSecrets);
+        builder.AddNarwhalLogging("runner", activeSecrets);
         builder.WebHost.UseUrls(settings.Listen);
 
         var services = builder.Services;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Narwhal.Core.Hosting;
 using Narwhal.Core.Logging;
+using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Control;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Execution;
@@ -44,9 +45,16 @@ public static class RunnerServiceExtensions
         services.AddSingleton<JobPlanner>();
         services.AddSingleton<ImageProvider>();
         services.AddSingleton<ResultCollector>();
+        services.AddSingleton<RunContainers>();
+        services.AddSingleton<RunLogs>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunSupervisor>();
+        // Claiming: the claim, and the outcome written under the attempt's fence, both retried inside.
+        services.AddSingleton<RunAttemptStore>();
         services.AddSingleton<RunClaimer>();
+        services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<RunTaker>();
+        services.AddSingleton<IntakeStatus>();
 
         services.AddHostedService<SchemaMigrationStartup>();
         services.AddHostedService<LeftoverCleanup>();

@@ -21,9 +21,9 @@ namespace Narwhal.Runner.Intake;
 /// allowed queue: what arrives next is pushed at once, never polled.
 ///
 /// A message is acknowledged right after the run is claimed in Postgres (queued → running, one
-/// attempt id per run taken, see <see cref="RunTaker"/> and <see cref="RunClaimer"/>), never held for the whole job. A run
-/// that is no longer queued (a duplicate message, a redelivery after a claim) is acknowledged and
-/// skipped: it never runs twice.
+/// attempt id per run taken), never held for the whole job; <see cref="RunTaker"/> does that with
+/// <see cref="RunClaimer"/>. A run that is no longer queued (a duplicate message, a redelivery
+/// after a claim) is acknowledged and skipped: it never runs twice.
 /// </summary>
 public sealed class RunIntake(
     BrokerConnection broker, RunnerSettings settings, RunnerCapacity capacity, IntakeGate gate, RunTaker taker, IntakeStatus status,

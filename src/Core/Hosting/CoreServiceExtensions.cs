@@ -28,7 +28,6 @@ public static class CoreServiceExtensions
         services.AddSingleton<Migrator>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<RunStore>();
-        services.AddSingleton<RunAttemptStore>();
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<TokenStore>();
         services.AddSingleton<Narwhal.Core.Logs.LogChunkStore>();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Narwhal.Core.Hosting;
 using Narwhal.Core.Logging;
+using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Control;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Execution;
@@ -29,7 +30,8 @@ public static class RunnerServiceExtensions
         services.AddSingleton(activeSecrets);
         services.AddNarwhalCore(config, "runner");
         services.AddMetrics();
-        services.AddSingleton<IContainerEngine>(sp => new DockerEngine(settings.DockerHost, sp.GetRequiredService<ILogger<DockerEngine>>()));
+        // TryAdd: a test registers a fake engine before this runs, to drive the run path without Docker.
+        services.TryAddSingleton<IContainerEngine>(sp => new DockerEngine(settings.DockerHost, sp.GetRequiredService<ILogger<DockerEngine>>()));
         services.AddSingleton(_ => RunnerCapacity.From(settings));
         services.AddSingleton<IntakeGate>();
         // TryAdd: a test registers its own sampler before this runs, to set the CPU reading.
@@ -44,9 +46,16 @@ public static class RunnerServiceExtensions
         services.AddSingleton<JobPlanner>();
         services.AddSingleton<ImageProvider>();
         services.AddSingleton<ResultCollector>();
+        services.AddSingleton<RunContainers>();
+        services.AddSingleton<RunLogs>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunSupervisor>();
+        // Claiming: the claim, and the outcome written under the attempt's fence, both retried inside.
+        services.AddSingleton<RunAttemptStore>();
         services.AddSingleton<RunClaimer>();
+        services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<RunTaker>();
+        services.AddSingleton<IntakeStatus>();
 
         services.AddHostedService<SchemaMigrationStartup>();
         services.AddHostedService<LeftoverCleanup>();

@@ -5,6 +5,7 @@ using Narwhal.Contracts;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Testing;
 using NUnit.Framework;
 using static Narwhal.Api.Tests.Support.JobRequests;
@@ -33,7 +34,7 @@ public sealed class ConcurrencyHold_Specs
             ["NARWHAL_OUTBOX_RELAY_MIN_AGE"] = "3600",
         });
         _client = _stack.Client();
-        _attempts = _stack.ApiService<RunAttemptStore>();
+        _attempts = new RunAttemptStore(_stack.Database.DataSource);
     }
 
     [OneTimeTearDown]

@@ -2,6 +2,7 @@ using Narwhal.Core.Fleet;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Logs;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Testing;
 using NUnit.Framework;
 

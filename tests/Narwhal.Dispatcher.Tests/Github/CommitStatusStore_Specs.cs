@@ -1,6 +1,7 @@
 using Narwhal.Core.Github.Statuses;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Testing;
 using Narwhal.Testing.Github;
 using NUnit.Framework;

@@ -1,4 +1,5 @@
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Testing;
 using NUnit.Framework;
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Narwhal.Core.Fleet;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Execution;
 using Narwhal.Testing;
 using NUnit.Framework;

@@ -4,9 +4,10 @@ using Narwhal.Core.Jobs;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Outbox;
 using Narwhal.Core.Persistence;
+using Narwhal.Core.Runs;
 using Npgsql;
 
-namespace Narwhal.Core.Runs;
+namespace Narwhal.Runner.Claiming;
 
 /// <summary>
 /// The Runner's writes to runs. A claim moves a run from queued to running atomically and mints

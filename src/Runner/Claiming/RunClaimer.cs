@@ -2,7 +2,7 @@ using Narwhal.Core.Resilience;
 using Narwhal.Core.Runs;
 using Polly;
 
-namespace Narwhal.Runner.Intake;
+namespace Narwhal.Runner.Claiming;
 
 /// <summary>
 /// This Runner's claims of runs, safe when the database blinks.

@@ -2,36 +2,53 @@ using System.Text.Json;
 using Narwhal.Contracts;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
+using Narwhal.Runner.Execution;
+using Narwhal.Runner.Fleet;
 using RabbitMQ.Client;
 
 namespace Narwhal.Runner.Intake;
 
-public sealed partial class RunIntake
+/// <summary>
+/// Takes one delivered run message: claims the run (see <see cref="RunClaimer"/>), acknowledges the
+/// message right after the claim committed, and hands the run to the <see cref="RunSupervisor"/>.
+/// The message is given back to its queue when the claim fails; a run no longer queued is
+/// acknowledged and skipped.
+/// </summary>
+public sealed class RunTaker(RunClaimer claimer, RunSupervisor supervisor, RunnerMetrics metrics, ILogger<RunTaker> logger)
 {
     /// <summary>
-    /// Claims the run of a taken message, acknowledges the message and starts the run. The caller
-    /// reserved the class's capacity: it goes to the run, or back to the pool here.
+    /// The caller reserved the class's capacity: it goes to the run, or back to the pool through
+    /// <paramref name="release"/> here — called exactly once, when the run ends or at once if none starts.
     /// </summary>
-    private async Task TakeAsync(IChannel channel, string resourceClass, ulong deliveryTag, ReadOnlyMemory<byte> body)
+    public async Task TakeAsync(IChannel channel, string resourceClass, ulong deliveryTag, ReadOnlyMemory<byte> body, Action release, CancellationToken ct)
     {
         var handedOver = false;
         try
         {
-            handedOver = await ClaimAndStartAsync(channel, resourceClass, deliveryTag, body);
+            handedOver = await ClaimAndStartAsync(channel, resourceClass, deliveryTag, body, release, ct);
         }
         catch (Exception ex)
         {
             // Postgres unreachable, say: give the message back for this or another Runner.
             logger.LogError(ex, "Could not claim the delivered run; returning it to the queue");
-            await RejectQuietlyAsync(channel, deliveryTag, requeue: true);
+            await RejectQuietlyAsync(channel, deliveryTag, requeue: true, logger);
         }
         finally
         {
-            if (!handedOver) Release(resourceClass);
+            if (!handedOver) release();
         }
     }
 
-    private async Task<bool> ClaimAndStartAsync(IChannel channel, string resourceClass, ulong deliveryTag, ReadOnlyMemory<byte> body)
+    /// <summary>A reject that fails is logged only: the broker redelivers the message when the channel closes.</summary>
+    public static async Task RejectQuietlyAsync(IChannel channel, ulong tag, bool requeue, ILogger logger)
+    {
+        try { await channel.BasicRejectAsync(tag, requeue); }
+        catch (Exception ex) { logger.LogWarning(ex, "Reject failed; the broker redelivers the message when the channel closes"); }
+    }
+
+    private async Task<bool> ClaimAndStartAsync(IChannel channel, string resourceClass, ulong deliveryTag, ReadOnlyMemory<byte> body,
+        Action release, CancellationToken ct)
     {
         ExecuteRun? message;
         try
@@ -49,7 +66,7 @@ public sealed partial class RunIntake
             return false;
         }
 
-        var claim = await claimer.ClaimAsync(message.RunId, _stoppingToken);
+        var claim = await claimer.ClaimAsync(message.RunId, ct);
         // The claim is committed: from here the database, not the broker, owns the run. If the ack
         // is lost, the redelivered message finds the run no longer queued and is skipped.
         try
@@ -70,7 +87,7 @@ public sealed partial class RunIntake
         if (claim.PickupLatency is { } latency) metrics.RunPickedUp(resourceClass, latency);
         logger.LogInformation("Claimed run {RunId} ({Job} #{Number}, {Class}), attempt {Attempt}, {Latency:0.000} s after it was queued",
             claimed.Run.Id, claimed.Run.JobName, claimed.Run.Number, resourceClass, claimed.Run.Attempt, claim.PickupLatency?.TotalSeconds);
-        supervisor.Start(claimed, () => Release(resourceClass));
+        supervisor.Start(claimed, release);
         return true;
     }
 }

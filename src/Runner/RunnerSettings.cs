@@ -63,7 +63,7 @@ public sealed record RunnerSettings
     public required TimeSpan StoppedResultsTimeout { get; init; }
     /// <summary>Added to <see cref="StopGrace"/>: the bound on the engine's answer to a stop.</summary>
     public required TimeSpan StopMargin { get; init; }
-    /// <summary>Removing a run's job container.</summary>
+    /// <summary>Removing a run's job container; also bounds creating and removing its network and removing its services.</summary>
     public required TimeSpan RemoveTimeout { get; init; }
     /// <summary>After the run: how long live log shipping may take to catch up with the spool.</summary>
     public required TimeSpan LogCatchUpTimeout { get; init; }

@@ -23,7 +23,7 @@ public sealed class RunContainers(
         // Every run gets a network of its own, never the engine's shared default bridge: a job
         // reaches its own services by name and nothing of another run (other jobs, fork pull
         // requests, other Narwhal instances on the same engine).
-        var network = await RunNetwork.CreateAsync(engine, instance, claimed, specs.Labels(claimed), logger, ct);
+        var network = await RunNetwork.CreateAsync(engine, instance, claimed, specs.Labels(claimed), settings.RemoveTimeout, logger, ct);
         string? containerId = null;
         try
         {

@@ -29,7 +29,7 @@ public static class RunnerServiceExtensions
         services.AddSingleton(activeSecrets);
         services.AddNarwhalCore(config, "runner");
         services.AddMetrics();
-        services.AddSingleton<IContainerEngine>(sp => new DockerEngine(settings.DockerHost, sp.GetRequiredService<ILogger<DockerEngine>>()));
+        services.AddSingleton<IContainerEngine>(sp => new DockerEngine(settings.DockerHost, settings.DockerApiVersion, sp.GetRequiredService<ILogger<DockerEngine>>()));
         services.AddSingleton(_ => RunnerCapacity.From(settings));
         services.AddSingleton<IntakeGate>();
         // TryAdd: a test registers its own sampler before this runs, to set the CPU reading.

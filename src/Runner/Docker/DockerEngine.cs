@@ -1,5 +1,4 @@
 using System.Net;
-using System.Threading.Channels;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging;
@@ -9,7 +8,7 @@ namespace Narwhal.Runner.Docker;
 /// <summary>
 /// <see cref="IContainerEngine"/> over Docker.DotNet, speaking the pinned API version (1.41 by default).
 /// What is Narwhal's own and stays beside it: the create parameters (<see cref="DockerContainerConfig"/>),
-/// the build parameters and progress (<see cref="DockerImageBuild"/>), following logs to their real end
+/// the build parameters and progress (<see cref="DockerImageBuild"/>, run by <see cref="DockerImageBuilder"/>), following logs to their real end
 /// (<see cref="DockerLogFollower"/>) and the classification of error answers (<see cref="DockerErrors"/>).
 /// </summary>
 public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposable
@@ -34,6 +33,7 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
 
     private readonly DockerClient _client;
     private readonly DockerLogFollower _logs;
+    private readonly DockerImageBuilder _builds;
     private readonly ILogger<DockerEngine> _logger;
 
     public DockerEngine(string dockerHost, ILogger<DockerEngine> logger)
@@ -45,6 +45,7 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
     {
         _client = DockerClientFactory.Create(dockerHost, apiVersion);
         _logs = new DockerLogFollower(_client, logger);
+        _builds = new DockerImageBuilder(_client, logger);
         _logger = logger;
     }
 
@@ -261,72 +262,9 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
         }
     }
 
-    public async Task<ImageBuildResult> BuildImageAsync(ImageBuildRequest request, Func<string, CancellationToken, ValueTask> onOutput,
-        CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(onOutput);
-        var parameters = DockerImageBuild.Parameters(request);
-
-        // Docker.DotNet reports the progress messages in order on its reading thread; the output callback is
-        // asynchronous, so they pass through a channel to this method's loop.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var messages = Channel.CreateUnbounded<JSONMessage>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        // No timeout: a build runs the job's own steps and lasts as long as they do. Only the token ends it early.
-        var build = CallAsync(DockerOperations.BuildImage, Timeout.InfiniteTimeSpan, async token =>
-        {
-            try
-            {
-                await _client.Images.BuildImageFromDockerfileAsync(parameters, new CallerOwnedStream(request.ContextTar), null, null,
-                    new Progress<JSONMessage>(messages.Writer), token);
-            }
-            finally
-            {
-                messages.Writer.TryComplete();
-            }
-            return true;
-        }, stop.Token);
-
-        // 200 only means the build started: a failed step arrives as an error message of the progress stream.
-        string? imageId = null;
-        string? failure = null;
-        try
-        {
-            await foreach (var message in messages.Reader.ReadAllAsync(ct))
-            {
-                var progress = DockerImageBuild.Read(message);
-                if (progress.Output is { Length: > 0 } output) await onOutput(output, ct);
-                if (progress.ImageId is { } id) imageId = id;
-                failure ??= progress.Error;
-            }
-        }
-        catch
-        {
-            // The caller gave up (or its callback failed): end the build's request too before passing that on.
-            await stop.CancelAsync();
-            await build.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-            throw;
-        }
-        try
-        {
-            await build;
-        }
-        catch (DockerEngineException ex) when (DockerErrors.IsBuildRejection(ex.StatusCode, ex.EngineMessage))
-        {
-            failure = ex.EngineMessage;
-        }
-        if (failure is not null)
-        {
-            _logger.LogInformation("Build of {Tag} failed: {Error}", request.Tag, failure);
-            return ImageBuildResult.Failed(failure);
-        }
-
-        // Engines that do not send aux.ID: the tag now names the new image.
-        imageId ??= await InspectImageIdAsync(request.Tag, ct)
-            ?? throw new DockerEngineException(DockerOperations.BuildImage, HttpStatusCode.OK,
-                $"the build reported no error but image {request.Tag} is not present");
-        _logger.LogDebug("Built image {Tag} ({ImageId})", request.Tag, imageId);
-        return ImageBuildResult.Succeeded(imageId);
-    }
+    public Task<ImageBuildResult> BuildImageAsync(ImageBuildRequest request, Func<string, CancellationToken, ValueTask> onOutput,
+        CancellationToken ct) =>
+        _builds.BuildAsync(request, onOutput, InspectImageIdAsync, ct);
 
     public async Task RemoveImageAsync(string image, CancellationToken ct)
     {
@@ -416,12 +354,6 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(containerId);
         return containerId;
-    }
-
-    /// <summary>Hands each progress message to a channel, synchronously (<see cref="System.Progress{T}"/> would post them out of order).</summary>
-    private sealed class Progress<T>(ChannelWriter<T> writer) : IProgress<T>
-    {
-        public void Report(T value) => writer.TryWrite(value);
     }
 
     /// <summary>Keeps the pull's first error; Docker.DotNet reports the progress messages in order, on the reading thread.</summary>

@@ -1,4 +1,5 @@
 using Narwhal.Core.Configuration;
+using Narwhal.Runner.Docker;
 using Narwhal.Runner.Fleet;
 using Narwhal.Runner.Intake;
 
@@ -23,6 +24,8 @@ public sealed record RunnerSettings
     public required TimeSpan ShutdownGrace { get; init; }
     public required string Listen { get; init; }
     public required string DockerHost { get; init; }
+    /// <summary>The Docker Engine API version every call asks for (the engine's, or older: Docker 20.10 speaks 1.41).</summary>
+    public required string DockerApiVersion { get; init; }
     public required string WorkDirectory { get; init; }
     public required TimeSpan MaxJobDuration { get; init; }
     /// <summary>Between SIGTERM and SIGKILL when a job container is stopped (timeout, shutdown).</summary>
@@ -90,6 +93,7 @@ public sealed record RunnerSettings
             ShutdownGrace = config.GetSeconds("NARWHAL_RUNNER_SHUTDOWN_GRACE", 60),
             Listen = config.GetString("NARWHAL_RUNNER_LISTEN", "http://127.0.0.1:8082"),
             DockerHost = config.GetString("NARWHAL_DOCKER_HOST", "unix:///var/run/docker.sock"),
+            DockerApiVersion = config.GetString("NARWHAL_DOCKER_API_VERSION", DockerClientFactory.DefaultApiVersion),
             WorkDirectory = config.GetString("NARWHAL_RUNNER_WORK_DIR", Path.Combine(Path.GetTempPath(), $"narwhal-runner-{instance}-{runnerId}")),
             MaxJobDuration = config.GetSeconds("NARWHAL_MAX_JOB_DURATION", 6 * 3600, min: 1),
             StopGrace = config.GetSeconds("NARWHAL_JOB_STOP_GRACE", 10, min: 0),

@@ -31,7 +31,7 @@ public static class RunnerServiceExtensions
         services.AddNarwhalCore(config, "runner");
         services.AddMetrics();
         // TryAdd: a test registers a fake engine before this runs, to drive the run path without Docker.
-        services.TryAddSingleton<IContainerEngine>(sp => new DockerEngine(settings.DockerHost, sp.GetRequiredService<ILogger<DockerEngine>>()));
+        services.TryAddSingleton<IContainerEngine>(sp => new DockerEngine(settings.DockerHost, settings.DockerApiVersion, sp.GetRequiredService<ILogger<DockerEngine>>()));
         services.AddSingleton(_ => RunnerCapacity.From(settings));
         services.AddSingleton<IntakeGate>();
         // TryAdd: a test registers its own sampler before this runs, to set the CPU reading.

@@ -4,8 +4,8 @@ using Microsoft.Net.Http.Headers;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Github;
 using Narwhal.Api.Validation;
-using Narwhal.Core.Auth;
-using Narwhal.Core.Github.Webhooks;
+using Narwhal.Api.Auth;
+using Narwhal.Api.Github.Webhooks;
 
 namespace Narwhal.Api.Endpoints;
 

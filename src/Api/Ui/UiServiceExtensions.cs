@@ -9,10 +9,10 @@ using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Narwhal.Api.Auth;
 using Narwhal.Api.Ui.Auth;
-using Narwhal.Core.Auth;
-using Narwhal.Core.DataProtection;
+using Narwhal.Api.Auth;
+using Narwhal.Api.DataProtection;
 using Narwhal.Core.Secrets;
-using Narwhal.Core.Ui;
+using Narwhal.Api.Ui;
 using Npgsql;
 
 namespace Narwhal.Api.Ui;

@@ -1,4 +1,4 @@
-using Narwhal.Core.Github.Statuses;
+using Narwhal.Dispatcher.Github.Statuses;
 using Narwhal.Dispatcher.Github;
 
 namespace Narwhal.Dispatcher.Extensions;

@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Narwhal.Core.Github.Statuses;
+using Narwhal.Dispatcher.Github.Statuses;
 using Narwhal.Core.Runs;
 using Npgsql;
 

@@ -28,6 +28,10 @@ public static class RunnerServiceExtensions
         services.AddSingleton(settings);
         services.AddSingleton(activeSecrets);
         services.AddNarwhalCore(config, "runner");
+        // The Runner decrypts a run's secrets, and writes its log chunks and result files.
+        services.AddNarwhalSecrets(config);
+        services.AddSingleton<Narwhal.Core.Logs.LogChunkStore>();
+        services.AddSingleton<Narwhal.Core.Results.RunFileStore>();
         services.AddMetrics();
         services.AddSingleton<IContainerEngine>(sp => new DockerEngine(settings.DockerHost, sp.GetRequiredService<ILogger<DockerEngine>>()));
         services.AddSingleton(_ => RunnerCapacity.From(settings));

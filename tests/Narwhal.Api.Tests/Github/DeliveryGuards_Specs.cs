@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Tests.Support;
-using Narwhal.Core.Github.Webhooks;
+using Narwhal.Api.Github.Webhooks;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Github;

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Narwhal.Core.Results;
+using Narwhal.Dispatcher.Retention;
 
 namespace Narwhal.Api.Tests.OpenApi;
 

@@ -1,7 +1,9 @@
+using Narwhal.Api.Runs;
 using Narwhal.Core.Fleet;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Logs;
 using Narwhal.Core.Runs;
+using Narwhal.Dispatcher.Fleet;
 using Narwhal.Testing;
 using NUnit.Framework;
 

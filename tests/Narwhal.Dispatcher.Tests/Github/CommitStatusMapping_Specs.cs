@@ -1,4 +1,4 @@
-using Narwhal.Core.Github.Statuses;
+using Narwhal.Dispatcher.Github.Statuses;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
 using NUnit.Framework;

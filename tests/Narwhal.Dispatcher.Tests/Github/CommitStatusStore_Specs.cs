@@ -1,4 +1,6 @@
-using Narwhal.Core.Github.Statuses;
+using Narwhal.Api.Jobs;
+using Narwhal.Api.Runs;
+using Narwhal.Dispatcher.Github.Statuses;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
 using Narwhal.Testing;

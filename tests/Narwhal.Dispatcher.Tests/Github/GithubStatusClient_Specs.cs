@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Narwhal.Core.Github.Statuses;
+using Narwhal.Dispatcher.Github.Statuses;
 using Narwhal.Dispatcher.Github;
 using Narwhal.Testing.Github;
 using NUnit.Framework;

@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using Narwhal.Api.Auth;
-using Narwhal.Core.Auth;
+using Narwhal.Api.Auth;
 
 namespace Narwhal.Api.Ui.Auth;
 

@@ -3,8 +3,9 @@ using Microsoft.AspNetCore.Mvc;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Endpoints;
 using Narwhal.Api.Runners;
+using Narwhal.Api.Runs;
 using Narwhal.Api.Ui.Auth;
-using Narwhal.Core.Auth;
+using Narwhal.Api.Auth;
 using Narwhal.Core.Fleet;
 using Narwhal.Core.Runs;
 

@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Narwhal.Api.Downloads;
 using Narwhal.Api.Auth;
+using Narwhal.Api.Downloads;
 using Narwhal.Api.Runs;
 using Narwhal.Core.Results;
 using Narwhal.Core.Runs;

@@ -7,7 +7,6 @@ using Narwhal.Api.Dtos;
 using Narwhal.Api.Jobs;
 using Narwhal.Api.Runs;
 using Narwhal.Api.Validation;
-using Narwhal.Api.Auth;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
 

@@ -7,7 +7,6 @@ using Narwhal.Api.OpenApi;
 using Narwhal.Api.Outbox;
 using Narwhal.Api.Runs;
 using Narwhal.Api.Startup;
-using Narwhal.Api.Auth;
 using Narwhal.Core.Configuration;
 using Narwhal.Core.Hosting;
 using Narwhal.Core.Logging;

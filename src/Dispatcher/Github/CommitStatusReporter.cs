@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using Narwhal.Dispatcher.Github.Statuses;
 using Narwhal.Core.Runs;
+using Narwhal.Dispatcher.Github.Statuses;
 using Npgsql;
 
 namespace Narwhal.Dispatcher.Github;

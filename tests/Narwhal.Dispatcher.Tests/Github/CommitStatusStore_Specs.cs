@@ -1,8 +1,8 @@
 using Narwhal.Api.Jobs;
 using Narwhal.Api.Runs;
-using Narwhal.Dispatcher.Github.Statuses;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
+using Narwhal.Dispatcher.Github.Statuses;
 using Narwhal.Testing;
 using Narwhal.Testing.Github;
 using NUnit.Framework;

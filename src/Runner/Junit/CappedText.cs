@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Narwhal.Core.Results;
+namespace Narwhal.Runner.Junit;
 
 /// <summary>Cutting strings to a UTF-8 byte budget without splitting a character.</summary>
 internal static class CappedText

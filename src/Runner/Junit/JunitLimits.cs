@@ -1,4 +1,4 @@
-namespace Narwhal.Core.Results;
+namespace Narwhal.Runner.Junit;
 
 /// <summary>
 /// Bounds on what the parser keeps from one file, so a hostile or runaway report costs bounded memory. Counting is never

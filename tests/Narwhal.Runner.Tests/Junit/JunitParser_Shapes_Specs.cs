@@ -1,8 +1,9 @@
 using Narwhal.Core.Results;
+using Narwhal.Runner.Junit;
 using NUnit.Framework;
-using static Narwhal.Core.Tests.Results.JunitXml;
+using static Narwhal.Runner.Tests.Junit.JunitXml;
 
-namespace Narwhal.Core.Tests.Results;
+namespace Narwhal.Runner.Tests.Junit;
 
 /// <summary>
 /// What gets counted when a report's shape or attributes are unusual: stated totals are ignored, missing attributes

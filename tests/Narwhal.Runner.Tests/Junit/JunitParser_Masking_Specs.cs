@@ -1,10 +1,11 @@
 using System.Text;
 using Narwhal.Core.Logging;
 using Narwhal.Core.Results;
+using Narwhal.Runner.Junit;
 using NUnit.Framework;
-using static Narwhal.Core.Tests.Results.JunitXml;
+using static Narwhal.Runner.Tests.Junit.JunitXml;
 
-namespace Narwhal.Core.Tests.Results;
+namespace Narwhal.Runner.Tests.Junit;
 
 /// <summary>
 /// A report read with a masker keeps no secret in anything it holds: names, messages, output, the file name and the

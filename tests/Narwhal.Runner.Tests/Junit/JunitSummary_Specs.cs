@@ -1,8 +1,9 @@
 using Narwhal.Core.Results;
+using Narwhal.Runner.Junit;
 using NUnit.Framework;
-using static Narwhal.Core.Tests.Results.JunitXml;
+using static Narwhal.Runner.Tests.Junit.JunitXml;
 
-namespace Narwhal.Core.Tests.Results;
+namespace Narwhal.Runner.Tests.Junit;
 
 /// <summary>A run's summary adds up its parsed reports, lists every suite with its file, caps failures, and names the files it could not read.</summary>
 [TestFixture]

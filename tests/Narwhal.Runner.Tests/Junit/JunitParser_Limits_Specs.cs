@@ -1,9 +1,10 @@
 using System.Text;
 using Narwhal.Core.Results;
+using Narwhal.Runner.Junit;
 using NUnit.Framework;
-using static Narwhal.Core.Tests.Results.JunitXml;
+using static Narwhal.Runner.Tests.Junit.JunitXml;
 
-namespace Narwhal.Core.Tests.Results;
+namespace Narwhal.Runner.Tests.Junit;
 
 /// <summary>
 /// Hostile or runaway reports cost bounded memory: text, messages, failures and suites kept per file are capped, deep

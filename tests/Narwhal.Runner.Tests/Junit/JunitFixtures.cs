@@ -1,6 +1,6 @@
-using Narwhal.Core.Results;
+using Narwhal.Runner.Junit;
 
-namespace Narwhal.Core.Tests.Results;
+namespace Narwhal.Runner.Tests.Junit;
 
 /// <summary>
 /// The real JUnit reports in ../shared/fixtures/junit (beside the repository, never copied into it) and the counts its

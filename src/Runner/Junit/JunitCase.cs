@@ -1,4 +1,6 @@
-namespace Narwhal.Core.Results;
+using Narwhal.Core.Results;
+
+namespace Narwhal.Runner.Junit;
 
 /// <summary>
 /// A <c>&lt;testcase&gt;</c> being read: its attributes, its result elements and the text kept for a failure. Without

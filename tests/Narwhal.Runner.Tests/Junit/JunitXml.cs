@@ -1,8 +1,8 @@
 using System.Security;
 using System.Text;
-using Narwhal.Core.Results;
+using Narwhal.Runner.Junit;
 
-namespace Narwhal.Core.Tests.Results;
+namespace Narwhal.Runner.Tests.Junit;
 
 /// <summary>Small builder for synthetic JUnit XML: the cases the real fixtures do not cover (hostile sizes, odd shapes).</summary>
 internal static class JunitXml

@@ -1,4 +1,4 @@
-namespace Narwhal.Core.Tests.Results;
+namespace Narwhal.Runner.Tests.Junit;
 
 /// <summary>A read-only stream that fails any synchronous read, to prove a reader only ever awaits.</summary>
 internal class AsyncOnlyStream(Stream inner) : Stream

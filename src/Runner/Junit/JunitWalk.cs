@@ -1,6 +1,7 @@
 using System.Xml;
+using Narwhal.Core.Results;
 
-namespace Narwhal.Core.Results;
+namespace Narwhal.Runner.Junit;
 
 /// <summary>
 /// The parser's state while it streams through one file: a stack of the open elements (bounded by

@@ -1,4 +1,6 @@
-namespace Narwhal.Core.Results;
+using Narwhal.Core.Results;
+
+namespace Narwhal.Runner.Junit;
 
 /// <summary>Adds up test cases (while parsing) or totals (when combining reports).</summary>
 internal sealed class JunitTotalsBuilder

@@ -1,4 +1,6 @@
-namespace Narwhal.Core.Results;
+using Narwhal.Core.Results;
+
+namespace Narwhal.Runner.Junit;
 
 /// <summary>
 /// A <c>&lt;testsuite&gt;</c> that directly contains test cases: its <c>name</c> (or <see cref="JunitLimits.UnnamedSuite"/>)

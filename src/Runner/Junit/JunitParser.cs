@@ -1,7 +1,7 @@
 using System.Xml;
 using Narwhal.Core.Logging;
 
-namespace Narwhal.Core.Results;
+namespace Narwhal.Runner.Junit;
 
 /// <summary>
 /// Reads JUnit XML reports as a stream (never a whole-file DOM) and counts what they contain. The totals a file states

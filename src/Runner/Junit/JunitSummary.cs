@@ -1,4 +1,6 @@
-namespace Narwhal.Core.Results;
+using Narwhal.Core.Results;
+
+namespace Narwhal.Runner.Junit;
 
 /// <summary>Combines the reports of one run into the summary the Api serves.</summary>
 public static class JunitSummary

@@ -1,6 +1,6 @@
 using Narwhal.Core.Logging;
 
-namespace Narwhal.Core.Results;
+namespace Narwhal.Runner.Junit;
 
 /// <summary>
 /// The parser's view of an <see cref="ITextMasker"/>: masks each text it keeps before cutting it to size, since a cut

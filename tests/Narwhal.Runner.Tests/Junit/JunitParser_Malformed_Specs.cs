@@ -2,9 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Narwhal.Core.Results;
+using Narwhal.Runner.Junit;
 using NUnit.Framework;
 
-namespace Narwhal.Core.Tests.Results;
+namespace Narwhal.Runner.Tests.Junit;
 
 /// <summary>
 /// Files that are not well-formed JUnit XML are reported as unparseable, with the reason and its position, and never

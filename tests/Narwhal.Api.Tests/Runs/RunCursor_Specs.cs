@@ -4,7 +4,7 @@ using Narwhal.Api.Runs;
 using Narwhal.Core.Runs;
 using NUnit.Framework;
 
-namespace Narwhal.Core.Tests.Runs;
+namespace Narwhal.Api.Tests.Runs;
 
 /// <summary>Run-list cursors are opaque to clients: what the Api hands out decodes exactly; anything else is refused, never thrown.</summary>
 [TestFixture]

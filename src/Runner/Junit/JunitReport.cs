@@ -1,4 +1,6 @@
-namespace Narwhal.Core.Results;
+using Narwhal.Core.Results;
+
+namespace Narwhal.Runner.Junit;
 
 /// <summary>
 /// What one JUnit XML file contains, counted from its <c>&lt;testcase&gt;</c> elements; the totals the file states about

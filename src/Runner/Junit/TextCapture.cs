@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Narwhal.Core.Results;
+namespace Narwhal.Runner.Junit;
 
 /// <summary>
 /// Collects element text up to a number of characters and drops the rest, so a multi-megabyte stack trace or log costs

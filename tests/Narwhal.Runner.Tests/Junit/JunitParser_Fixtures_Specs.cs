@@ -1,7 +1,8 @@
 using Narwhal.Core.Results;
+using Narwhal.Runner.Junit;
 using NUnit.Framework;
 
-namespace Narwhal.Core.Tests.Results;
+namespace Narwhal.Runner.Tests.Junit;
 
 /// <summary>
 /// Real reports from pytest, Surefire, jest, go-junit-report, the .NET JUnit logger, PHPUnit and hand-written edge cases:

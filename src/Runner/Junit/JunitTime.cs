@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Narwhal.Core.Results;
+namespace Narwhal.Runner.Junit;
 
 /// <summary>Reads a <c>time</c> attribute (seconds). What does not read as a finite, non-negative number is ignored, not counted as zero.</summary>
 internal static partial class JunitTime

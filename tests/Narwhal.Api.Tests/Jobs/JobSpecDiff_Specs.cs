@@ -3,7 +3,7 @@ using Narwhal.Core.Jobs;
 using Narwhal.Core.Persistence;
 using NUnit.Framework;
 
-namespace Narwhal.Core.Tests.Jobs;
+namespace Narwhal.Api.Tests.Jobs;
 
 /// <summary>
 /// The plan of a job update (what `PUT /jobs/{name}` reports as <c>changes</c>): fields of the canonical spec JSON,

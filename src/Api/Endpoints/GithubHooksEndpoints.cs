@@ -1,11 +1,11 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
+using Narwhal.Api.Auth;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Github;
+using Narwhal.Api.Github.Webhooks;
 using Narwhal.Api.Validation;
-using Narwhal.Core.Auth;
-using Narwhal.Core.Github.Webhooks;
 
 namespace Narwhal.Api.Endpoints;
 

@@ -44,7 +44,7 @@ public static class OpenApiExtensions
                 {
                     Type = SecuritySchemeType.ApiKey,
                     In = ParameterLocation.Header,
-                    Name = Narwhal.Core.Github.Webhooks.WebhookSignature.Header,
+                    Name = Narwhal.Api.Github.Webhooks.WebhookSignature.Header,
                     Description = "`sha256=` and the hex HMAC-SHA256 of the raw request body, keyed with the webhook secret " +
                                   "(NARWHAL_GITHUB_WEBHOOK_SECRET; GitHub computes it from the secret set on the webhook).",
                 };
@@ -81,7 +81,7 @@ public static class OpenApiExtensions
         operation.Security ??= [];
         operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(GithubSignatureScheme, context.Document)] = [] });
         operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
-        operation.Extensions["x-narwhal-auth"] = new JsonNodeExtension(System.Text.Json.Nodes.JsonValue.Create(Narwhal.Core.Github.Webhooks.WebhookSignature.Header)!);
+        operation.Extensions["x-narwhal-auth"] = new JsonNodeExtension(System.Text.Json.Nodes.JsonValue.Create(Narwhal.Api.Github.Webhooks.WebhookSignature.Header)!);
         await ProblemResponses.AddAsync(operation, context, StatusCodes.Status401Unauthorized,
             "X-Hub-Signature-256 is missing, malformed or does not match the body (nothing is recorded).", ct);
     }

@@ -17,6 +17,7 @@ public static class DispatcherServiceExtensions
         builder.Services.AddNarwhalCore(config, "dispatcher");
         builder.Services.AddHostedService<SchemaMigrationStartup>();
         builder.Services.AddSingleton(RetentionSettings.From(config));
+        builder.Services.AddSingleton<RetentionStore>();
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         builder.Services.AddDispatcherFleet(config);

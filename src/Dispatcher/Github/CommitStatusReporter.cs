@@ -1,7 +1,7 @@
 using System.Threading.Channels;
-using Narwhal.Core.Github.Statuses;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
+using Narwhal.Dispatcher.Github.Statuses;
 using Npgsql;
 
 namespace Narwhal.Dispatcher.Github;

@@ -7,6 +7,7 @@ using Narwhal.Core.Results;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;
 using Narwhal.Runner.Docker;
+using Narwhal.Runner.Junit;
 using Narwhal.Runner.Masking;
 
 namespace Narwhal.Runner.Execution;

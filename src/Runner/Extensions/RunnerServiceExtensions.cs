@@ -29,6 +29,10 @@ public static class RunnerServiceExtensions
         services.AddSingleton(settings);
         services.AddSingleton(activeSecrets);
         services.AddNarwhalCore(config, "runner");
+        // The Runner decrypts a run's secrets, and writes its log chunks and result files.
+        services.AddNarwhalSecrets(config);
+        services.AddSingleton<Narwhal.Core.Logs.LogChunkStore>();
+        services.AddSingleton<Narwhal.Core.Results.RunFileStore>();
         services.AddMetrics();
         // TryAdd: a test registers a fake engine before this runs, to drive the run path without Docker.
         services.TryAddSingleton<IContainerEngine>(sp => new DockerEngine(settings.DockerHost, settings.DockerApiVersion, sp.GetRequiredService<ILogger<DockerEngine>>()));

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using Narwhal.Api.Dtos;
+using Narwhal.Api.Github.Webhooks;
 using Narwhal.Api.Tests.Support;
-using Narwhal.Core.Github.Webhooks;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Github;

@@ -1,7 +1,7 @@
 using System.Net;
 using Narwhal.Api.Dtos;
+using Narwhal.Api.Github.Webhooks;
 using Narwhal.Api.Tests.Support;
-using Narwhal.Core.Github.Webhooks;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Github;

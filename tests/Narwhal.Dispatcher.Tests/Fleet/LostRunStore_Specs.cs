@@ -1,8 +1,10 @@
+using Narwhal.Api.Runs;
 using Narwhal.Core.Fleet;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Logs;
 using Narwhal.Core.Runs;
 using Narwhal.Runner.Claiming;
+using Narwhal.Dispatcher.Fleet;
 using Narwhal.Testing;
 using NUnit.Framework;
 

@@ -1,7 +1,9 @@
-using Narwhal.Core.Github.Statuses;
+using Narwhal.Api.Jobs;
+using Narwhal.Api.Runs;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
 using Narwhal.Runner.Claiming;
+using Narwhal.Dispatcher.Github.Statuses;
 using Narwhal.Testing;
 using Narwhal.Testing.Github;
 using NUnit.Framework;

@@ -39,7 +39,7 @@ public sealed class Autoscale_Specs
     [Test]
     public async Task When_runs_wait_in_a_queue_no_runner_serves_Should_desire_enough_runners_within_the_bounds()
     {
-        await new Narwhal.Core.Jobs.JobStore(_stack.Database.DataSource).SaveAsync("big",
+        await new Narwhal.Api.Jobs.JobStore(_stack.Database.DataSource).SaveAsync("big",
             RunSeeder.Freestyle("echo big") with { ResourceClass = "large" }, CancellationToken.None);
         for (var i = 0; i < 5; i++) await _client.TriggerAsync("big");
 

@@ -1,3 +1,4 @@
+using Narwhal.Runner.Claiming;
 using System.Formats.Tar;
 using System.Globalization;
 using System.Text;

@@ -1,3 +1,4 @@
+using Narwhal.Runner.Claiming;
 using Narwhal.Core.Logs;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;

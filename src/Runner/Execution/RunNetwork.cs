@@ -1,3 +1,4 @@
+using Narwhal.Runner.Claiming;
 using System.Diagnostics;
 using Narwhal.Core.Configuration;
 using Narwhal.Core.Runs;

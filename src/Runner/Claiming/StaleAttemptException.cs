@@ -1,4 +1,4 @@
-namespace Narwhal.Core.Runs;
+namespace Narwhal.Runner.Claiming;
 
 /// <summary>
 /// A Runner wrote to a run with an attempt id that is no longer current (the run was declared

@@ -1,4 +1,6 @@
-namespace Narwhal.Core.Runs;
+using Narwhal.Core.Runs;
+
+namespace Narwhal.Runner.Claiming;
 
 /// <summary>How an attempt ended, as the Runner reports it.</summary>
 public sealed record RunCompletion

@@ -1,6 +1,8 @@
 using Narwhal.Core.Jobs;
 
-namespace Narwhal.Core.Runs;
+using Narwhal.Core.Runs;
+
+namespace Narwhal.Runner.Claiming;
 
 /// <summary>A run this Runner now owns: its attempt id fences every later write.</summary>
 public sealed record ClaimedRun(Run Run, JobSpec Job, Guid AttemptId);

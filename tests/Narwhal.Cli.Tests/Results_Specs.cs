@@ -23,12 +23,7 @@ public sealed class Results_Specs
     private string _testedId = null!;
     private string _plainId = null!;
 
-    public static string SharedFixture(string relative)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Narwhal.sln"))) dir = dir.Parent;
-        return File.ReadAllText(Path.Combine(dir!.FullName, "..", "shared", "fixtures", "junit", relative));
-    }
+    public static string SharedFixture(string relative) => File.ReadAllText(RepositoryFiles.SharedFixture("junit", relative));
 
     [OneTimeSetUp]
     public async Task Start()

@@ -23,9 +23,7 @@ public sealed class Tokens_Specs
     public async Task The_sign_in_pages_hint_Should_be_a_command_the_CLI_runs()
     {
         // The web UI's sign-in page tells a newcomer how to make a token: the command must work as printed.
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(dir!.FullName, "Narwhal.sln"))) dir = dir.Parent;
-        var page = await File.ReadAllTextAsync(Path.Combine(dir.FullName, "src", "Api", "Ui", "Pages", "SignIn.cshtml"));
+        var page = await File.ReadAllTextAsync(RepositoryFiles.PathOf("src", "Api", "Ui", "Pages", "SignIn.cshtml"));
         var hint = System.Text.RegularExpressions.Regex.Match(page, "<code>narwhal (tokens create [^<]*)</code>");
         Assert.That(hint.Success, "the page shows a narwhal tokens create command");
 

@@ -33,7 +33,7 @@ public sealed class AbortAndTimeout_Specs
     [TearDown]
     public async Task StopRunners()
     {
-        foreach (var runner in _stack.Runners.ToList()) await _stack.StopRunnerAsync(runner);
+        await _stack.StopStartedAsync();
     }
 
     [Test]

@@ -19,12 +19,7 @@ public sealed class RunResults_Specs
     private string _runId = null!;
     private string _log = null!;
 
-    private static string SharedFixture(string relative)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Narwhal.sln"))) dir = dir.Parent;
-        return File.ReadAllText(Path.Combine(dir!.FullName, "..", "shared", "fixtures", "junit", relative));
-    }
+    private static string SharedFixture(string relative) => File.ReadAllText(RepositoryFiles.SharedFixture("junit", relative));
 
     [OneTimeSetUp]
     public async Task Start()

@@ -32,7 +32,7 @@ public sealed class RunnerIntake_Specs
     [TearDown]
     public async Task StopRunners()
     {
-        foreach (var runner in _stack.Runners.ToList()) await _stack.StopRunnerAsync(runner);
+        await _stack.StopStartedAsync();
     }
 
     private async Task<IConnection> ConnectAsync() =>
@@ -126,7 +126,7 @@ public sealed class RunnerIntake_Specs
         var run = await _client.TriggerAsync("too-long");
         await ContainerWait.UntilRunningAsync(run.Str("id"));
 
-        await _stack.StopRunnerAsync(runner);
+        await _stack.StopAsync(runner);
 
         var done = await _client.GetJsonAsync($"/runs/{run.Str("id")}");
         Assert.That(done.Str("status"), Is.EqualTo("lost"));

@@ -23,7 +23,7 @@ public sealed class CommitStatusReporter_Specs
     private TestDatabase _db = null!;
     private FakeGithubApi _github = null!;
     private ServiceProvider _services = null!;
-    private readonly ListLogger _log = new();
+    private readonly RecordingLogger<CommitStatusReporter> _log = new();
     private int _jobs;
 
     [OneTimeSetUp]
@@ -173,20 +173,5 @@ public sealed class CommitStatusReporter_Specs
 
         Assert.That(await OutcomeAsync(run.Id), Is.EqualTo("posted"));
         Assert.That(_github.CallsFor(run.CommitSha!).Select(c => c.Answered), Is.EqualTo(new[] { 503, 503, 201 }));
-    }
-
-    /// <summary>Keeps formatted log lines for assertions.</summary>
-    private sealed class ListLogger : ILogger<CommitStatusReporter>
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public IReadOnlyList<string> Lines => _lines.ToList();
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
     }
 }

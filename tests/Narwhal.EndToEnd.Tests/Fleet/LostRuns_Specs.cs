@@ -37,7 +37,7 @@ public sealed class LostRuns_Specs
     public async Task StopRunners()
     {
         while (_processes.TryPop(out var process)) await process.DisposeAsync();
-        foreach (var runner in _inProcessRunners) await _stack.StopRunnerAsync(runner);
+        foreach (var runner in _inProcessRunners) await _stack.StopAsync(runner);
         _inProcessRunners.Clear();
     }
 

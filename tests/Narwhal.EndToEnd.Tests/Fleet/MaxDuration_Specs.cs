@@ -29,7 +29,7 @@ public sealed class MaxDuration_Specs
     [OneTimeTearDown]
     public async Task Stop()
     {
-        if (_runner is not null) await _stack.StopRunnerAsync(_runner);
+        if (_runner is not null) await _stack.StopAsync(_runner);
         await FleetTesting.RemoveContainersAsync(_stack);
         _client.Dispose();
         await _stack.DisposeAsync();

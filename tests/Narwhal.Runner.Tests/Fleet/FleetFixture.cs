@@ -26,6 +26,6 @@ public abstract class FleetFixture
     [TearDown]
     public async Task StopRunners()
     {
-        foreach (var runner in Stack.Runners.ToList()) await Stack.StopRunnerAsync(runner);
+        await Stack.StopStartedAsync();
     }
 }

@@ -7,17 +7,9 @@ namespace Narwhal.Cli.Tests;
 
 /// <summary>tokens create/list/revoke against a real Api: the secret shown once, usable, and dead after revoke.</summary>
 [TestFixture]
-public sealed class Tokens_Specs
+public sealed class Tokens_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _stack = await TestStack.CreateAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _stack.DisposeAsync();
-
-    private Cli NewCli() => new(_stack.ApiUrl, TestStack.AdminToken);
+    private Cli NewCli() => new(Stack.ApiUrl, TestStack.AdminToken);
 
     [Test]
     public async Task The_sign_in_pages_hint_Should_be_a_command_the_CLI_runs()
@@ -51,7 +43,7 @@ public sealed class Tokens_Specs
         Assert.That(row, Does.Contain("read,trigger"));
         Assert.That(list.Stdout, Does.Not.Contain(secret), "never the secret");
 
-        using (var withToken = new Cli(_stack.ApiUrl, secret))
+        using (var withToken = new Cli(Stack.ApiUrl, secret))
         {
             var jobs = await withToken.RunAsync("jobs", "list");
             Assert.That(jobs.ExitCode, Is.EqualTo(0), "the new token works: " + jobs);
@@ -69,7 +61,7 @@ public sealed class Tokens_Specs
         Assert.That(revoked.ExitCode, Is.EqualTo(0), revoked.ToString());
         Assert.That(revoked.Stdout, Does.Contain($"Revoked token 'ci-reader' ({listed.Str("id")})"));
 
-        using (var withToken = new Cli(_stack.ApiUrl, secret))
+        using (var withToken = new Cli(Stack.ApiUrl, secret))
         {
             var jobs = await withToken.RunAsync("jobs", "list");
             Assert.That(jobs.ExitCode, Is.EqualTo(ExitCodes.Auth), "a revoked token stops working: " + jobs);
@@ -90,7 +82,7 @@ public sealed class Tokens_Specs
             Is.EqualTo(new DateTimeOffset(2099, 1, 1, 0, 0, 0, TimeSpan.Zero)));
         Assert.That(created.Stderr, Is.Empty, "json mode: nothing but the answer");
 
-        using var admin = new Cli(_stack.ApiUrl, secret);
+        using var admin = new Cli(Stack.ApiUrl, secret);
         var list = await admin.RunAsync("tokens", "list", "-o", "json");
         Assert.That(list.ExitCode, Is.EqualTo(0), list.ToString());
         Assert.That(list.Stdout, Does.Not.Contain(secret));

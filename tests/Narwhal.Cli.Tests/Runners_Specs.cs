@@ -26,21 +26,16 @@ public sealed class Runners_Specs : StackFixture
 
     private Cli NewCli() => new(Stack.ApiUrl, TestStack.AdminToken);
 
-    private static RunnerHeartbeat Heartbeat(string id) => new()
+    /// <summary>A Runner as the table shows it: the values the rows below are checked against.</summary>
+    private static RunnerHeartbeat Heartbeat(string id) => Heartbeats.Of(id, running: [Guid.NewGuid()]) with
     {
-        RunnerId = id,
         Host = "host-" + id,
         Version = "1.0.0",
-        Classes = ["small"],
         Slots = 4,
-        RunningRunIds = [Guid.NewGuid()],
         CpuPercent = 7,
         MemoryUsedBytes = 1L << 30,
         MemoryTotalBytes = 8L << 30,
         Quota = new RunnerQuota(4, 3, 8, 6),
-        Draining = false,
-        Sequence = 1,
-        SentAt = DateTimeOffset.UtcNow,
     };
 
     [Test]

@@ -79,21 +79,14 @@ public sealed class WaitingReasonFollow_Specs : StackFixture
         (await Client.PutAsync("/jobs/waits", new StringContent(job, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
     }
 
-    private static RunnerHeartbeat Heartbeat(string id) => new()
+    private static RunnerHeartbeat Heartbeat(string id) => Heartbeats.Of(id, classes: ["large"]) with
     {
-        RunnerId = id,
         Host = "host-" + id,
         Version = "1.0.0",
-        Classes = ["large"],
-        Slots = 2,
-        RunningRunIds = [],
         CpuPercent = 91,
         MemoryUsedBytes = 1L << 30,
         MemoryTotalBytes = 8L << 30,
         Quota = new RunnerQuota(4, 4, 8, 8),
-        Draining = false,
-        Sequence = 1,
-        SentAt = DateTimeOffset.UtcNow,
     };
 
     [Test]

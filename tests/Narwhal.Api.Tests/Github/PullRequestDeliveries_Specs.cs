@@ -18,7 +18,7 @@ public sealed class PullRequestDeliveries_Specs : GithubStackFixture
         await CreateGitJobAsync("pr-ssh", "git@github.com:Codertocat/Hello-World.git");
         await CreateGitJobAsync("pr-bare", "https://github.com/codertocat/hello-world");
         await CreateGitJobAsync("pr-other-repo", "https://github.com/Codertocat/Hello-World-Docs.git");
-        await Admin.CreateJobAsync("pr-freestyle", JobRequests.Freestyle("echo not me"));
+        await Client.CreateJobAsync("pr-freestyle", JobRequests.Freestyle("echo not me"));
         var deliveryId = Guid.NewGuid().ToString();
 
         var delivery = await DeliveryAsync(await Hooks.SendAsync("pull_request", GithubFixtures.Bytes(GithubFixtures.PullRequestOpened), deliveryId));

@@ -1,4 +1,5 @@
 using Narwhal.Runner.Junit;
+using Narwhal.Testing;
 
 namespace Narwhal.Runner.Tests.Junit;
 
@@ -35,9 +36,7 @@ internal static class JunitFixtures
         "malformed/empty.xml",
     ];
 
-    private static readonly Lazy<string> Root = new(Locate);
-
-    public static string Directory => Root.Value;
+    public static string Directory { get; } = RepositoryFiles.SharedFixture("junit");
 
     public static string PathOf(string file) => Path.Combine(Directory, file.Replace('/', Path.DirectorySeparatorChar));
 
@@ -54,14 +53,4 @@ internal static class JunitFixtures
 
     public static async Task<string> ReadTextAsync(string file) => await File.ReadAllTextAsync(PathOf(file));
 
-    // The repository root is the first folder up from the test assembly that holds Narwhal.sln.
-    private static string Locate()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Narwhal.sln")))
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures", "junit"));
-        }
-        throw new DirectoryNotFoundException($"No folder holding Narwhal.sln above {AppContext.BaseDirectory}.");
-    }
 }

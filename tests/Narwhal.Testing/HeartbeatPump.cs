@@ -2,10 +2,9 @@ using Dapper;
 using Narwhal.Contracts;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Runs;
-using Narwhal.Testing;
 using RabbitMQ.Client;
 
-namespace Narwhal.EndToEnd.Tests.Fleet;
+namespace Narwhal.Testing;
 
 /// <summary>
 /// Publishes heartbeats for one Runner id on the stack's broker, every <see cref="Interval"/>,
@@ -76,22 +75,15 @@ public sealed class HeartbeatPump : IAsyncDisposable
         await using var connection = await _stack.Database.DataSource.OpenConnectionAsync();
         var running = (await connection.QueryAsync<Guid>(
             "SELECT id FROM runs WHERE runner_id = @RunnerId AND status = @running", new { RunnerId, running = RunStatus.Running.Name() })).ToList();
-        await FleetTopology.PublishHeartbeatAsync(_channel, new RunnerHeartbeat
+        var heartbeat = Heartbeats.Of(RunnerId, Interlocked.Increment(ref _sequence), draining: Draining, running: running, classes: Classes) with
         {
-            RunnerId = RunnerId,
             Host = "heartbeat-pump",
-            Version = "test",
-            Classes = Classes,
-            Slots = 2,
-            RunningRunIds = running,
             CpuPercent = 0,
             MemoryUsedBytes = 0,
             MemoryTotalBytes = 0,
             Quota = new RunnerQuota(2, 2, 2048, 2048),
-            Draining = Draining,
-            Sequence = Interlocked.Increment(ref _sequence),
-            SentAt = DateTimeOffset.UtcNow,
-        }, CancellationToken.None);
+        };
+        await FleetTopology.PublishHeartbeatAsync(_channel, heartbeat, CancellationToken.None);
     }
 
     private static void TestContextLog(string line) => NUnit.Framework.TestContext.Progress.WriteLine(line);

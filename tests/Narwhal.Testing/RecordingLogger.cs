@@ -1,14 +1,20 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Narwhal.Core.Tests.Resilience;
+namespace Narwhal.Testing;
 
-/// <summary>A logger that keeps every entry with its structured state, for asserting on what was logged.</summary>
-internal class RecordingLogger : ILogger
+/// <summary>
+/// A logger that keeps every entry with its structured state, for asserting on what was logged (or never logged:
+/// <see cref="Lines"/> holds the exception text too, so a secret in an exception message shows).
+/// </summary>
+public class RecordingLogger : ILogger
 {
     public sealed record Entry(LogLevel Level, EventId EventId, string Message, Exception? Exception, IReadOnlyDictionary<string, object?> State);
 
     public ConcurrentQueue<Entry> Entries { get; } = new();
+
+    /// <summary>Each entry as one line: level, formatted message and exception.</summary>
+    public IReadOnlyList<string> Lines => Entries.Select(e => $"{e.Level}: {e.Message} {e.Exception}").ToList();
 
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -23,4 +29,4 @@ internal class RecordingLogger : ILogger
     }
 }
 
-internal sealed class RecordingLogger<T> : RecordingLogger, ILogger<T>;
+public sealed class RecordingLogger<T> : RecordingLogger, ILogger<T>;

@@ -2,7 +2,6 @@ using Amazon.S3;
 using Microsoft.Extensions.Logging;
 using NUnit.Framework;
 using Narwhal.Core.Storage;
-using Narwhal.Core.Tests.Resilience;
 using Narwhal.Testing;
 using static Narwhal.Core.Tests.Storage.S3FaultProxy;
 using static Narwhal.Core.Tests.Storage.TestContent;
@@ -15,7 +14,7 @@ namespace Narwhal.Core.Tests.Storage;
 /// from its own buffer, abort on failure and on cancellation, retry of server errors.
 /// </summary>
 [TestFixture]
-public sealed class S3ObjectStoreFaultTests
+public sealed class S3ObjectStoreFault_Specs
 {
     private const int PartSize = S3ObjectStore.MinPartSizeBytes;
 

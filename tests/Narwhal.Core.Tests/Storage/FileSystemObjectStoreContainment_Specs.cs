@@ -9,7 +9,7 @@ namespace Narwhal.Core.Tests.Storage;
 /// link placed in the root makes it read, write or delete anything outside.
 /// </summary>
 [TestFixture]
-public sealed class FileSystemObjectStoreContainmentTests : FileSystemStoreFixture
+public sealed class FileSystemObjectStoreContainment_Specs : FileSystemStoreFixture
 {
     private static MemoryStream Text(string text) => new(System.Text.Encoding.UTF8.GetBytes(text));
 

@@ -6,7 +6,7 @@ namespace Narwhal.Core.Tests.Storage;
 
 /// <summary>The object store contract against <see cref="FileSystemObjectStore"/> on a fresh temporary root, removed afterwards.</summary>
 [TestFixture]
-public sealed class FileSystemObjectStoreContractTests : ObjectStoreContract
+public sealed class FileSystemObjectStoreContract_Specs : ObjectStoreContract
 {
     private string? _root;
 

@@ -6,7 +6,7 @@ namespace Narwhal.Core.Tests.Storage;
 
 /// <summary>The object store contract against the real S3 server the scripts start (s3rver locally, MinIO elsewhere).</summary>
 [TestFixture]
-public sealed class S3ObjectStoreContractTests : ObjectStoreContract
+public sealed class S3ObjectStoreContract_Specs : ObjectStoreContract
 {
     private TestBucket? _bucket;
 

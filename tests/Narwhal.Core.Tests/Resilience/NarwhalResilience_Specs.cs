@@ -1,12 +1,13 @@
 using Microsoft.Extensions.Logging;
 using NUnit.Framework;
 using Narwhal.Core.Resilience;
+using Narwhal.Testing;
 
 namespace Narwhal.Core.Tests.Resilience;
 
 /// <summary>The retry pipelines: what they retry, how often, how they give up, and what they log.</summary>
 [TestFixture]
-public sealed class NarwhalResilienceTests
+public sealed class NarwhalResilience_Specs
 {
     private static readonly TimeSpan Fast = TimeSpan.FromMilliseconds(1);
 

@@ -11,7 +11,7 @@ namespace Narwhal.Core.Tests.Storage;
 /// a tidy tree after failures and deletes.
 /// </summary>
 [TestFixture]
-public sealed class FileSystemObjectStoreDurabilityTests : FileSystemStoreFixture
+public sealed class FileSystemObjectStoreDurability_Specs : FileSystemStoreFixture
 {
     /// <summary>One version of an object as a reader identifies it: ETag, length and SHA-256 of the bytes read.</summary>
     private sealed record Version(string? ETag, long Length, string Sha256);

@@ -14,7 +14,7 @@ namespace Narwhal.Core.Tests.Resilience;
 
 /// <summary>Locks in the table in <see cref="TransientErrors"/>: what the whole system retries, and what it does not.</summary>
 [TestFixture]
-public sealed class TransientErrorsTests
+public sealed class TransientErrors_Specs
 {
     private static TestCaseData Case(Exception ex, bool transient, string name) =>
         new TestCaseData(ex).Returns(transient).SetName($"{(transient ? "Retry" : "Do_not_retry")}_{name}");

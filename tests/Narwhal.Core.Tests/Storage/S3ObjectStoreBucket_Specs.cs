@@ -8,7 +8,7 @@ namespace Narwhal.Core.Tests.Storage;
 
 /// <summary><see cref="S3ObjectStore"/> on a bucket that does not exist yet, and its guard on settings.</summary>
 [TestFixture]
-public sealed class S3ObjectStoreBucketTests
+public sealed class S3ObjectStoreBucket_Specs
 {
     private static CancellationToken Ct => TestContext.CurrentContext.CancellationToken;
 

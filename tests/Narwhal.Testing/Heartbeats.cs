@@ -1,9 +1,12 @@
 using Narwhal.Contracts;
 
-namespace Narwhal.Dispatcher.Tests.Fleet;
+namespace Narwhal.Testing;
 
-/// <summary>Builds heartbeats for tests: a small Runner of class small, online, idle unless told otherwise.</summary>
-internal static class Heartbeats
+/// <summary>
+/// Heartbeats as a Runner sends them, for registering Runners without running one: a Runner of class small with
+/// two slots, online, idle unless told otherwise.
+/// </summary>
+public static class Heartbeats
 {
     public static RunnerHeartbeat Of(string runnerId, long sequence = 1, DateTimeOffset? sentAt = null, bool draining = false,
         IReadOnlyList<Guid>? running = null, IReadOnlyList<string>? classes = null) => new()

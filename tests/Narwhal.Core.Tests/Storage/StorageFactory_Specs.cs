@@ -7,7 +7,7 @@ namespace Narwhal.Core.Tests.Storage;
 
 /// <summary><see cref="StorageFactory"/> picks the store from NARWHAL_STORAGE and refuses settings it cannot honour.</summary>
 [TestFixture]
-public sealed class StorageFactoryTests
+public sealed class StorageFactory_Specs
 {
     private static IObjectStore Create(params (string Key, string Value)[] settings) =>
         StorageFactory.Create(

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Narwhal.Core.Jobs;
+using Narwhal.Api.Runs;
 using Narwhal.Core.Runs;
 using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Docker;
@@ -163,7 +164,7 @@ public sealed class RunExecutor_Specs
 
         using var owned = cancellation is null ? new RunCancellation() : null;
         await Service<RunExecutor>().ExecuteAsync(claimed, cancellation ?? owned!).WaitAsync(deadline.Token);
-        return (await Service<RunStore>().GetAsync(queued.Id, deadline.Token))!;
+        return (await new RunStore(_stack.Database.DataSource, TimeProvider.System).GetAsync(queued.Id, deadline.Token))!;
     }
 
     private T Service<T>() where T : notnull => _runner.Services.GetRequiredService<T>();

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Docker.DotNet;
+using Docker.DotNet.Models;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Execution;
 
@@ -9,7 +11,7 @@ namespace Narwhal.Bench;
 public sealed record DockerEvent(string Action, string ContainerId, long TimeNano, IReadOnlyDictionary<string, string> Attributes);
 
 /// <summary>
-/// Follows <c>GET /v1.41/events</c> (container start and die events of one instance label) over the
+/// Follows <c>GET /events</c> (container start and die events of one instance label) over the
 /// engine's socket and keeps, per value of <see cref="KeyLabel"/> (e.g. <c>org.narwhal.run-id</c>),
 /// the first event of each action. Waiters get the event whether it arrived before or after they ask.
 /// It also counts every event per key and action (<see cref="Counts"/>): a container started twice
@@ -17,8 +19,7 @@ public sealed record DockerEvent(string Action, string ContainerId, long TimeNan
 /// </summary>
 public sealed class DockerEventStream : IAsyncDisposable
 {
-    private const string Api = "v1.41";
-    private readonly HttpClient _http;
+    private readonly DockerClient _docker;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<(string Key, string Action), TaskCompletionSource<DockerEvent>> _events = new();
     private readonly ConcurrentDictionary<(string Key, string Action), int> _counts = new();
@@ -28,7 +29,7 @@ public sealed class DockerEventStream : IAsyncDisposable
 
     private DockerEventStream(string dockerHost, string instance, string keyLabel)
     {
-        _http = DockerHttpClientFactory.Create(dockerHost);
+        _docker = DockerClientFactory.Create(dockerHost);
         Instance = instance;
         KeyLabel = keyLabel;
     }
@@ -43,34 +44,34 @@ public sealed class DockerEventStream : IAsyncDisposable
     public static async Task<DockerEventStream> OpenAsync(string dockerHost, string instance, string keyLabel, CancellationToken ct)
     {
         var events = new DockerEventStream(dockerHost, instance, keyLabel);
-        var filters = JsonSerializer.Serialize(new Dictionary<string, string[]>
+        var filters = new Dictionary<string, IDictionary<string, bool>>
         {
-            ["type"] = ["container"],
-            ["event"] = ["start", "die"],
-            ["label"] = [$"{RunLabels.Instance}={instance}"],
-        });
+            ["type"] = new Dictionary<string, bool> { ["container"] = true },
+            ["event"] = new Dictionary<string, bool> { ["start"] = true, ["die"] = true },
+            ["label"] = new Dictionary<string, bool> { [$"{RunLabels.Instance}={instance}"] = true },
+        };
         using var connect = CancellationTokenSource.CreateLinkedTokenSource(ct);
         connect.CancelAfter(TimeSpan.FromSeconds(15));
-        HttpResponseMessage response;
+        Stream stream;
         try
         {
-            response = await events._http.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"{Api}/events?filters={Uri.EscapeDataString(filters)}"),
-                HttpCompletionOption.ResponseHeadersRead, connect.Token);
+            // The stream overload returns once the engine has answered, that is once the subscription holds:
+            // no event of a container started after OpenAsync returns can be missed. The progress overload does not say when.
+#pragma warning disable CS0618
+            stream = await events._docker.System.MonitorEventsAsync(new ContainerEventsParameters { Filters = filters }, connect.Token);
+#pragma warning restore CS0618
+        }
+        catch (DockerApiException ex)
+        {
+            await events.DisposeAsync();
+            throw new InvalidOperationException($"The Docker events API answered {(int)ex.StatusCode}: {ex.ResponseBody?.Trim()}", ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
         {
             await events.DisposeAsync();
             throw new InvalidOperationException($"Could not subscribe to the Docker events API at {dockerHost}: {ex.Message}", ex);
         }
-        if (!response.IsSuccessStatusCode)
-        {
-            var body = await response.Content.ReadAsStringAsync(ct);
-            response.Dispose();
-            await events.DisposeAsync();
-            throw new InvalidOperationException($"The Docker events API answered {(int)response.StatusCode}: {body.Trim()}");
-        }
-        var stream = await response.Content.ReadAsStreamAsync(ct);
-        events._pump = Task.Run(() => events.PumpAsync(response, stream));
+        events._pump = Task.Run(() => events.PumpAsync(stream));
         return events;
     }
 
@@ -100,7 +101,7 @@ public sealed class DockerEventStream : IAsyncDisposable
     private TaskCompletionSource<DockerEvent> Slot(string key, string action) =>
         _events.GetOrAdd((key, action), _ => new TaskCompletionSource<DockerEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    private async Task PumpAsync(HttpResponseMessage response, Stream body)
+    private async Task PumpAsync(Stream body)
     {
         try
         {
@@ -127,7 +128,7 @@ public sealed class DockerEventStream : IAsyncDisposable
         }
         finally
         {
-            response.Dispose();
+            await body.DisposeAsync();
         }
     }
 
@@ -152,7 +153,7 @@ public sealed class DockerEventStream : IAsyncDisposable
     {
         await _stop.CancelAsync();
         try { await _pump.WaitAsync(TimeSpan.FromSeconds(5)); } catch { /* ended or stuck; the client is disposed next */ }
-        _http.Dispose();
+        _docker.Dispose();
         _stop.Dispose();
     }
 }

@@ -25,12 +25,12 @@ public static class BenchEnvironmentProbe
 
         var dockerHost = TestEnvironment.DockerHost;
         string dockerVersion;
-        using (var docker = DockerHttpClientFactory.Create(dockerHost))
+        using (var docker = DockerClientFactory.Create(dockerHost))
         {
             try
             {
-                var version = await docker.GetFromJsonAsync<JsonElement>("v1.41/version", timeout.Token);
-                dockerVersion = $"{version.GetProperty("Version").GetString()} (API {version.GetProperty("ApiVersion").GetString()})";
+                var version = await docker.System.GetVersionAsync(timeout.Token);
+                dockerVersion = $"{version.Version} (API {version.APIVersion})";
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {

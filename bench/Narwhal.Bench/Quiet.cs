@@ -4,13 +4,11 @@ namespace Narwhal.Bench;
 public static class Quiet
 {
     /// <summary>
-    /// NarwhalLogging keeps Microsoft.Hosting.Lifetime at Information. The host's "Logging" filter
-    /// rules still apply on top of Serilog, but AddSerilog adds a rule for its own provider (all
-    /// categories, Trace), which beats a provider-less rule: so this rule names the provider
-    /// (alias "Serilog"). Warnings and errors are still printed.
+    /// NarwhalLogging keeps Microsoft.Hosting.Lifetime at Information; a Logging:LogLevel setting for a
+    /// category overrides that. Warnings and errors are still printed.
     /// </summary>
     public static Dictionary<string, string?> Settings => new()
     {
-        ["Logging:Serilog:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
     };
 }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using Dapper;
+using Narwhal.Api.Runs;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Results;
 using Narwhal.Core.Runs;

@@ -18,6 +18,7 @@ public static class ApiApplication
         builder.Services.AddNarwhalMetrics();
 
         var app = builder.Build();
+        app.UseNarwhalRequestLogging();
         app.UseNarwhalUiHeaders();
         app.UseNarwhalApiPipeline();
         app.MapNarwhalOpenApi();

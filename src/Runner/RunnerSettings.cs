@@ -1,4 +1,5 @@
 using Narwhal.Core.Configuration;
+using Narwhal.Runner.Docker;
 using Narwhal.Runner.Fleet;
 using Narwhal.Runner.Intake;
 
@@ -23,6 +24,8 @@ public sealed record RunnerSettings
     public required TimeSpan ShutdownGrace { get; init; }
     public required string Listen { get; init; }
     public required string DockerHost { get; init; }
+    /// <summary>The Docker Engine API version every call asks for (the engine's, or older: Docker 20.10 speaks 1.41).</summary>
+    public required string DockerApiVersion { get; init; }
     public required string WorkDirectory { get; init; }
     public required TimeSpan MaxJobDuration { get; init; }
     /// <summary>Between SIGTERM and SIGKILL when a job container is stopped (timeout, shutdown).</summary>
@@ -57,6 +60,20 @@ public sealed record RunnerSettings
     public required TimeSpan OutcomeRetryTime { get; init; }
     /// <summary>Fetch, image build or pull, services and container set-up of one run; the job's own timeout counts the script only.</summary>
     public required TimeSpan SetupTimeout { get; init; }
+    /// <summary>After the job container exited: how long its log stream may go without new output before the Runner stops waiting for the rest.</summary>
+    public required TimeSpan LogStreamIdleTimeout { get; init; }
+    /// <summary>Collecting the results of a run stopped by its timeout or an abort (the run's own token is cancelled by then).</summary>
+    public required TimeSpan StoppedResultsTimeout { get; init; }
+    /// <summary>Added to <see cref="StopGrace"/>: the bound on the engine's answer to a stop.</summary>
+    public required TimeSpan StopMargin { get; init; }
+    /// <summary>Removing a run's job container; also bounds creating and removing its network and removing its services.</summary>
+    public required TimeSpan RemoveTimeout { get; init; }
+    /// <summary>After the run: how long live log shipping may take to catch up with the spool.</summary>
+    public required TimeSpan LogCatchUpTimeout { get; init; }
+    /// <summary>Uploading a run's whole console log to the object store.</summary>
+    public required TimeSpan LogUploadTimeout { get; init; }
+    /// <summary>Deleting a run's live log chunks once the whole log is stored, and telling followers it ended.</summary>
+    public required TimeSpan LiveLogEndTimeout { get; init; }
 
     public static RunnerSettings From(IConfiguration config)
     {
@@ -76,6 +93,7 @@ public sealed record RunnerSettings
             ShutdownGrace = config.GetSeconds("NARWHAL_RUNNER_SHUTDOWN_GRACE", 60),
             Listen = config.GetString("NARWHAL_RUNNER_LISTEN", "http://127.0.0.1:8082"),
             DockerHost = config.GetString("NARWHAL_DOCKER_HOST", "unix:///var/run/docker.sock"),
+            DockerApiVersion = config.GetString("NARWHAL_DOCKER_API_VERSION", DockerClientFactory.DefaultApiVersion),
             WorkDirectory = config.GetString("NARWHAL_RUNNER_WORK_DIR", Path.Combine(Path.GetTempPath(), $"narwhal-runner-{instance}-{runnerId}")),
             MaxJobDuration = config.GetSeconds("NARWHAL_MAX_JOB_DURATION", 6 * 3600, min: 1),
             StopGrace = config.GetSeconds("NARWHAL_JOB_STOP_GRACE", 10, min: 0),
@@ -95,6 +113,13 @@ public sealed record RunnerSettings
             ClaimRetryTime = config.GetSeconds("NARWHAL_RUNNER_CLAIM_RETRY_SECONDS", 30, min: 0),
             OutcomeRetryTime = config.GetSeconds("NARWHAL_RUNNER_OUTCOME_RETRY_SECONDS", 15 * 60, min: 0),
             SetupTimeout = config.GetSeconds("NARWHAL_RUNNER_SETUP_TIMEOUT_SECONDS", 30 * 60, min: 1),
+            LogStreamIdleTimeout = config.GetSeconds("NARWHAL_RUNNER_LOG_STREAM_IDLE_SECONDS", 30, min: 0.1),
+            StoppedResultsTimeout = config.GetSeconds("NARWHAL_RUNNER_STOPPED_RESULTS_SECONDS", 5 * 60, min: 0.1),
+            StopMargin = config.GetSeconds("NARWHAL_RUNNER_STOP_MARGIN_SECONDS", 30, min: 0.1),
+            RemoveTimeout = config.GetSeconds("NARWHAL_RUNNER_REMOVE_TIMEOUT_SECONDS", 60, min: 0.1),
+            LogCatchUpTimeout = config.GetSeconds("NARWHAL_RUNNER_LOG_CATCHUP_SECONDS", 30, min: 0.1),
+            LogUploadTimeout = config.GetSeconds("NARWHAL_RUNNER_LOG_UPLOAD_SECONDS", 5 * 60, min: 0.1),
+            LiveLogEndTimeout = config.GetSeconds("NARWHAL_RUNNER_LIVE_LOG_END_SECONDS", 30, min: 0.1),
         };
     }
 }

@@ -6,29 +6,17 @@ namespace Narwhal.Cli.Tests;
 
 /// <summary>The CLI against a real Api (no Runner): listing, auth failures, contexts, triggering, aborting.</summary>
 [TestFixture]
-public sealed class Api_Specs
+public sealed class Api_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
-
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
         var alpha = $$"""{ "type": "freestyle", "image": "{{TestEnvironment.BusyboxImage}}", "script": ["echo $WHO"], "parameters": [{ "name": "WHO", "default": "world" }] }""";
-        (await _client.PutAsync("/jobs/alpha", new StringContent(alpha, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
-        (await _client.PutFreestyleJobAsync("beta-longer-name", TestEnvironment.BusyboxImage, "echo beta")).EnsureSuccessStatusCode();
+        (await Client.PutAsync("/jobs/alpha", new StringContent(alpha, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        (await Client.PutFreestyleJobAsync("beta-longer-name", TestEnvironment.BusyboxImage, "echo beta")).EnsureSuccessStatusCode();
     }
 
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
-    }
-
-    private Cli NewCli() => new(_stack.ApiUrl, TestStack.AdminToken);
+    private Cli NewCli() => new(Stack.ApiUrl, TestStack.AdminToken);
 
     [Test]
     public async Task Jobs_list_in_json_Should_print_the_APIs_page()
@@ -67,11 +55,11 @@ public sealed class Api_Specs
     [Test]
     public async Task With_a_wrong_token_Should_exit_12_and_show_the_APIs_detail()
     {
-        using var cli = new Cli(_stack.ApiUrl, "wrong-token-000000000000");
+        using var cli = new Cli(Stack.ApiUrl, "wrong-token-000000000000");
         var result = await cli.RunAsync("jobs", "list");
         Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Auth), result.ToString());
 
-        using var http = _stack.Client("wrong-token-000000000000");
+        using var http = Stack.Client("wrong-token-000000000000");
         var answer = await http.GetAsync("/jobs");
         var detail = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.Str("detail");
         Assert.That(result.Stderr.TrimEnd(), Is.EqualTo($"narwhal: 401 {detail}"));
@@ -81,7 +69,7 @@ public sealed class Api_Specs
     public async Task Login_Should_read_the_token_from_stdin_save_a_context_and_use_it()
     {
         using var cli = new Cli();
-        var login = await cli.RunWithStdinAsync(TestStack.AdminToken + "\n", "login", "--url", _stack.ApiUrl.ToString(), "--name", "local");
+        var login = await cli.RunWithStdinAsync(TestStack.AdminToken + "\n", "login", "--url", Stack.ApiUrl.ToString(), "--name", "local");
         Assert.That(login.ExitCode, Is.EqualTo(0), login.ToString());
         var configPath = Path.Combine(cli.ConfigHome, "narwhal", "config.json");
         Assert.That(File.Exists(configPath));
@@ -95,7 +83,7 @@ public sealed class Api_Specs
         Assert.That(contexts.Stdout, Does.Match(@"\*\s+local\s+http://127\.0\.0\.1"));
         Assert.That(contexts.Stdout, Does.Not.Contain(TestStack.AdminToken), "the token is never printed");
 
-        var bad = await cli.RunWithStdinAsync("wrong-token-000000000000\n", "login", "--url", _stack.ApiUrl.ToString(), "--name", "bad");
+        var bad = await cli.RunWithStdinAsync("wrong-token-000000000000\n", "login", "--url", Stack.ApiUrl.ToString(), "--name", "bad");
         Assert.That(bad.ExitCode, Is.EqualTo(ExitCodes.Auth), "a token the server refuses is not saved");
         var after = await cli.RunAsync("context", "use", "bad");
         Assert.That(after.ExitCode, Is.EqualTo(ExitCodes.Config));
@@ -132,7 +120,7 @@ public sealed class Api_Specs
     public async Task Jobs_get_of_a_git_job_Should_show_its_github_settings()
     {
         var body = """{ "type": "git", "git": { "url": "https://github.com/acme/app.git" }, "github": { "pushBranches": ["main", "release/*"], "cancelSuperseded": true } }""";
-        (await _client.PutAsync("/jobs/gh-settings", new StringContent(body, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        (await Client.PutAsync("/jobs/gh-settings", new StringContent(body, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
         using var cli = NewCli();
         var result = await cli.RunAsync("jobs", "get", "gh-settings");
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());

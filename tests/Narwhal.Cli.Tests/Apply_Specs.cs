@@ -10,19 +10,10 @@ namespace Narwhal.Cli.Tests;
 /// Tests in this fixture run in order and each declares every job it needs (prune deletes the rest).
 /// </summary>
 [TestFixture]
-public sealed class Apply_Specs
+public sealed class Apply_Specs : StackFixture
 {
     private const string TokenValue = "tok-value-1234567890";
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
     private string _dir = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
-    }
 
     [SetUp]
     public void NewDirectory()
@@ -34,16 +25,9 @@ public sealed class Apply_Specs
     [TearDown]
     public void RemoveDirectory() => Directory.Delete(_dir, recursive: true);
 
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
-    }
-
     private Cli NewCli()
     {
-        var cli = new Cli(_stack.ApiUrl, TestStack.AdminToken);
+        var cli = new Cli(Stack.ApiUrl, TestStack.AdminToken);
         cli.Env["APPLY_TEST_TOKEN"] = TokenValue;
         return cli;
     }
@@ -86,8 +70,8 @@ public sealed class Apply_Specs
         Assert.That(first.Stdout, Does.Contain("+ create    job twice-build").And.Contain("+ create    secret twice-build/API_TOKEN")
             .And.Contain("+ create    job twice-lint").And.Contain("Applied: 4 created"));
 
-        var job = await _client.GetJsonAsync("/jobs/twice-build");
-        var secrets = await _client.GetJsonAsync("/jobs/twice-build/secrets");
+        var job = await Client.GetJsonAsync("/jobs/twice-build");
+        var secrets = await Client.GetJsonAsync("/jobs/twice-build/secrets");
         Assert.That(job.GetProperty("timeoutSeconds").GetInt32(), Is.EqualTo(600));
         Assert.That(secrets.GetProperty("items").EnumerateArray().Select(s => s.Str("name")), Is.EquivalentTo(new[] { "API_TOKEN", "DEPLOY_KEY" }));
 
@@ -97,8 +81,8 @@ public sealed class Apply_Specs
             .And.Contain("No changes: the server matches the input."));
         Assert.That(second.Stdout, Does.Not.Contain("Applied"));
 
-        var jobAfter = await _client.GetJsonAsync("/jobs/twice-build");
-        var secretsAfter = await _client.GetJsonAsync("/jobs/twice-build/secrets");
+        var jobAfter = await Client.GetJsonAsync("/jobs/twice-build");
+        var secretsAfter = await Client.GetJsonAsync("/jobs/twice-build/secrets");
         Assert.That(jobAfter.Str("updatedAt"), Is.EqualTo(job.Str("updatedAt")), "the job was not written again");
         Assert.That(secretsAfter.GetRawText(), Is.EqualTo(secrets.GetRawText()), "no secret was written again (same updatedAt)");
         Assert.That(first.Stdout + first.Stderr + second.Stdout + second.Stderr, Does.Not.Contain(TokenValue).And.Not.Contain("deploy key value"));
@@ -120,7 +104,7 @@ public sealed class Apply_Specs
             .And.Contain("~ update    secret changed-build/DEPLOY_KEY (value changes)")
             .And.Contain("=") .And.Contain("Dry run: nothing was changed."));
         Assert.That(dry.Stdout, Does.Not.Contain("key-two"));
-        Assert.That((await _client.GetJsonAsync("/jobs/changed-build")).GetProperty("timeoutSeconds").GetInt32(), Is.EqualTo(600));
+        Assert.That((await Client.GetJsonAsync("/jobs/changed-build")).GetProperty("timeoutSeconds").GetInt32(), Is.EqualTo(600));
 
         var json = await cli.RunAsync("apply", "-f", file, "-o", "json");
         Assert.That(json.ExitCode, Is.EqualTo(0), json.ToString());
@@ -133,7 +117,7 @@ public sealed class Apply_Specs
         Assert.That(change.GetProperty("from").GetInt32(), Is.EqualTo(600));
         Assert.That(change.GetProperty("to").GetInt32(), Is.EqualTo(900));
         Assert.That(json.Json.GetProperty("summary").GetProperty("update").GetInt32(), Is.EqualTo(2));
-        Assert.That((await _client.GetJsonAsync("/jobs/changed-build")).GetProperty("timeoutSeconds").GetInt32(), Is.EqualTo(900));
+        Assert.That((await Client.GetJsonAsync("/jobs/changed-build")).GetProperty("timeoutSeconds").GetInt32(), Is.EqualTo(900));
     }
 
     [Test]
@@ -141,27 +125,27 @@ public sealed class Apply_Specs
     {
         File.WriteAllText(Path.Combine(_dir, "deploy.key"), "key-prune-abcdef");
         using var cli = NewCli();
-        (await _client.PutFreestyleJobAsync("prune-idle", TestEnvironment.BusyboxImage, "true")).EnsureSuccessStatusCode();
-        (await _client.PutFreestyleJobAsync("prune-busy", TestEnvironment.BusyboxImage, "true")).EnsureSuccessStatusCode();
-        await _client.TriggerAsync("prune-busy"); // no Runner here: the run stays queued
+        (await Client.PutFreestyleJobAsync("prune-idle", TestEnvironment.BusyboxImage, "true")).EnsureSuccessStatusCode();
+        (await Client.PutFreestyleJobAsync("prune-busy", TestEnvironment.BusyboxImage, "true")).EnsureSuccessStatusCode();
+        await Client.TriggerAsync("prune-busy"); // no Runner here: the run stays queued
         var file = Write("jobs.yaml", Jobs("kept"));
 
         var unconfirmed = await cli.RunAsync("apply", "-f", file, "--prune");
         Assert.That(unconfirmed.ExitCode, Is.EqualTo(ExitCodes.Usage), unconfirmed.ToString());
         Assert.That(unconfirmed.Stdout, Does.Contain("- delete    job prune-idle").And.Contain("- delete    job prune-busy"));
         Assert.That(unconfirmed.Stderr, Does.Contain("--yes"));
-        Assert.That((await _client.GetAsync("/jobs/prune-idle")).IsSuccessStatusCode, "nothing applied without --yes");
-        Assert.That((await _client.GetAsync("/jobs/kept-build")).IsSuccessStatusCode, Is.False, "nothing at all applied without --yes");
+        Assert.That((await Client.GetAsync("/jobs/prune-idle")).IsSuccessStatusCode, "nothing applied without --yes");
+        Assert.That((await Client.GetAsync("/jobs/kept-build")).IsSuccessStatusCode, Is.False, "nothing at all applied without --yes");
 
         var pruned = await cli.RunAsync("apply", "-f", file, "--prune", "--yes");
         Assert.That(pruned.ExitCode, Is.EqualTo(ExitCodes.Api), pruned.ToString());
         Assert.That(pruned.Stderr, Does.Contain("job prune-busy: failed: 409"));
-        Assert.That((await _client.GetAsync("/jobs/prune-idle")).StatusCode, Is.EqualTo(System.Net.HttpStatusCode.NotFound));
-        Assert.That((await _client.GetAsync("/jobs/prune-busy")).IsSuccessStatusCode, "refused: it has a queued run");
-        Assert.That((await _client.GetAsync("/jobs/kept-build")).IsSuccessStatusCode);
+        Assert.That((await Client.GetAsync("/jobs/prune-idle")).StatusCode, Is.EqualTo(System.Net.HttpStatusCode.NotFound));
+        Assert.That((await Client.GetAsync("/jobs/prune-busy")).IsSuccessStatusCode, "refused: it has a queued run");
+        Assert.That((await Client.GetAsync("/jobs/kept-build")).IsSuccessStatusCode);
 
         // Secrets the input does not declare are pruned too (dry run here: the plan says so).
-        (await _client.PutAsync("/jobs/kept-lint/secrets/STRAY", JsonContent("""{ "value": "stray-value-123456" }"""))).EnsureSuccessStatusCode();
+        (await Client.PutAsync("/jobs/kept-lint/secrets/STRAY", JsonContent("""{ "value": "stray-value-123456" }"""))).EnsureSuccessStatusCode();
         var again = await cli.RunAsync("apply", "-f", file, "--prune", "--dry-run");
         Assert.That(again.ExitCode, Is.EqualTo(0), again.ToString());
         Assert.That(again.Stdout, Does.Contain("- delete    secret kept-lint/STRAY").And.Contain("- delete    job prune-busy"));
@@ -190,7 +174,7 @@ public sealed class Apply_Specs
         Assert.That(result.Stderr, Does.Contain($"{file}:11:17: secret PASSWORD of job literal-bad: a secret's value never sits in the file"));
         Assert.That(result.Stderr, Does.Contain($"{file}:12:16: secret MISSING of job literal-bad: environment variable NOT_SET_ANYWHERE_42 is not set"));
         Assert.That(result.Stderr, Does.Not.Contain("hunter2"));
-        Assert.That((await _client.GetAsync("/jobs/literal-ok")).IsSuccessStatusCode, Is.False, "nothing was applied");
+        Assert.That((await Client.GetAsync("/jobs/literal-ok")).IsSuccessStatusCode, Is.False, "nothing was applied");
     }
 
     [Test]
@@ -212,7 +196,7 @@ public sealed class Apply_Specs
         var result = await cli.RunAsync("apply", "-f", file);
         Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Api), result.ToString());
         Assert.That(result.Stderr, Does.Contain("nothing was changed").And.Contain($"{file}:10:5: job refused-bad: timeoutSeconds:"));
-        Assert.That((await _client.GetAsync("/jobs/refused-ok")).IsSuccessStatusCode, Is.False, "a valid job next to an invalid one is not applied either");
+        Assert.That((await Client.GetAsync("/jobs/refused-ok")).IsSuccessStatusCode, Is.False, "a valid job next to an invalid one is not applied either");
     }
 
     [Test]
@@ -228,9 +212,9 @@ public sealed class Apply_Specs
     [Test]
     public async Task A_token_without_admin_scope_Should_exit_12_before_anything_is_written()
     {
-        var created = await (await _client.PostAsync("/tokens", JsonContent("""{ "name": "apply-reader", "scopes": ["read"] }"""))).Content.ReadAsStringAsync();
+        var created = await (await Client.PostAsync("/tokens", JsonContent("""{ "name": "apply-reader", "scopes": ["read"] }"""))).Content.ReadAsStringAsync();
         var secret = JsonDocument.Parse(created).RootElement.Str("secret");
-        using var cli = new Cli(_stack.ApiUrl, secret);
+        using var cli = new Cli(Stack.ApiUrl, secret);
         var file = Write("jobs.yaml", $$"""
             jobs:
               - name: scoped

@@ -14,10 +14,8 @@ namespace Narwhal.Cli.Tests;
 /// parameters). The CLI uses the public API only, never an undocumented route.
 /// </summary>
 [TestFixture]
-public sealed partial class DocumentedOperations_Specs
+public sealed partial class DocumentedOperations_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
     private string _dir = null!;
     private readonly List<Request> _requests = [];
     private readonly HashSet<string> _covered = [];
@@ -41,8 +39,6 @@ public sealed partial class DocumentedOperations_Specs
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
         _dir = Directory.CreateTempSubdirectory("narwhal-cli-tour-").FullName;
         _env = new Dictionary<string, string?>
         {
@@ -50,17 +46,15 @@ public sealed partial class DocumentedOperations_Specs
             ["HOME"] = _dir,
             ["TOUR_SECRET"] = "tour-secret-value-1",
         };
-        await _stack.StartRunnerAsync("cli-tour-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_ALLOW_FILE_REPOS"] = "true" });
-        await Results_Specs.PutReportingJobAsync(_client, _dir, "tour-tested");
-        (await _client.PutFreestyleJobAsync("tour-sleep", TestEnvironment.BusyboxImage, "sleep 30")).EnsureSuccessStatusCode();
+        await Stack.StartRunnerAsync("cli-tour-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_ALLOW_FILE_REPOS"] = "true" });
+        await Results_Specs.PutReportingJobAsync(Client, _dir, "tour-tested");
+        (await Client.PutFreestyleJobAsync("tour-sleep", TestEnvironment.BusyboxImage, "sleep 30")).EnsureSuccessStatusCode();
     }
 
-    [OneTimeTearDown]
-    public async Task Stop()
+    protected override Task AfterStackStoppedAsync()
     {
-        _client.Dispose();
-        await _stack.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
+        return Task.CompletedTask;
     }
 
     /// <summary>Runs one command in-process through a recording handler; asserts its exit code.</summary>
@@ -84,7 +78,7 @@ public sealed partial class DocumentedOperations_Specs
     [Test]
     public async Task Every_request_of_every_command_Should_be_a_documented_operation()
     {
-        var url = _stack.ApiUrl.ToString();
+        var url = Stack.ApiUrl.ToString();
         var yaml = Path.Combine(_dir, "tour.yaml");
         await File.WriteAllTextAsync(yaml, $$"""
             jobs:
@@ -134,13 +128,13 @@ public sealed partial class DocumentedOperations_Specs
 
         await Run("__complete", "--", "jobs", "get", "");
         await Run("__complete", "--", "logs", "");
-        await _client.WaitForRunEndAsync(sleeping);
+        await Client.WaitForRunEndAsync(sleeping);
         await Run("jobs", "delete", "tour-sleep");
 
         var uncovered = CommandTable.All.Select(c => c.Name).Where(n => !_covered.Contains(n)).ToList();
         Assert.That(uncovered, Is.Empty, "the tour runs every command");
 
-        using var anonymous = _stack.Client(token: null);
+        using var anonymous = Stack.Client(token: null);
         var document = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json")).RootElement.Clone();
         var operations = Operation.All(document, CatchAllTemplates());
         var undocumented = _requests.Where(r => !operations.Any(o => o.Matches(r.Method, r.Path, r.Query)))
@@ -157,7 +151,7 @@ public sealed partial class DocumentedOperations_Specs
     /// read from the running Api's routes, since the document itself does not tell one from {x}.
     /// </summary>
     private HashSet<string> CatchAllTemplates() =>
-        _stack.ApiService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+        Stack.ApiService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.Parameters.Count > 0 && e.RoutePattern.Parameters[^1].IsCatchAll)
             .Select(e => "/" + RouteParameter().Replace(e.RoutePattern.RawText!.Trim('/'), "{${name}}"))
             .ToHashSet();

@@ -5,33 +5,21 @@ namespace Narwhal.Cli.Tests;
 
 /// <summary>run --follow and logs against a real Api and Runner: the console on stdout, the run's status as exit code.</summary>
 [TestFixture]
-public sealed class Follow_Specs
+public sealed class Follow_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
-
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
-        await _stack.StartRunnerAsync("cli-runner");
-        (await _client.PutFreestyleJobAsync("hi", TestEnvironment.BusyboxImage, "echo hi")).EnsureSuccessStatusCode();
-        (await _client.PutFreestyleJobAsync("three", TestEnvironment.BusyboxImage, "echo about to fail", "exit 3")).EnsureSuccessStatusCode();
-        (await _client.PutFreestyleJobAsync("slow", TestEnvironment.BusyboxImage, "echo started", "sleep 60")).EnsureSuccessStatusCode();
+        await Stack.StartRunnerAsync("cli-runner");
+        (await Client.PutFreestyleJobAsync("hi", TestEnvironment.BusyboxImage, "echo hi")).EnsureSuccessStatusCode();
+        (await Client.PutFreestyleJobAsync("three", TestEnvironment.BusyboxImage, "echo about to fail", "exit 3")).EnsureSuccessStatusCode();
+        (await Client.PutFreestyleJobAsync("slow", TestEnvironment.BusyboxImage, "echo started", "sleep 60")).EnsureSuccessStatusCode();
         // No Runner serves "large": its runs stay queued.
         var unserved = $$"""{ "type": "freestyle", "image": "{{TestEnvironment.BusyboxImage}}", "script": ["true"], "resourceClass": "large" }""";
-        (await _client.PutAsync("/jobs/unserved", new StringContent(unserved, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        (await Client.PutAsync("/jobs/unserved", new StringContent(unserved, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
     }
 
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
-    }
-
-    private Cli NewCli() => new(_stack.ApiUrl, TestStack.AdminToken);
+    private Cli NewCli() => new(Stack.ApiUrl, TestStack.AdminToken);
 
     [Test]
     public async Task Run_follow_of_a_succeeding_job_Should_print_its_output_and_exit_0()
@@ -111,9 +99,9 @@ public sealed class Follow_Specs
 
         interrupts.Raise(); // the offer is back after "no": asks again; stdin is at its end → no
         await Eventually.UntilAsync(() => Task.FromResult(System.Text.RegularExpressions.Regex.Matches(stderr.ToString(), "Abort run").Count == 2), "asked a second time", TimeSpan.FromSeconds(10));
-        var runs = await _client.GetJsonAsync("/runs?job=slow&status=running");
+        var runs = await Client.GetJsonAsync("/runs?job=slow&status=running");
         var id = runs.GetProperty("items")[0].Str("id");
-        Assert.That((await _client.PostAsync($"/runs/{id}/abort", null)).IsSuccessStatusCode);
+        Assert.That((await Client.PostAsync($"/runs/{id}/abort", null)).IsSuccessStatusCode);
         var result = await run;
         Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.RunAborted), "the abort from elsewhere ends the follow with the run's status");
     }
@@ -129,8 +117,8 @@ public sealed class Follow_Specs
         var result = await run;
         Assert.That(result.ExitCode, Is.EqualTo(130), result.ToString());
         Assert.That(result.Stderr, Does.Contain("stopped following; run unserved/").And.Contain("narwhal runs abort "));
-        var queued = await _client.GetJsonAsync("/runs?job=unserved&status=queued");
+        var queued = await Client.GetJsonAsync("/runs?job=unserved&status=queued");
         Assert.That(queued.GetProperty("items").GetArrayLength(), Is.EqualTo(1), "the run was left alone");
-        await _client.PostAsync($"/runs/{queued.GetProperty("items")[0].Str("id")}/abort", null);
+        await Client.PostAsync($"/runs/{queued.GetProperty("items")[0].Str("id")}/abort", null);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Cli.Tests;
@@ -17,7 +18,7 @@ public sealed class Packaging_Specs
     public async Task Build()
     {
         _dist = Path.Combine(Path.GetTempPath(), "narwhal-dist-" + Guid.NewGuid().ToString("N"));
-        var build = await RunAsync(Path.Combine(RepoRoot(), "scripts", "build-cli.sh"), [], new() { ["NARWHAL_DIST"] = _dist, ["NARWHAL_CLI_VERSION"] = "1.2.3" });
+        var build = await RunAsync(RepositoryFiles.PathOf("scripts", "build-cli.sh"), [], new() { ["NARWHAL_DIST"] = _dist, ["NARWHAL_CLI_VERSION"] = "1.2.3" });
         Assert.That(build.Code, Is.EqualTo(0), build.Output);
     }
 
@@ -52,12 +53,6 @@ public sealed class Packaging_Specs
         Assert.That(help.Output, Does.Contain("Usage: narwhal apply -f FILE|DIR"));
     }
 
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Narwhal.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Narwhal.sln not found above the test directory");
-    }
 
     private static async Task<(int Code, string Output)> RunAsync(string file, string[] args, Dictionary<string, string?> env)
     {

@@ -15,34 +15,25 @@ namespace Narwhal.Cli.Tests;
 /// JUnit failure (a pytest report from /work/shared/fixtures), artifacts and a console log.
 /// </summary>
 [TestFixture]
-public sealed class Results_Specs
+public sealed class Results_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
     private string _root = null!;
     private string _testedId = null!;
     private string _plainId = null!;
 
-    public static string SharedFixture(string relative)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Narwhal.sln"))) dir = dir.Parent;
-        return File.ReadAllText(Path.Combine(dir!.FullName, "..", "shared", "fixtures", "junit", relative));
-    }
+    public static string SharedFixture(string relative) => File.ReadAllText(RepositoryFiles.SharedFixture("junit", relative));
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
         _root = Directory.CreateTempSubdirectory("narwhal-cli-results-").FullName;
-        await _stack.StartRunnerAsync("cli-results-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_ALLOW_FILE_REPOS"] = "true" });
-        await PutReportingJobAsync(_client, _root, "tested");
-        (await _client.PutFreestyleJobAsync("plain", TestEnvironment.BusyboxImage, "echo plain output")).EnsureSuccessStatusCode();
-        _testedId = (await _client.TriggerAsync("tested")).Str("id");
-        _plainId = (await _client.TriggerAsync("plain")).Str("id");
-        Assert.That((await _client.WaitForRunEndAsync(_testedId)).Str("status"), Is.EqualTo("failed"));
-        Assert.That((await _client.WaitForRunEndAsync(_plainId)).Str("status"), Is.EqualTo("succeeded"));
+        await Stack.StartRunnerAsync("cli-results-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_ALLOW_FILE_REPOS"] = "true" });
+        await PutReportingJobAsync(Client, _root, "tested");
+        (await Client.PutFreestyleJobAsync("plain", TestEnvironment.BusyboxImage, "echo plain output")).EnsureSuccessStatusCode();
+        _testedId = (await Client.TriggerAsync("tested")).Str("id");
+        _plainId = (await Client.TriggerAsync("plain")).Str("id");
+        Assert.That((await Client.WaitForRunEndAsync(_testedId)).Str("status"), Is.EqualTo("failed"));
+        Assert.That((await Client.WaitForRunEndAsync(_plainId)).Str("status"), Is.EqualTo("succeeded"));
     }
 
     /// <summary>
@@ -69,15 +60,13 @@ public sealed class Results_Specs
         (await client.PutAsJsonAsync($"/jobs/{name}", new { type = "git", git = new { url = repo.FileUrl } }, Json.Options)).EnsureSuccessStatusCode();
     }
 
-    [OneTimeTearDown]
-    public async Task Stop()
+    protected override Task AfterStackStoppedAsync()
     {
-        _client.Dispose();
-        await _stack.DisposeAsync();
         Directory.Delete(_root, recursive: true);
+        return Task.CompletedTask;
     }
 
-    private Cli NewCli() => new(_stack.ApiUrl, TestStack.AdminToken);
+    private Cli NewCli() => new(Stack.ApiUrl, TestStack.AdminToken);
 
     private string NewDir() => Path.Combine(_root, "out-" + Guid.NewGuid().ToString("N"));
 
@@ -107,7 +96,7 @@ public sealed class Results_Specs
         Assert.That(result.Json.GetProperty("totals").GetProperty("tests").GetInt32(), Is.EqualTo(5));
         Assert.That(result.Json.GetProperty("failures")[0].Str("name"), Is.EqualTo("test_rsh_events"));
 
-        var api = await _client.GetJsonAsync($"/runs/{_testedId}/results/junit/summary");
+        var api = await Client.GetJsonAsync($"/runs/{_testedId}/results/junit/summary");
         Assert.That(JsonSerializer.Serialize(result.Json), Is.EqualTo(JsonSerializer.Serialize(api)), "the API's JSON as it answered");
     }
 
@@ -150,7 +139,7 @@ public sealed class Results_Specs
         Assert.That(await File.ReadAllTextAsync(Path.Combine(dir, "artifacts", "dist", "sub", "deep.txt")), Is.EqualTo("nested\n"));
         var console = await File.ReadAllTextAsync(Path.Combine(dir, "console.log"));
         Assert.That(console, Does.Contain("hello from the tested run"));
-        Assert.That(console, Is.EqualTo(await _client.GetStringAsync($"/runs/{_testedId}/results/console")));
+        Assert.That(console, Is.EqualTo(await Client.GetStringAsync($"/runs/{_testedId}/results/console")));
         Assert.That(Directory.EnumerateFiles(dir, "*.part", SearchOption.AllDirectories), Is.Empty);
 
         Assert.That(result.Stdout, Does.Contain($"saved {Path.Join(dir, "junit.zip")} ("));

@@ -10,42 +10,32 @@ namespace Narwhal.Cli.Tests;
 /// through the registry's heartbeat write (what the Dispatcher does with each heartbeat).
 /// </summary>
 [TestFixture]
-public sealed class Runners_Specs
+public sealed class Runners_Specs : StackFixture
 {
-    private TestStack _stack = null!;
     private RunnerStore _registry = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _registry = new RunnerStore(_stack.Database.DataSource);
+        _registry = new RunnerStore(Stack.Database.DataSource);
         await _registry.UpsertHeartbeatAsync(Heartbeat("old-box"), CancellationToken.None);
         await _registry.MarkSilentOfflineAsync(TimeSpan.Zero, CancellationToken.None);
         await _registry.UpsertHeartbeatAsync(Heartbeat("build-01") with { Classes = ["small", "large"], CpuPercent = 42.4 }, CancellationToken.None);
         await _registry.UpsertHeartbeatAsync(Heartbeat("build-02") with { Paused = "cpu 93% ≥ 85%" }, CancellationToken.None);
     }
 
-    [OneTimeTearDown]
-    public async Task Stop() => await _stack.DisposeAsync();
+    private Cli NewCli() => new(Stack.ApiUrl, TestStack.AdminToken);
 
-    private Cli NewCli() => new(_stack.ApiUrl, TestStack.AdminToken);
-
-    private static RunnerHeartbeat Heartbeat(string id) => new()
+    /// <summary>A Runner as the table shows it: the values the rows below are checked against.</summary>
+    private static RunnerHeartbeat Heartbeat(string id) => Heartbeats.Of(id, running: [Guid.NewGuid()]) with
     {
-        RunnerId = id,
         Host = "host-" + id,
         Version = "1.0.0",
-        Classes = ["small"],
         Slots = 4,
-        RunningRunIds = [Guid.NewGuid()],
         CpuPercent = 7,
         MemoryUsedBytes = 1L << 30,
         MemoryTotalBytes = 8L << 30,
         Quota = new RunnerQuota(4, 3, 8, 6),
-        Draining = false,
-        Sequence = 1,
-        SentAt = DateTimeOffset.UtcNow,
     };
 
     [Test]
@@ -107,11 +97,11 @@ public sealed class Runners_Specs
     [Test]
     public async Task When_a_read_token_drains_Should_fail_as_an_auth_error()
     {
-        using var admin = _stack.Client();
+        using var admin = Stack.Client();
         var response = await admin.PostAsync("/tokens", new StringContent("""{ "name": "cli-runner-reader", "scopes": ["read"] }""",
             System.Text.Encoding.UTF8, "application/json"));
         var secret = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Str("secret");
-        using var cli = new Cli(_stack.ApiUrl, secret);
+        using var cli = new Cli(Stack.ApiUrl, secret);
 
         Assert.That((await cli.RunAsync("runners", "list")).ExitCode, Is.EqualTo(0));
         Assert.That((await cli.RunAsync("runners", "drain", "build-01")).ExitCode, Is.EqualTo(ExitCodes.Auth));
@@ -120,7 +110,7 @@ public sealed class Runners_Specs
     [Test]
     public async Task When_a_job_has_fleet_settings_Should_show_them_in_jobs_get()
     {
-        using var admin = _stack.Client();
+        using var admin = Stack.Client();
         var put = await admin.PutAsync("/jobs/cli-deploy", new StringContent($$"""
             { "type": "freestyle", "image": "{{TestEnvironment.BusyboxImage}}", "script": ["./deploy.sh"],
               "maxConcurrent": 1, "concurrencyGroup": "prod", "retry": { "onLost": 2 } }

@@ -7,35 +7,29 @@ namespace Narwhal.Cli.Tests;
 
 /// <summary>secrets set/list/delete against a real Api: values from stdin or a file, never from an argument, never printed.</summary>
 [TestFixture]
-public sealed class Secrets_Specs
+public sealed class Secrets_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
     private string _dir = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
         _dir = Directory.CreateTempSubdirectory("narwhal-cli-secrets-").FullName;
-        (await _client.PutFreestyleJobAsync("vault", TestEnvironment.BusyboxImage, "echo $API_KEY")).EnsureSuccessStatusCode();
+        (await Client.PutFreestyleJobAsync("vault", TestEnvironment.BusyboxImage, "echo $API_KEY")).EnsureSuccessStatusCode();
     }
 
-    [OneTimeTearDown]
-    public async Task Stop()
+    protected override Task AfterStackStoppedAsync()
     {
-        _client.Dispose();
-        await _stack.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
+        return Task.CompletedTask;
     }
 
-    private Cli NewCli() => new(_stack.ApiUrl, TestStack.AdminToken);
+    private Cli NewCli() => new(Stack.ApiUrl, TestStack.AdminToken);
 
     /// <summary>What the API holds, asked without writing: the outcome a PUT of <paramref name="value"/> would have.</summary>
     private async Task<string> OutcomeOfSettingAsync(string key, string value)
     {
-        var answer = await _client.PutAsJsonAsync($"/jobs/vault/secrets/{key}?dryRun=true", new { value });
+        var answer = await Client.PutAsJsonAsync($"/jobs/vault/secrets/{key}?dryRun=true", new { value });
         answer.EnsureSuccessStatusCode();
         return (await answer.Content.ReadFromJsonAsync<JsonElement>()).Str("outcome");
     }

@@ -7,25 +7,15 @@ namespace Narwhal.Cli.Tests;
 
 /// <summary>tokens create/list/revoke against a real Api: the secret shown once, usable, and dead after revoke.</summary>
 [TestFixture]
-public sealed class Tokens_Specs
+public sealed class Tokens_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _stack = await TestStack.CreateAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _stack.DisposeAsync();
-
-    private Cli NewCli() => new(_stack.ApiUrl, TestStack.AdminToken);
+    private Cli NewCli() => new(Stack.ApiUrl, TestStack.AdminToken);
 
     [Test]
     public async Task The_sign_in_pages_hint_Should_be_a_command_the_CLI_runs()
     {
         // The web UI's sign-in page tells a newcomer how to make a token: the command must work as printed.
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(dir!.FullName, "Narwhal.sln"))) dir = dir.Parent;
-        var page = await File.ReadAllTextAsync(Path.Combine(dir.FullName, "src", "Api", "Ui", "Pages", "SignIn.cshtml"));
+        var page = await File.ReadAllTextAsync(RepositoryFiles.PathOf("src", "Api", "Ui", "Pages", "SignIn.cshtml"));
         var hint = System.Text.RegularExpressions.Regex.Match(page, "<code>narwhal (tokens create [^<]*)</code>");
         Assert.That(hint.Success, "the page shows a narwhal tokens create command");
 
@@ -53,7 +43,7 @@ public sealed class Tokens_Specs
         Assert.That(row, Does.Contain("read,trigger"));
         Assert.That(list.Stdout, Does.Not.Contain(secret), "never the secret");
 
-        using (var withToken = new Cli(_stack.ApiUrl, secret))
+        using (var withToken = new Cli(Stack.ApiUrl, secret))
         {
             var jobs = await withToken.RunAsync("jobs", "list");
             Assert.That(jobs.ExitCode, Is.EqualTo(0), "the new token works: " + jobs);
@@ -71,7 +61,7 @@ public sealed class Tokens_Specs
         Assert.That(revoked.ExitCode, Is.EqualTo(0), revoked.ToString());
         Assert.That(revoked.Stdout, Does.Contain($"Revoked token 'ci-reader' ({listed.Str("id")})"));
 
-        using (var withToken = new Cli(_stack.ApiUrl, secret))
+        using (var withToken = new Cli(Stack.ApiUrl, secret))
         {
             var jobs = await withToken.RunAsync("jobs", "list");
             Assert.That(jobs.ExitCode, Is.EqualTo(ExitCodes.Auth), "a revoked token stops working: " + jobs);
@@ -92,7 +82,7 @@ public sealed class Tokens_Specs
             Is.EqualTo(new DateTimeOffset(2099, 1, 1, 0, 0, 0, TimeSpan.Zero)));
         Assert.That(created.Stderr, Is.Empty, "json mode: nothing but the answer");
 
-        using var admin = new Cli(_stack.ApiUrl, secret);
+        using var admin = new Cli(Stack.ApiUrl, secret);
         var list = await admin.RunAsync("tokens", "list", "-o", "json");
         Assert.That(list.ExitCode, Is.EqualTo(0), list.ToString());
         Assert.That(list.Stdout, Does.Not.Contain(secret));

@@ -66,52 +66,33 @@ public sealed class WaitingReason_Specs
 
 /// <summary>The same against a real Api: the reason reaches stderr while run --follow waits.</summary>
 [TestFixture]
-public sealed class WaitingReasonFollow_Specs
+public sealed class WaitingReasonFollow_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
-
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
         // The only Runners of class "large": one paused by its CPU gate, one draining. No real Runner: the run stays queued.
-        var registry = new RunnerStore(_stack.Database.DataSource);
+        var registry = new RunnerStore(Stack.Database.DataSource);
         await registry.UpsertHeartbeatAsync(Heartbeat("build-01") with { Paused = "cpu 91% ≥ 90%" }, CancellationToken.None);
         await registry.UpsertHeartbeatAsync(Heartbeat("build-02") with { Draining = true }, CancellationToken.None);
         var job = $$"""{ "type": "freestyle", "image": "{{TestEnvironment.BusyboxImage}}", "script": ["true"], "resourceClass": "large" }""";
-        (await _client.PutAsync("/jobs/waits", new StringContent(job, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        (await Client.PutAsync("/jobs/waits", new StringContent(job, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
     }
 
-    [OneTimeTearDown]
-    public async Task Stop()
+    private static RunnerHeartbeat Heartbeat(string id) => Heartbeats.Of(id, classes: ["large"]) with
     {
-        _client.Dispose();
-        await _stack.DisposeAsync();
-    }
-
-    private static RunnerHeartbeat Heartbeat(string id) => new()
-    {
-        RunnerId = id,
         Host = "host-" + id,
         Version = "1.0.0",
-        Classes = ["large"],
-        Slots = 2,
-        RunningRunIds = [],
         CpuPercent = 91,
         MemoryUsedBytes = 1L << 30,
         MemoryTotalBytes = 8L << 30,
         Quota = new RunnerQuota(4, 4, 8, 8),
-        Draining = false,
-        Sequence = 1,
-        SentAt = DateTimeOffset.UtcNow,
     };
 
     [Test]
     public async Task While_every_Runner_of_the_class_is_paused_Should_say_why_the_run_waits()
     {
-        using var cli = new Cli(_stack.ApiUrl, TestStack.AdminToken);
+        using var cli = new Cli(Stack.ApiUrl, TestStack.AdminToken);
         var stderr = new SyncWriter();
         using var interrupts = new Interrupts();
         var follow = cli.RunInteractiveAsync(new StringReader(""), Terminal.None, interrupts, ["run", "waits", "--follow"], stderr: stderr);
@@ -122,7 +103,7 @@ public sealed class WaitingReasonFollow_Specs
         var result = await follow;
 
         Assert.That(result.Stderr, Does.Contain("waiting: no Runner takes class `large` now — build-01: cpu 91% ≥ 90%; build-02: draining\n"), result.ToString());
-        var queued = await _client.GetJsonAsync("/runs?job=waits&status=queued");
-        await _client.PostAsync($"/runs/{queued.GetProperty("items")[0].Str("id")}/abort", null);
+        var queued = await Client.GetJsonAsync("/runs?job=waits&status=queued");
+        await Client.PostAsync($"/runs/{queued.GetProperty("items")[0].Str("id")}/abort", null);
     }
 }

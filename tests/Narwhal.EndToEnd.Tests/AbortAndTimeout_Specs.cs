@@ -10,47 +10,35 @@ namespace Narwhal.EndToEnd.Tests;
 
 /// <summary>Abort (queued and running) and timeouts all end a run through its one cancellation token.</summary>
 [TestFixture]
-public sealed class AbortAndTimeout_Specs
+public sealed class AbortAndTimeout_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
-
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
-        await _client.PutFreestyleJobAsync("sleeper", TestEnvironment.BusyboxImage, "echo going to sleep", "sleep 300");
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
+        await Client.PutFreestyleJobAsync("sleeper", TestEnvironment.BusyboxImage, "echo going to sleep", "sleep 300");
     }
 
     [TearDown]
     public async Task StopRunners()
     {
-        foreach (var runner in _stack.Runners.ToList()) await _stack.StopRunnerAsync(runner);
+        await Stack.StopStartedAsync();
     }
 
     [Test]
     public async Task When_a_queued_run_is_aborted_Should_end_aborted_and_never_start()
     {
-        var run = await _client.TriggerAsync("sleeper");
-        var response = await _client.PostAsync($"/runs/{run.Str("id")}/abort", null);
+        var run = await Client.TriggerAsync("sleeper");
+        var response = await Client.PostAsync($"/runs/{run.Str("id")}/abort", null);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         var aborted = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.That(aborted.Str("status"), Is.EqualTo("aborted"));
         Assert.That(aborted.Str("statusReason"), Does.Contain("bootstrap-admin"));
 
         // Its message is still in the queue: a Runner takes it, finds the run aborted and skips it.
-        await _stack.StartRunnerAsync("after-abort");
-        await Eventually.UntilAsync(async () => await _stack.Vhost.QueueAsync("narwhal.runs.small"),
+        await Stack.StartRunnerAsync("after-abort");
+        await Eventually.UntilAsync(async () => await Stack.Vhost.QueueAsync("narwhal.runs.small"),
             q => q is { MessagesReady: 0, MessagesUnacknowledged: 0 }, "the aborted run's message to be consumed");
-        var after = await _client.GetJsonAsync($"/runs/{run.Str("id")}");
+        var after = await Client.GetJsonAsync($"/runs/{run.Str("id")}");
         Assert.That(after.Str("status"), Is.EqualTo("aborted"));
         Assert.That(after.GetProperty("attempt").GetInt32(), Is.EqualTo(0), "never claimed");
         Assert.That(after.TryGetProperty("startedAt", out _), Is.False);
@@ -59,23 +47,23 @@ public sealed class AbortAndTimeout_Specs
     [Test]
     public async Task When_a_running_run_is_aborted_Should_stop_promptly_and_end_aborted()
     {
-        await _stack.StartRunnerAsync("abort-target");
-        var run = await _client.TriggerAsync("sleeper");
+        await Stack.StartRunnerAsync("abort-target");
+        var run = await Client.TriggerAsync("sleeper");
         await ContainerWait.UntilRunningAsync(run.Str("id"));
 
         var clock = Stopwatch.StartNew();
-        var response = await _client.PostAsync($"/runs/{run.Str("id")}/abort", null);
+        var response = await Client.PostAsync($"/runs/{run.Str("id")}/abort", null);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
         Assert.That((await response.Content.ReadFromJsonAsync<JsonElement>()).Str("abortRequestedBy"), Is.EqualTo("bootstrap-admin"));
 
-        var done = await _client.WaitForRunEndAsync(run.Str("id"));
+        var done = await Client.WaitForRunEndAsync(run.Str("id"));
         TestContext.Out.WriteLine($"abort latency (request → terminal status seen): {clock.ElapsedMilliseconds} ms");
         Assert.That(done.Str("status"), Is.EqualTo("aborted"));
         Assert.That(done.Str("statusReason"), Is.EqualTo("Aborted by bootstrap-admin."));
-        var log = await _client.GetStringAsync($"/runs/{run.Str("id")}/results/console");
+        var log = await Client.GetStringAsync($"/runs/{run.Str("id")}/results/console");
         Assert.That(log, Does.Contain("going to sleep"));
 
-        var again = await _client.PostAsync($"/runs/{run.Str("id")}/abort", null);
+        var again = await Client.PostAsync($"/runs/{run.Str("id")}/abort", null);
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
         Assert.That(again.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
     }
@@ -83,15 +71,15 @@ public sealed class AbortAndTimeout_Specs
     [Test]
     public async Task When_the_abort_broadcast_is_missed_Should_still_stop_the_run_from_the_database()
     {
-        await _stack.StartRunnerAsync("db-check", new Dictionary<string, string?> { ["NARWHAL_RUNNER_CONTROL_CHECK"] = "0.5" });
-        var run = await _client.TriggerAsync("sleeper");
-        await Eventually.UntilAsync(() => _client.GetJsonAsync($"/runs/{run.Str("id")}"), r => r.Str("status") == "running", "the run to start");
+        await Stack.StartRunnerAsync("db-check", new Dictionary<string, string?> { ["NARWHAL_RUNNER_CONTROL_CHECK"] = "0.5" });
+        var run = await Client.TriggerAsync("sleeper");
+        await Eventually.UntilAsync(() => Client.GetJsonAsync($"/runs/{run.Str("id")}"), r => r.Str("status") == "running", "the run to start");
 
         // Recorded in the database only, as if the broadcast had been lost.
-        await _stack.Database.ExecuteAsync("UPDATE runs SET abort_requested_at = now(), abort_requested_by = 'operator' WHERE id = @id",
+        await Stack.Database.ExecuteAsync("UPDATE runs SET abort_requested_at = now(), abort_requested_by = 'operator' WHERE id = @id",
             new { id = Guid.Parse(run.Str("id")) });
 
-        var done = await _client.WaitForRunEndAsync(run.Str("id"));
+        var done = await Client.WaitForRunEndAsync(run.Str("id"));
         Assert.That(done.Str("status"), Is.EqualTo("aborted"));
         Assert.That(done.Str("statusReason"), Is.EqualTo("Aborted by operator."));
     }
@@ -99,34 +87,34 @@ public sealed class AbortAndTimeout_Specs
     [Test]
     public async Task When_a_run_exceeds_its_timeout_Should_be_stopped_and_end_timed_out()
     {
-        await _client.PutAsJsonAsync("/jobs/slow", new { type = "freestyle", image = TestEnvironment.BusyboxImage, script = new[] { "echo slow start", "sleep 300" }, timeoutSeconds = 8 }, Json.Options);
-        await _stack.StartRunnerAsync("timer");
-        var run = await _client.TriggerAsync("slow");
+        await Client.PutAsJsonAsync("/jobs/slow", new { type = "freestyle", image = TestEnvironment.BusyboxImage, script = new[] { "echo slow start", "sleep 300" }, timeoutSeconds = 8 }, Json.Options);
+        await Stack.StartRunnerAsync("timer");
+        var run = await Client.TriggerAsync("slow");
 
-        var done = await _client.WaitForRunEndAsync(run.Str("id"));
+        var done = await Client.WaitForRunEndAsync(run.Str("id"));
         Assert.That(done.Str("status"), Is.EqualTo("timed_out"));
         Assert.That(done.Str("statusReason"), Does.Contain("8 s"));
-        Assert.That(await _client.GetStringAsync($"/runs/{run.Str("id")}/results/console"), Does.Contain("slow start"));
+        Assert.That(await Client.GetStringAsync($"/runs/{run.Str("id")}/results/console"), Does.Contain("slow start"));
     }
 
     [Test]
     public async Task When_an_unknown_or_ended_run_is_aborted_Should_answer_404_or_409()
     {
-        var unknown = await _client.PostAsync($"/runs/{Guid.NewGuid()}/abort", null);
+        var unknown = await Client.PostAsync($"/runs/{Guid.NewGuid()}/abort", null);
         Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
 
         using var readOnly = await ReadOnlyClientAsync();
-        var run = await _client.TriggerAsync("sleeper");
+        var run = await Client.TriggerAsync("sleeper");
         var forbidden = await readOnly.PostAsync($"/runs/{run.Str("id")}/abort", null);
         Assert.That(forbidden.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
-        Assert.That((await _client.GetJsonAsync($"/runs/{run.Str("id")}")).Str("status"), Is.EqualTo("queued"), "a refused request changes nothing");
-        await _client.PostAsync($"/runs/{run.Str("id")}/abort", null);
+        Assert.That((await Client.GetJsonAsync($"/runs/{run.Str("id")}")).Str("status"), Is.EqualTo("queued"), "a refused request changes nothing");
+        await Client.PostAsync($"/runs/{run.Str("id")}/abort", null);
     }
 
     private async Task<HttpClient> ReadOnlyClientAsync()
     {
-        var created = await _client.PostAsJsonAsync("/tokens", new { name = $"reader-{Guid.NewGuid():N}", scopes = new[] { "read" } });
+        var created = await Client.PostAsJsonAsync("/tokens", new { name = $"reader-{Guid.NewGuid():N}", scopes = new[] { "read" } });
         var body = await created.Content.ReadFromJsonAsync<JsonElement>();
-        return _stack.Client(body.Str("secret"));
+        return Stack.Client(body.Str("secret"));
     }
 }

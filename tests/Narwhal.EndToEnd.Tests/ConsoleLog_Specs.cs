@@ -7,44 +7,33 @@ namespace Narwhal.EndToEnd.Tests;
 
 /// <summary>The stored console log over HTTP: ranges, ETag revalidation and caching of a finished run.</summary>
 [TestFixture]
-public sealed class ConsoleLog_Specs
+public sealed class ConsoleLog_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
     private string _path = null!;
     private string _full = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
-        await _stack.StartRunnerAsync("console-runner");
-        await _client.PutFreestyleJobAsync("counting", TestEnvironment.BusyboxImage, "for i in $(seq 1 200); do echo line-$i; done");
-        var run = await _client.TriggerAsync("counting");
-        await _client.WaitForRunEndAsync(run.Str("id"));
+        await Stack.StartRunnerAsync("console-runner");
+        await Client.PutFreestyleJobAsync("counting", TestEnvironment.BusyboxImage, "for i in $(seq 1 200); do echo line-$i; done");
+        var run = await Client.TriggerAsync("counting");
+        await Client.WaitForRunEndAsync(run.Str("id"));
         _path = $"/runs/{run.Str("id")}/results/console";
-        _full = await _client.GetStringAsync(_path);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
+        _full = await Client.GetStringAsync(_path);
     }
 
     private async Task<HttpResponseMessage> GetAsync(Action<HttpRequestHeaders> headers)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, _path);
         headers(request.Headers);
-        return await _client.SendAsync(request);
+        return await Client.SendAsync(request);
     }
 
     [Test]
     public async Task When_a_finished_run_log_is_read_Should_carry_an_etag_and_long_lived_caching()
     {
-        var response = await _client.GetAsync(_path);
+        var response = await Client.GetAsync(_path);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/plain"));
@@ -56,7 +45,7 @@ public sealed class ConsoleLog_Specs
     [Test]
     public async Task When_the_etag_is_sent_back_Should_answer_304_without_a_body()
     {
-        var etag = (await _client.GetAsync(_path)).Headers.ETag!;
+        var etag = (await Client.GetAsync(_path)).Headers.ETag!;
         var response = await GetAsync(h => h.IfNoneMatch.Add(etag));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotModified));

@@ -13,38 +13,29 @@ namespace Narwhal.EndToEnd.Tests;
 /// Runner → Docker container → S3 log → status and log back over REST.
 /// </summary>
 [TestFixture]
-public sealed class FreestyleRun_Specs
+public sealed class FreestyleRun_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
-
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        await _stack.StartRunnerAsync("e2e-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_SLOTS"] = "2" });
-        _client = _stack.Client();
+        await Stack.StartRunnerAsync("e2e-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_SLOTS"] = "2" });
     }
 
-    [OneTimeTearDown]
-    public async Task Stop()
+    protected override async Task AfterStackStoppedAsync()
     {
-        _client.Dispose();
-        var instance = _stack.Instance;
-        await _stack.DisposeAsync();
         // Nothing the Runner created for this stack is left in Docker.
         using var engine = new DockerEngine(TestEnvironment.DockerHost, Microsoft.Extensions.Logging.Abstractions.NullLogger<DockerEngine>.Instance);
-        var left = await engine.ListContainersAsync(new Dictionary<string, string> { [RunLabels.Instance] = instance }, CancellationToken.None);
+        var left = await engine.ListContainersAsync(new Dictionary<string, string> { [RunLabels.Instance] = Stack.Instance }, CancellationToken.None);
         Assert.That(left, Is.Empty, "containers with this test instance's label remain");
     }
 
     private async Task<(JsonElement Run, string Log)> RunToEndAsync(string job, params string[] script)
     {
-        var put = await _client.PutFreestyleJobAsync(job, TestEnvironment.BusyboxImage, script);
+        var put = await Client.PutFreestyleJobAsync(job, TestEnvironment.BusyboxImage, script);
         Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.Created), await put.Content.ReadAsStringAsync());
-        var triggered = await _client.TriggerAsync(job);
-        var run = await _client.WaitForRunEndAsync(triggered.Str("id"));
-        var log = await _client.GetAsync($"/runs/{triggered.Str("id")}/results/console");
+        var triggered = await Client.TriggerAsync(job);
+        var run = await Client.WaitForRunEndAsync(triggered.Str("id"));
+        var log = await Client.GetAsync($"/runs/{triggered.Str("id")}/results/console");
         return (run, log.IsSuccessStatusCode ? await log.Content.ReadAsStringAsync() : $"<{(int)log.StatusCode}> {await log.Content.ReadAsStringAsync()}");
     }
 
@@ -80,10 +71,10 @@ public sealed class FreestyleRun_Specs
     [Test]
     public async Task When_the_image_does_not_exist_Should_end_as_error_naming_the_image()
     {
-        var put = await _client.PutFreestyleJobAsync("no-image", "local/narwhal-does-not-exist:404", "echo hi");
+        var put = await Client.PutFreestyleJobAsync("no-image", "local/narwhal-does-not-exist:404", "echo hi");
         Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.Created));
-        var triggered = await _client.TriggerAsync("no-image");
-        var run = await _client.WaitForRunEndAsync(triggered.Str("id"));
+        var triggered = await Client.TriggerAsync("no-image");
+        var run = await Client.WaitForRunEndAsync(triggered.Str("id"));
 
         Assert.That(run.Str("status"), Is.EqualTo("error"));
         Assert.That(run.Str("statusReason"), Does.Contain("local/narwhal-does-not-exist:404"));
@@ -92,43 +83,43 @@ public sealed class FreestyleRun_Specs
     [Test]
     public async Task When_a_run_is_rerun_Should_queue_a_new_run_linked_to_the_original_with_the_same_parameters()
     {
-        var put = await _client.PutAsync("/jobs/rerun-me", JsonContent("""
+        var put = await Client.PutAsync("/jobs/rerun-me", JsonContent("""
             { "type": "freestyle", "image": "IMAGE", "script": ["echo greeting=$GREETING"],
               "parameters": [ { "name": "GREETING", "default": "hello" } ] }
             """.Replace("IMAGE", TestEnvironment.BusyboxImage)));
         Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.Created), await put.Content.ReadAsStringAsync());
-        var first = await _client.TriggerAsync("rerun-me", new { parameters = new Dictionary<string, string> { ["GREETING"] = "bonjour" } });
-        await _client.WaitForRunEndAsync(first.Str("id"));
+        var first = await Client.TriggerAsync("rerun-me", new { parameters = new Dictionary<string, string> { ["GREETING"] = "bonjour" } });
+        await Client.WaitForRunEndAsync(first.Str("id"));
 
-        var response = await _client.PostAsync($"/runs/{first.Str("id")}/rerun", null);
+        var response = await Client.PostAsync($"/runs/{first.Str("id")}/rerun", null);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         var second = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.That(second.Str("rerunOf"), Is.EqualTo(first.Str("id")));
         Assert.That(second.GetProperty("number").GetInt32(), Is.EqualTo(2));
         Assert.That(response.Headers.Location!.ToString(), Is.EqualTo($"/runs/{second.Str("id")}"));
 
-        var done = await _client.WaitForRunEndAsync(second.Str("id"));
+        var done = await Client.WaitForRunEndAsync(second.Str("id"));
         Assert.That(done.Str("status"), Is.EqualTo("succeeded"));
-        var log = await _client.GetStringAsync($"/jobs/rerun-me/runs/2/results/console");
+        var log = await Client.GetStringAsync($"/jobs/rerun-me/runs/2/results/console");
         Assert.That(log, Does.Contain("greeting=bonjour"));
     }
 
     [Test]
     public async Task When_the_same_idempotency_key_is_sent_twice_Should_create_one_run()
     {
-        var put = await _client.PutFreestyleJobAsync("idem", TestEnvironment.BusyboxImage, "echo once");
+        var put = await Client.PutFreestyleJobAsync("idem", TestEnvironment.BusyboxImage, "echo once");
         Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.Created));
-        var first = await _client.TriggerAsync("idem", idempotencyKey: "deploy-42");
+        var first = await Client.TriggerAsync("idem", idempotencyKey: "deploy-42");
 
         using var again = new HttpRequestMessage(HttpMethod.Post, "/jobs/idem/runs") { Content = JsonContent("{}") };
         again.Headers.Add("Idempotency-Key", "deploy-42");
-        var replay = await _client.SendAsync(again);
+        var replay = await Client.SendAsync(again);
         Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         var replayed = JsonDocument.Parse(await replay.Content.ReadAsStringAsync()).RootElement;
         Assert.That(replayed.Str("id"), Is.EqualTo(first.Str("id")));
 
-        await _client.WaitForRunEndAsync(first.Str("id"));
-        var runs = await _client.GetJsonAsync("/jobs/idem/runs");
+        await Client.WaitForRunEndAsync(first.Str("id"));
+        var runs = await Client.GetJsonAsync("/jobs/idem/runs");
         Assert.That(runs.GetProperty("items").GetArrayLength(), Is.EqualTo(1));
     }
 

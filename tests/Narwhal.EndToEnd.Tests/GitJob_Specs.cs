@@ -18,19 +18,15 @@ namespace Narwhal.EndToEnd.Tests;
 /// with line and column — and nothing left in Docker afterwards.
 /// </summary>
 [TestFixture]
-public sealed class GitJob_Specs
+public sealed class GitJob_Specs : StackFixture
 {
     private const string Secret = "hunter2-very-secret";
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
     private string _root = null!;
     private UpstreamRepository _repo = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
         _root = Directory.CreateTempSubdirectory("narwhal-e2e-git-").FullName;
         _repo = UpstreamRepository.Create(_root, "app");
         _repo.Commit("initial",
@@ -59,21 +55,17 @@ public sealed class GitJob_Specs
                   - printf '%s' "$API_KEY" | base64
                   - 'printf "split: hunter2-"; sleep 0.3; printf "very-secret\n"'
                 """.Replace("IMAGE", TestEnvironment.BusyboxImage)));
-        await _stack.StartRunnerAsync("git-runner", new Dictionary<string, string?>
+        await Stack.StartRunnerAsync("git-runner", new Dictionary<string, string?>
         {
             ["NARWHAL_RUNNER_ALLOW_FILE_REPOS"] = "true",
             ["NARWHAL_RUNNER_GIT_CACHE"] = Path.Combine(_root, "cache"),
         });
     }
 
-    [OneTimeTearDown]
-    public async Task Stop()
+    protected override async Task AfterStackStoppedAsync()
     {
-        _client.Dispose();
-        var instance = _stack.Instance;
-        await _stack.DisposeAsync();
         using var engine = new DockerEngine(TestEnvironment.DockerHost, NullLogger<DockerEngine>.Instance);
-        var labels = new Dictionary<string, string> { [RunLabels.Instance] = instance };
+        var labels = new Dictionary<string, string> { [RunLabels.Instance] = Stack.Instance };
         var containers = await engine.ListContainersAsync(labels, CancellationToken.None);
         var networks = await engine.ListNetworksAsync(labels, CancellationToken.None);
         foreach (var image in await engine.ListImagesAsync(labels, CancellationToken.None))
@@ -85,19 +77,19 @@ public sealed class GitJob_Specs
 
     private async Task PutGitJobAsync(string name, string url, string? configPath = null)
     {
-        var response = await _client.PutAsJsonAsync($"/jobs/{name}",
+        var response = await Client.PutAsJsonAsync($"/jobs/{name}",
             new { type = "git", git = new { url, configPath, defaultBranch = "main" } }, Json.Options);
         Assert.That(response.IsSuccessStatusCode, Is.True, await response.Content.ReadAsStringAsync());
     }
 
     private async Task SetSecretAsync(string job, string key, string value) =>
-        (await _client.PutAsJsonAsync($"/jobs/{job}/secrets/{key}", new { value })).EnsureSuccessStatusCode();
+        (await Client.PutAsJsonAsync($"/jobs/{job}/secrets/{key}", new { value })).EnsureSuccessStatusCode();
 
     private async Task<(JsonElement Run, string Log)> RunAsync(string job, object? body = null)
     {
-        var triggered = await _client.TriggerAsync(job, body);
-        var run = await _client.WaitForRunEndAsync(triggered.Str("id"), TimeSpan.FromSeconds(180));
-        var log = await _client.GetStringAsync($"/runs/{triggered.Str("id")}/results/console");
+        var triggered = await Client.TriggerAsync(job, body);
+        var run = await Client.WaitForRunEndAsync(triggered.Str("id"), TimeSpan.FromSeconds(180));
+        var log = await Client.GetStringAsync($"/runs/{triggered.Str("id")}/results/console");
         return (run, log);
     }
 
@@ -201,7 +193,7 @@ public sealed class GitJob_Specs
         var (denied, _) = await RunAsync("private");
         Assert.That(denied.Str("status"), Is.EqualTo("error"), "without credentials the fetch is refused");
 
-        (await _client.PutAsJsonAsync("/jobs/private/git-credentials", new { username = "ci-bot", token })).EnsureSuccessStatusCode();
+        (await Client.PutAsJsonAsync("/jobs/private/git-credentials", new { username = "ci-bot", token })).EnsureSuccessStatusCode();
         var (run, log) = await RunAsync("private");
 
         Assert.That(run.Str("status"), Is.EqualTo("succeeded"), log);

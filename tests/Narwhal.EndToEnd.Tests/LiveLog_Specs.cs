@@ -8,26 +8,14 @@ namespace Narwhal.EndToEnd.Tests;
 
 /// <summary>Watching a run live: output arrives while the job still runs, a reconnect resumes exactly, a log over the limit says so.</summary>
 [TestFixture]
-public sealed class LiveLog_Specs
+public sealed class LiveLog_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
-
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
-        await _stack.StartRunnerAsync("live-runner", new Dictionary<string, string?> { ["NARWHAL_LOG_MAX_MB"] = "0.05" });
-        await _client.PutFreestyleJobAsync("ticker", TestEnvironment.BusyboxImage,
+        await Stack.StartRunnerAsync("live-runner", new Dictionary<string, string?> { ["NARWHAL_LOG_MAX_MB"] = "0.05" });
+        await Client.PutFreestyleJobAsync("ticker", TestEnvironment.BusyboxImage,
             "for i in $(seq 1 30); do echo tick-$i; sleep 0.2; done", "echo héllo-ünïcode-done");
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
     }
 
     private sealed record SseEvent(string? Id, string Event, string Data);
@@ -37,7 +25,7 @@ public sealed class LiveLog_Specs
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/runs/{runId}/results/console?follow=true");
         if (lastEventId is not null) request.Headers.Add("Last-Event-ID", lastEventId);
-        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/event-stream"));
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(), Encoding.UTF8);
@@ -71,12 +59,12 @@ public sealed class LiveLog_Specs
     [Test]
     public async Task When_a_follower_watches_a_running_job_Should_see_lines_while_it_runs_and_resume_without_loss_after_reconnecting()
     {
-        var run = await _client.TriggerAsync("ticker");
+        var run = await Client.TriggerAsync("ticker");
         var id = run.Str("id");
 
         // First connection: until tick-3 has arrived, then hang up.
         var first = await FollowAsync(id, null, e => Text([e]).Contains("tick-3\n"));
-        var statusWhenSeen = (await _client.GetJsonAsync($"/runs/{id}")).Str("status");
+        var statusWhenSeen = (await Client.GetJsonAsync($"/runs/{id}")).Str("status");
         Assert.That(statusWhenSeen, Is.EqualTo("running"), "lines arrive while the job is still running");
 
         // Reconnect where the first stream stopped, and follow to the end.
@@ -85,7 +73,7 @@ public sealed class LiveLog_Specs
         Assert.That(JsonDocument.Parse(second[^1].Data).RootElement.GetProperty("status").GetString(), Is.EqualTo("succeeded"));
 
         var followed = Text(first) + Text(second);
-        var stored = await _client.GetStringAsync($"/runs/{id}/results/console");
+        var stored = await Client.GetStringAsync($"/runs/{id}/results/console");
         Assert.That(followed, Is.EqualTo(stored), "the two streams together are exactly the stored log");
         Assert.That(stored, Does.Contain("tick-30\n").And.Contain("héllo-ünïcode-done"));
     }
@@ -93,12 +81,12 @@ public sealed class LiveLog_Specs
     [Test]
     public async Task When_a_finished_run_is_followed_Should_send_the_whole_log_then_end()
     {
-        var run = await _client.TriggerAsync("ticker");
-        await _client.WaitForRunEndAsync(run.Str("id"));
+        var run = await Client.TriggerAsync("ticker");
+        await Client.WaitForRunEndAsync(run.Str("id"));
 
         var events = await FollowAsync(run.Str("id"), null, e => e.Event == "end");
 
-        Assert.That(Text(events), Is.EqualTo(await _client.GetStringAsync($"/runs/{run.Str("id")}/results/console")));
+        Assert.That(Text(events), Is.EqualTo(await Client.GetStringAsync($"/runs/{run.Str("id")}/results/console")));
         Assert.That(events[^1].Event, Is.EqualTo("end"));
     }
 
@@ -106,10 +94,10 @@ public sealed class LiveLog_Specs
     public async Task When_the_output_exceeds_the_log_limit_Should_end_with_a_marker_and_flag_the_run_truncated()
     {
         // 50 KiB limit in this fixture; this writes about 200 KiB.
-        await _client.PutFreestyleJobAsync("chatty", TestEnvironment.BusyboxImage, "for i in $(seq 1 4000); do echo line-$i-padding-padding-padding; done", "echo finished");
-        var run = await _client.TriggerAsync("chatty");
-        var done = await _client.WaitForRunEndAsync(run.Str("id"));
-        var log = await _client.GetStringAsync($"/runs/{run.Str("id")}/results/console");
+        await Client.PutFreestyleJobAsync("chatty", TestEnvironment.BusyboxImage, "for i in $(seq 1 4000); do echo line-$i-padding-padding-padding; done", "echo finished");
+        var run = await Client.TriggerAsync("chatty");
+        var done = await Client.WaitForRunEndAsync(run.Str("id"));
+        var log = await Client.GetStringAsync($"/runs/{run.Str("id")}/results/console");
 
         Assert.That(done.Str("status"), Is.EqualTo("succeeded"));
         Assert.That(done.GetProperty("logTruncated").GetBoolean(), Is.True);

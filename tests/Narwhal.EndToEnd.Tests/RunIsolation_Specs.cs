@@ -11,24 +11,12 @@ namespace Narwhal.EndToEnd.Tests;
 /// run's containers, nor to services the Runner's host keeps on its loopback.
 /// </summary>
 [TestFixture]
-public sealed partial class RunIsolation_Specs
+public sealed partial class RunIsolation_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
-
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
-        await _stack.StartRunnerAsync("isolation-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_SLOTS"] = "2" });
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
+        await Stack.StartRunnerAsync("isolation-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_SLOTS"] = "2" });
     }
 
     /// <summary>
@@ -46,13 +34,13 @@ public sealed partial class RunIsolation_Specs
     public async Task When_two_runs_execute_at_once_Should_not_let_one_reach_the_others_container()
     {
         // The target serves HTTP and proves it can be reached at all — from inside its own network.
-        (await _client.PutFreestyleJobAsync("isolation-target", TestEnvironment.BusyboxImage,
+        (await Client.PutFreestyleJobAsync("isolation-target", TestEnvironment.BusyboxImage,
             "mkdir -p /tmp/www && echo served > /tmp/www/index.html",
             "httpd -p 8080 -h /tmp/www",
             Probe("$(hostname -i)", 8080, "served", "SELF"),
             "echo ADDRESS=$(hostname -i)",
             "sleep 120")).EnsureSuccessStatusCode();
-        (await _client.PutAsJsonAsync("/jobs/isolation-prober", new
+        (await Client.PutAsJsonAsync("/jobs/isolation-prober", new
         {
             type = "freestyle",
             image = TestEnvironment.BusyboxImage,
@@ -60,16 +48,16 @@ public sealed partial class RunIsolation_Specs
             parameters = new[] { new { name = "TARGET", @default = "" } },
         }, Json.Options)).EnsureSuccessStatusCode();
 
-        var target = (await _client.TriggerAsync("isolation-target")).Str("id");
-        var address = await Eventually.UntilAsync(async () => Address().Match(await _client.GetStringAsync($"/runs/{target}/results/console")),
+        var target = (await Client.TriggerAsync("isolation-target")).Str("id");
+        var address = await Eventually.UntilAsync(async () => Address().Match(await Client.GetStringAsync($"/runs/{target}/results/console")),
             m => m.Success, "the target run to print its address", TimeSpan.FromSeconds(60));
-        var targetLog = await _client.GetStringAsync($"/runs/{target}/results/console");
+        var targetLog = await Client.GetStringAsync($"/runs/{target}/results/console");
         Assert.That(targetLog, Does.Contain("SELF=REACHED"), "the target's server answers on its address");
 
-        var probe = (await _client.TriggerAsync("isolation-prober", new { parameters = new Dictionary<string, string> { ["TARGET"] = address.Groups[1].Value } })).Str("id");
-        var done = await _client.WaitForRunEndAsync(probe, TimeSpan.FromSeconds(90));
-        var probeLog = await _client.GetStringAsync($"/runs/{probe}/results/console");
-        await _client.PostAsync($"/runs/{target}/abort", null);
+        var probe = (await Client.TriggerAsync("isolation-prober", new { parameters = new Dictionary<string, string> { ["TARGET"] = address.Groups[1].Value } })).Str("id");
+        var done = await Client.WaitForRunEndAsync(probe, TimeSpan.FromSeconds(90));
+        var probeLog = await Client.GetStringAsync($"/runs/{probe}/results/console");
+        await Client.PostAsync($"/runs/{target}/abort", null);
 
         Assert.That(done.Str("status"), Is.EqualTo("succeeded"));
         Assert.That(probeLog, Does.Contain("PROBE=UNREACHABLE"), probeLog);
@@ -80,17 +68,17 @@ public sealed partial class RunIsolation_Specs
     public async Task When_a_job_connects_to_its_gateway_Should_not_reach_the_hosts_loopback_services()
     {
         // The Api of this stack listens on the host's loopback only.
-        var port = _stack.ApiUrl.Port;
-        (await _client.PutFreestyleJobAsync("isolation-host", TestEnvironment.BusyboxImage,
+        var port = Stack.ApiUrl.Port;
+        (await Client.PutFreestyleJobAsync("isolation-host", TestEnvironment.BusyboxImage,
             "GATEWAY=$(ip route | awk '/default/ {print $3}')",
             "echo GATEWAY=$GATEWAY",
             Probe("$GATEWAY", port, "status", "HOST"),
             Probe("127.0.0.1", port, "status", "LOOPBACK")))
             .EnsureSuccessStatusCode();
 
-        var run = (await _client.TriggerAsync("isolation-host")).Str("id");
-        var done = await _client.WaitForRunEndAsync(run, TimeSpan.FromSeconds(90));
-        var log = await _client.GetStringAsync($"/runs/{run}/results/console");
+        var run = (await Client.TriggerAsync("isolation-host")).Str("id");
+        var done = await Client.WaitForRunEndAsync(run, TimeSpan.FromSeconds(90));
+        var log = await Client.GetStringAsync($"/runs/{run}/results/console");
 
         Assert.That(done.Str("status"), Is.EqualTo("succeeded"));
         Assert.That(log, Does.Match(@"GATEWAY=\d+\.\d+\.\d+\.\d+"), log);

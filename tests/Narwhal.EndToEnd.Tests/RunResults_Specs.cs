@@ -11,26 +11,17 @@ namespace Narwhal.EndToEnd.Tests;
 
 /// <summary>JUnit reports and artifacts copied out of the container, summarised and downloadable.</summary>
 [TestFixture]
-public sealed class RunResults_Specs
+public sealed class RunResults_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
     private string _root = null!;
     private string _runId = null!;
     private string _log = null!;
 
-    private static string SharedFixture(string relative)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Narwhal.sln"))) dir = dir.Parent;
-        return File.ReadAllText(Path.Combine(dir!.FullName, "..", "shared", "fixtures", "junit", relative));
-    }
+    private static string SharedFixture(string relative) => File.ReadAllText(RepositoryFiles.SharedFixture("junit", relative));
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
         _root = Directory.CreateTempSubdirectory("narwhal-e2e-results-").FullName;
         var repo = UpstreamRepository.Create(_root, "tested");
         repo.Commit("reports",
@@ -45,27 +36,25 @@ public sealed class RunResults_Specs
                   junit: ["reports/*.xml"]
                   artifacts: ["dist/**", "coverage/**"]
                 """));
-        await _stack.StartRunnerAsync("results-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_ALLOW_FILE_REPOS"] = "true" });
-        (await _client.PutAsJsonAsync("/jobs/tested", new { type = "git", git = new { url = repo.FileUrl } }, Json.Options)).EnsureSuccessStatusCode();
-        var run = await _client.TriggerAsync("tested");
+        await Stack.StartRunnerAsync("results-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_ALLOW_FILE_REPOS"] = "true" });
+        (await Client.PutAsJsonAsync("/jobs/tested", new { type = "git", git = new { url = repo.FileUrl } }, Json.Options)).EnsureSuccessStatusCode();
+        var run = await Client.TriggerAsync("tested");
         _runId = run.Str("id");
-        var done = await _client.WaitForRunEndAsync(_runId);
+        var done = await Client.WaitForRunEndAsync(_runId);
         Assert.That(done.Str("status"), Is.EqualTo("failed"), "results are collected whatever the script's outcome");
-        _log = await _client.GetStringAsync($"/runs/{_runId}/results/console");
+        _log = await Client.GetStringAsync($"/runs/{_runId}/results/console");
     }
 
-    [OneTimeTearDown]
-    public async Task Stop()
+    protected override Task AfterStackStoppedAsync()
     {
-        _client.Dispose();
-        await _stack.DisposeAsync();
         Directory.Delete(_root, recursive: true);
+        return Task.CompletedTask;
     }
 
     [Test]
     public async Task When_results_are_listed_Should_name_the_reports_and_artifacts_with_sizes()
     {
-        var overview = await _client.GetJsonAsync($"/runs/{_runId}/results");
+        var overview = await Client.GetJsonAsync($"/runs/{_runId}/results");
 
         Assert.That(overview.GetProperty("junit").EnumerateArray().Select(f => f.Str("path")), Is.EquivalentTo(new[] { "reports/broken.xml", "reports/pytest.xml" }));
         var artifacts = overview.GetProperty("artifacts").EnumerateArray().ToList();
@@ -77,7 +66,7 @@ public sealed class RunResults_Specs
     [Test]
     public async Task When_the_junit_summary_is_asked_Should_count_what_the_reports_contain_and_list_failures_and_unparseable_files()
     {
-        var summary = await _client.GetJsonAsync($"/runs/{_runId}/results/junit/summary");
+        var summary = await Client.GetJsonAsync($"/runs/{_runId}/results/junit/summary");
         var totals = summary.GetProperty("totals");
 
         Assert.That(totals.GetProperty("tests").GetInt32(), Is.EqualTo(5));
@@ -93,7 +82,7 @@ public sealed class RunResults_Specs
     [Test]
     public async Task When_the_junit_zip_is_downloaded_Should_hold_the_xml_files_byte_for_byte()
     {
-        var response = await _client.GetAsync($"/runs/{_runId}/results/junit");
+        var response = await Client.GetAsync($"/runs/{_runId}/results/junit");
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/zip"));
         using var zip = new ZipArchive(await response.Content.ReadAsStreamAsync());
 
@@ -105,7 +94,7 @@ public sealed class RunResults_Specs
     [Test]
     public async Task When_an_artifact_is_downloaded_Should_stream_it_with_type_length_and_caching()
     {
-        var response = await _client.GetAsync($"/runs/{_runId}/results/artifacts/dist/meta.json");
+        var response = await Client.GetAsync($"/runs/{_runId}/results/artifacts/dist/meta.json");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/json"));
@@ -121,10 +110,10 @@ public sealed class RunResults_Specs
     public async Task When_an_artifact_path_climbs_or_is_encoded_Should_be_refused(string path)
     {
         // Sent as written: HttpClient would otherwise remove the dot segments before the server sees them.
-        var url = new Uri($"{_client.BaseAddress!.ToString().TrimEnd('/')}/runs/{_runId}/results/artifacts/{path}",
+        var url = new Uri($"{Client.BaseAddress!.ToString().TrimEnd('/')}/runs/{_runId}/results/artifacts/{path}",
             new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
         var raw = new HttpRequestMessage(HttpMethod.Get, url);
-        var response = await _client.SendAsync(raw);
+        var response = await Client.SendAsync(raw);
 
         Assert.That((int)response.StatusCode, Is.AnyOf(400, 404));
         Assert.That(await response.Content.ReadAsStringAsync(), Does.Not.Contain("root:"));
@@ -151,12 +140,12 @@ public sealed class RunResults_Specs
             results:
               junit: ["out/*.xml"]
             """));
-        (await _client.PutAsJsonAsync("/jobs/slow-tests", new { type = "git", git = new { url = repo.FileUrl } }, Json.Options)).EnsureSuccessStatusCode();
-        var run = await _client.TriggerAsync("slow-tests");
-        var done = await _client.WaitForRunEndAsync(run.Str("id"));
+        (await Client.PutAsJsonAsync("/jobs/slow-tests", new { type = "git", git = new { url = repo.FileUrl } }, Json.Options)).EnsureSuccessStatusCode();
+        var run = await Client.TriggerAsync("slow-tests");
+        var done = await Client.WaitForRunEndAsync(run.Str("id"));
 
         Assert.That(done.Str("status"), Is.EqualTo("timed_out"));
-        var summary = await _client.GetJsonAsync($"/runs/{run.Str("id")}/results/junit/summary");
+        var summary = await Client.GetJsonAsync($"/runs/{run.Str("id")}/results/junit/summary");
         Assert.That(summary.GetProperty("totals").GetProperty("tests").GetInt32(), Is.EqualTo(1));
     }
 }

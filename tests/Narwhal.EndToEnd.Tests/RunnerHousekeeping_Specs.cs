@@ -9,46 +9,34 @@ namespace Narwhal.EndToEnd.Tests;
 
 /// <summary>A Runner low on disk takes nothing; a Runner restarted after a crash removes what its earlier life left.</summary>
 [TestFixture]
-public sealed class RunnerHousekeeping_Specs
+public sealed class RunnerHousekeeping_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
-
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
-        await _client.PutFreestyleJobAsync("any", TestEnvironment.BusyboxImage, "echo ran");
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
+        await Client.PutFreestyleJobAsync("any", TestEnvironment.BusyboxImage, "echo ran");
     }
 
     [TearDown]
     public async Task StopRunners()
     {
-        foreach (var runner in _stack.Runners.ToList()) await _stack.StopRunnerAsync(runner);
+        await Stack.StopStartedAsync();
     }
 
     [Test]
     public async Task When_free_disk_is_below_the_threshold_Should_take_no_run_and_leave_it_in_the_queue()
     {
         // A threshold no disk meets: 1 PB.
-        await _stack.StartRunnerAsync("full-disk", new Dictionary<string, string?> { ["NARWHAL_RUNNER_MIN_FREE_DISK_MB"] = "1000000000" });
-        var run = await _client.TriggerAsync("any");
+        await Stack.StartRunnerAsync("full-disk", new Dictionary<string, string?> { ["NARWHAL_RUNNER_MIN_FREE_DISK_MB"] = "1000000000" });
+        var run = await Client.TriggerAsync("any");
 
-        var queue = await Eventually.UntilAsync(async () => await _stack.Vhost.QueueAsync(RunQueues.QueueName("small")),
+        var queue = await Eventually.UntilAsync(async () => await Stack.Vhost.QueueAsync(RunQueues.QueueName("small")),
             q => q is { MessagesReady: 1 }, "the run to wait in the queue");
         Assert.That(queue!.Consumers, Is.EqualTo(0), "the Runner has no consumer while its disk is low");
-        Assert.That((await _client.GetJsonAsync($"/runs/{run.Str("id")}")).Str("status"), Is.EqualTo("queued"));
+        Assert.That((await Client.GetJsonAsync($"/runs/{run.Str("id")}")).Str("status"), Is.EqualTo("queued"));
 
-        await _stack.StartRunnerAsync("roomy");
-        var done = await _client.WaitForRunEndAsync(run.Str("id"));
+        await Stack.StartRunnerAsync("roomy");
+        var done = await Client.WaitForRunEndAsync(run.Str("id"));
         Assert.That(done.Str("runnerId"), Is.EqualTo("roomy"));
     }
 
@@ -56,21 +44,21 @@ public sealed class RunnerHousekeeping_Specs
     public async Task When_a_runner_restarts_after_a_crash_Should_remove_the_containers_and_networks_its_earlier_life_left()
     {
         using var engine = new DockerEngine(TestEnvironment.DockerHost, NullLogger<DockerEngine>.Instance);
-        var labels = new Dictionary<string, string> { [RunLabels.Instance] = _stack.Instance, [RunLabels.RunnerId] = "phoenix" };
-        var network = await engine.CreateNetworkAsync($"narwhal-{_stack.Instance}-leftover", labels, @internal: false, CancellationToken.None);
+        var labels = new Dictionary<string, string> { [RunLabels.Instance] = Stack.Instance, [RunLabels.RunnerId] = "phoenix" };
+        var network = await engine.CreateNetworkAsync($"narwhal-{Stack.Instance}-leftover", labels, @internal: false, CancellationToken.None);
         await engine.CreateContainerAsync(new ContainerSpec
         {
-            Name = $"narwhal-{_stack.Instance}-leftover", Image = TestEnvironment.BusyboxImage, Command = ["sleep", "300"], Labels = labels,
+            Name = $"narwhal-{Stack.Instance}-leftover", Image = TestEnvironment.BusyboxImage, Command = ["sleep", "300"], Labels = labels,
         }, CancellationToken.None);
-        var foreign = new Dictionary<string, string> { [RunLabels.Instance] = _stack.Instance, [RunLabels.RunnerId] = "someone-else" };
+        var foreign = new Dictionary<string, string> { [RunLabels.Instance] = Stack.Instance, [RunLabels.RunnerId] = "someone-else" };
         var other = await engine.CreateContainerAsync(new ContainerSpec
         {
-            Name = $"narwhal-{_stack.Instance}-other", Image = TestEnvironment.BusyboxImage, Command = ["true"], Labels = foreign,
+            Name = $"narwhal-{Stack.Instance}-other", Image = TestEnvironment.BusyboxImage, Command = ["true"], Labels = foreign,
         }, CancellationToken.None);
 
         try
         {
-            await _stack.StartRunnerAsync("phoenix");
+            await Stack.StartRunnerAsync("phoenix");
 
             Assert.That(await engine.ListContainersAsync(labels, CancellationToken.None), Is.Empty);
             Assert.That(await engine.ListNetworksAsync(labels, CancellationToken.None), Is.Empty);

@@ -10,33 +10,16 @@ namespace Narwhal.EndToEnd.Tests;
 
 /// <summary>How Runners take runs from the queue: only with a free slot, exactly once, and surviving a consumer that dies.</summary>
 [TestFixture]
-public sealed class RunnerIntake_Specs
+public sealed class RunnerIntake_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
-    }
-
     [TearDown]
     public async Task StopRunners()
     {
-        foreach (var runner in _stack.Runners.ToList()) await _stack.StopRunnerAsync(runner);
+        await Stack.StopStartedAsync();
     }
 
     private async Task<IConnection> ConnectAsync() =>
-        await new ConnectionFactory { Uri = _stack.Vhost.AmqpUrl }.CreateConnectionAsync();
+        await new ConnectionFactory { Uri = Stack.Vhost.AmqpUrl }.CreateConnectionAsync();
 
     private static async Task PublishAsync(IChannel channel, Guid runId)
     {
@@ -50,29 +33,29 @@ public sealed class RunnerIntake_Specs
     [Test]
     public async Task When_two_runners_receive_the_same_run_Should_execute_it_exactly_once()
     {
-        await _client.PutFreestyleJobAsync("twice-delivered", TestEnvironment.BusyboxImage, "echo executed-by-$HOSTNAME");
-        var run = await _client.TriggerAsync("twice-delivered");
+        await Client.PutFreestyleJobAsync("twice-delivered", TestEnvironment.BusyboxImage, "echo executed-by-$HOSTNAME");
+        var run = await Client.TriggerAsync("twice-delivered");
         // A duplicate of the message (what a relay re-publish after a crash produces), then two Runners.
         await using (var connection = await ConnectAsync())
         await using (var channel = await connection.CreateChannelAsync())
             await PublishAsync(channel, Guid.Parse(run.Str("id")));
-        await Task.WhenAll(_stack.StartRunnerAsync("racer-a"), _stack.StartRunnerAsync("racer-b"));
+        await Task.WhenAll(Stack.StartRunnerAsync("racer-a"), Stack.StartRunnerAsync("racer-b"));
 
-        var done = await _client.WaitForRunEndAsync(run.Str("id"));
+        var done = await Client.WaitForRunEndAsync(run.Str("id"));
         Assert.That(done.Str("status"), Is.EqualTo("succeeded"));
         Assert.That(done.GetProperty("attempt").GetInt32(), Is.EqualTo(1), "claimed exactly once");
         // Both messages were consumed (one executed, the other acknowledged and skipped): nothing left queued.
-        await Eventually.UntilAsync(async () => await _stack.Vhost.QueueAsync(RunQueues.QueueName("small")),
+        await Eventually.UntilAsync(async () => await Stack.Vhost.QueueAsync(RunQueues.QueueName("small")),
             q => q is { MessagesReady: 0, MessagesUnacknowledged: 0 }, "the duplicate to be acknowledged");
-        var log = await _client.GetStringAsync($"/runs/{run.Str("id")}/results/console");
+        var log = await Client.GetStringAsync($"/runs/{run.Str("id")}/results/console");
         Assert.That(log.Split("executed-by-").Length - 1, Is.EqualTo(1));
     }
 
     [Test]
     public async Task When_a_consumer_dies_before_claiming_Should_redeliver_and_run_the_run_once()
     {
-        await _client.PutFreestyleJobAsync("redelivered", TestEnvironment.BusyboxImage, "echo survived");
-        var run = await _client.TriggerAsync("redelivered");
+        await Client.PutFreestyleJobAsync("redelivered", TestEnvironment.BusyboxImage, "echo survived");
+        var run = await Client.TriggerAsync("redelivered");
 
         // A "Runner" that takes the message and dies (connection gone) before it claims anything.
         var connection = await ConnectAsync();
@@ -82,11 +65,11 @@ public sealed class RunnerIntake_Specs
         Assert.That(Encoding.UTF8.GetString(taken!.Body.Span), Does.Contain(run.Str("id")));
         await connection.CloseAsync();
         await connection.DisposeAsync();
-        Assert.That(await _stack.Database.ScalarAsync<string>("SELECT status FROM runs WHERE id = @id", new { id = Guid.Parse(run.Str("id")) }),
+        Assert.That(await Stack.Database.ScalarAsync<string>("SELECT status FROM runs WHERE id = @id", new { id = Guid.Parse(run.Str("id")) }),
             Is.EqualTo("queued"));
 
-        await _stack.StartRunnerAsync("survivor");
-        var done = await _client.WaitForRunEndAsync(run.Str("id"));
+        await Stack.StartRunnerAsync("survivor");
+        var done = await Client.WaitForRunEndAsync(run.Str("id"));
         Assert.That(done.Str("status"), Is.EqualTo("succeeded"));
         Assert.That(done.GetProperty("attempt").GetInt32(), Is.EqualTo(1));
         Assert.That(done.Str("runnerId"), Is.EqualTo("survivor"));
@@ -95,43 +78,43 @@ public sealed class RunnerIntake_Specs
     [Test]
     public async Task When_a_runner_is_busy_Should_leave_the_next_run_in_the_queue_for_an_idle_runner()
     {
-        await _client.PutFreestyleJobAsync("long", TestEnvironment.BusyboxImage, "sleep 20");
-        await _client.PutFreestyleJobAsync("short", TestEnvironment.BusyboxImage, "echo quick");
-        await _stack.StartRunnerAsync("busy", new Dictionary<string, string?> { ["NARWHAL_RUNNER_SLOTS"] = "1" });
+        await Client.PutFreestyleJobAsync("long", TestEnvironment.BusyboxImage, "sleep 20");
+        await Client.PutFreestyleJobAsync("short", TestEnvironment.BusyboxImage, "echo quick");
+        await Stack.StartRunnerAsync("busy", new Dictionary<string, string?> { ["NARWHAL_RUNNER_SLOTS"] = "1" });
 
-        var longRun = await _client.TriggerAsync("long");
-        await Eventually.UntilAsync(() => _client.GetJsonAsync($"/runs/{longRun.Str("id")}"), r => r.Str("status") == "running", "the long run to start");
-        var shortRun = await _client.TriggerAsync("short");
+        var longRun = await Client.TriggerAsync("long");
+        await Eventually.UntilAsync(() => Client.GetJsonAsync($"/runs/{longRun.Str("id")}"), r => r.Str("status") == "running", "the long run to start");
+        var shortRun = await Client.TriggerAsync("short");
 
         // The busy Runner has cancelled its consumer: the run waits ready in the queue, not unacked on
         // the Runner. The management API's figures lag (its statistics are sampled): wait for both.
-        var queue = await Eventually.UntilAsync(async () => await _stack.Vhost.QueueAsync(RunQueues.QueueName("small")),
+        var queue = await Eventually.UntilAsync(async () => await Stack.Vhost.QueueAsync(RunQueues.QueueName("small")),
             q => q is { MessagesReady: 1, Consumers: 0 }, "the short run to wait in the queue with no consumer");
         Assert.That(queue!.MessagesUnacknowledged, Is.EqualTo(0));
-        Assert.That((await _client.GetJsonAsync($"/runs/{shortRun.Str("id")}")).Str("status"), Is.EqualTo("queued"));
+        Assert.That((await Client.GetJsonAsync($"/runs/{shortRun.Str("id")}")).Str("status"), Is.EqualTo("queued"));
 
-        await _stack.StartRunnerAsync("idle");
-        var done = await _client.WaitForRunEndAsync(shortRun.Str("id"), TimeSpan.FromSeconds(60));
+        await Stack.StartRunnerAsync("idle");
+        var done = await Client.WaitForRunEndAsync(shortRun.Str("id"), TimeSpan.FromSeconds(60));
         Assert.That(done.Str("status"), Is.EqualTo("succeeded"));
         Assert.That(done.Str("runnerId"), Is.EqualTo("idle"));
-        Assert.That((await _client.GetJsonAsync($"/runs/{longRun.Str("id")}")).Str("status"), Is.EqualTo("running"),
+        Assert.That((await Client.GetJsonAsync($"/runs/{longRun.Str("id")}")).Str("status"), Is.EqualTo("running"),
             "the short run was taken by the idle Runner while the busy one was still busy");
     }
 
     [Test]
     public async Task When_a_runner_shuts_down_and_the_grace_expires_Should_stop_the_run_as_lost_and_remove_its_container()
     {
-        await _client.PutFreestyleJobAsync("too-long", TestEnvironment.BusyboxImage, "echo started", "sleep 300");
-        var runner = await _stack.StartRunnerAsync("leaving", new Dictionary<string, string?> { ["NARWHAL_RUNNER_SHUTDOWN_GRACE"] = "1" });
-        var run = await _client.TriggerAsync("too-long");
+        await Client.PutFreestyleJobAsync("too-long", TestEnvironment.BusyboxImage, "echo started", "sleep 300");
+        var runner = await Stack.StartRunnerAsync("leaving", new Dictionary<string, string?> { ["NARWHAL_RUNNER_SHUTDOWN_GRACE"] = "1" });
+        var run = await Client.TriggerAsync("too-long");
         await ContainerWait.UntilRunningAsync(run.Str("id"));
 
-        await _stack.StopRunnerAsync(runner);
+        await Stack.StopAsync(runner);
 
-        var done = await _client.GetJsonAsync($"/runs/{run.Str("id")}");
+        var done = await Client.GetJsonAsync($"/runs/{run.Str("id")}");
         Assert.That(done.Str("status"), Is.EqualTo("lost"));
         Assert.That(done.Str("statusReason"), Is.EqualTo("runner shutdown"));
-        var log = await _client.GetStringAsync($"/runs/{run.Str("id")}/results/console");
+        var log = await Client.GetStringAsync($"/runs/{run.Str("id")}/results/console");
         Assert.That(log, Does.Contain("started"));
         using var engine = new Narwhal.Runner.Docker.DockerEngine(TestEnvironment.DockerHost,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Narwhal.Runner.Docker.DockerEngine>.Instance);

@@ -1,3 +1,5 @@
+using Narwhal.Api.Jobs;
+using Narwhal.Api.Runs;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
 using Npgsql;

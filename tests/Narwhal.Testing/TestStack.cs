@@ -17,7 +17,8 @@ public sealed class TestStack : IAsyncDisposable
 {
     public const string AdminToken = "test-admin-token-0123456789abcdef";
     public const string SecretsKeys = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-    private readonly List<WebApplication> _runners = [];
+    /// <summary>Runners and Dispatchers started on demand, in order; stopped with the stack.</summary>
+    private readonly List<WebApplication> _started = [];
 
     private TestStack(TestDatabase database, TestVhost vhost, TestBucket bucket, string instance)
     {
@@ -33,7 +34,8 @@ public sealed class TestStack : IAsyncDisposable
     public string Instance { get; }
     public WebApplication? Api { get; private set; }
     public Uri ApiUrl { get; private set; } = null!;
-    public IReadOnlyList<WebApplication> Runners => _runners;
+    /// <summary>The Runners and Dispatchers started so far and not stopped.</summary>
+    public IReadOnlyList<WebApplication> Started => _started;
 
     public static async Task<TestStack> CreateAsync(bool startApi = true, IDictionary<string, string?>? apiSettings = null)
     {
@@ -98,7 +100,7 @@ public sealed class TestStack : IAsyncDisposable
             services?.Invoke(b.Services);
         });
         await runner.StartAsync();
-        _runners.Add(runner);
+        _started.Add(runner);
         return runner;
     }
 
@@ -110,15 +112,22 @@ public sealed class TestStack : IAsyncDisposable
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>()) settings[k] = v;
         var dispatcher = Narwhal.Dispatcher.DispatcherApplication.Build([], b => b.Configuration.AddInMemoryCollection(settings));
         await dispatcher.StartAsync();
-        _runners.Add(dispatcher);
+        _started.Add(dispatcher);
         return dispatcher;
     }
 
-    public async Task StopRunnerAsync(WebApplication runner)
+    /// <summary>Stops one started Runner or Dispatcher.</summary>
+    public async Task StopAsync(WebApplication started)
     {
-        _runners.Remove(runner);
-        await runner.StopAsync();
-        await runner.DisposeAsync();
+        _started.Remove(started);
+        await started.StopAsync();
+        await started.DisposeAsync();
+    }
+
+    /// <summary>Stops every Runner and Dispatcher started so far (the Api keeps running).</summary>
+    public async Task StopStartedAsync()
+    {
+        foreach (var started in _started.ToList()) await StopAsync(started);
     }
 
     public HttpClient Client(string? token = AdminToken)
@@ -136,7 +145,7 @@ public sealed class TestStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var runner in _runners.ToList()) await StopRunnerAsync(runner);
+        await StopStartedAsync();
         if (Api is not null)
         {
             await Api.StopAsync();

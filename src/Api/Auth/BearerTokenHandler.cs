@@ -2,7 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Narwhal.Core.Auth;
+using Narwhal.Api.Auth;
 
 namespace Narwhal.Api.Auth;
 

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
-using Narwhal.Core.Auth;
+using Narwhal.Api.Auth;
 
 namespace Narwhal.Api.Auth;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Narwhal.Api.Jobs;
 using Narwhal.Core.Jobs;
 
 namespace Narwhal.Api.Dtos;

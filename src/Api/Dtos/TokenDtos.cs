@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Narwhal.Core.Auth;
+using Narwhal.Api.Auth;
 
 namespace Narwhal.Api.Dtos;
 

@@ -1,11 +1,11 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
+using Narwhal.Api.Auth;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Github;
+using Narwhal.Api.Github.Webhooks;
 using Narwhal.Api.Validation;
-using Narwhal.Core.Auth;
-using Narwhal.Core.Github.Webhooks;
 
 namespace Narwhal.Api.Endpoints;
 
@@ -23,7 +23,7 @@ public static partial class GithubHooksEndpoints
         var hooks = app.MapGroup("/hooks/github").WithTags("GitHub");
         hooks.MapPost("/", ReceiveDelivery)
             .WithSummary("Receive a GitHub webhook delivery (authenticated by X-Hub-Signature-256, no token)")
-            .WithMetadata(WebhookSignatureAuth.Instance);
+            .WithMetadata(OpenApi.GithubSignatureSchemeMarker.Instance);
         hooks.MapGet("/deliveries", ListDeliveries).WithSummary("List recent GitHub deliveries, newest first").RequireAuthorization(Scope.Admin.Name());
         return app;
     }

@@ -1,8 +1,9 @@
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Narwhal.Api.Auth;
 using Narwhal.Api.Dtos;
+using Narwhal.Api.Jobs;
 using Narwhal.Api.Validation;
-using Narwhal.Core.Auth;
 using Narwhal.Core.Configuration;
 using Narwhal.Core.Jobs;
 

@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Narwhal.Api.Auth;
 using Narwhal.Api.Downloads;
 using Narwhal.Api.Logs;
+using Narwhal.Api.Runs;
 using Narwhal.Core.Logs;
-using Narwhal.Core.Auth;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;
 

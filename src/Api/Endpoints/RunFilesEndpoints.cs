@@ -1,7 +1,8 @@
 using System.IO.Compression;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Narwhal.Api.Auth;
 using Narwhal.Api.Downloads;
-using Narwhal.Core.Auth;
+using Narwhal.Api.Runs;
 using Narwhal.Core.Results;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;

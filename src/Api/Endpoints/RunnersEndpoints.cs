@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Narwhal.Api.Auth;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Runners;
-using Narwhal.Core.Auth;
+using Narwhal.Api.Runs;
 using Narwhal.Core.Fleet;
 using Narwhal.Core.Runs;
 

@@ -4,9 +4,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Narwhal.Api.Auth;
 using Narwhal.Api.Dtos;
+using Narwhal.Api.Jobs;
 using Narwhal.Api.Runs;
 using Narwhal.Api.Validation;
-using Narwhal.Core.Auth;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
 

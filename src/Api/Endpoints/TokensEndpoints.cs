@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Narwhal.Api.Auth;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Validation;
-using Narwhal.Core.Auth;
 
 namespace Narwhal.Api.Endpoints;
 

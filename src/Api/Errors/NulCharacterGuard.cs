@@ -6,7 +6,7 @@ namespace Narwhal.Api.Errors;
 /// <summary>
 /// Refuses U+0000 in query parameters and route values before any endpoint runs: Postgres cannot take it as text
 /// (22P05), so a <c>?job=</c> filter holding one would otherwise fail as a 500. One check for every endpoint, present
-/// and future; JSON bodies get the same check from <see cref="Narwhal.Core.Persistence.NulFreeStringConverter"/>.
+/// and future; JSON bodies get the same check from <see cref="NulFreeStringConverter"/>.
 /// </summary>
 public sealed class NulCharacterGuard(RequestDelegate next)
 {

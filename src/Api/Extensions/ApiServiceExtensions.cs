@@ -7,7 +7,6 @@ using Narwhal.Api.OpenApi;
 using Narwhal.Api.Outbox;
 using Narwhal.Api.Runs;
 using Narwhal.Api.Startup;
-using Narwhal.Core.Auth;
 using Narwhal.Core.Configuration;
 using Narwhal.Core.Hosting;
 using Narwhal.Core.Logging;
@@ -22,7 +21,7 @@ public static class ApiServiceExtensions
     {
         var config = builder.Configuration;
         var settings = ApiSettings.From(config);
-        builder.Logging.AddNarwhalLogging(config, "api");
+        builder.AddNarwhalLogging("api");
         builder.WebHost.UseUrls(settings.Listen);
         // Bodies over the limit are refused by Kestrel before any handler reads them (413).
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxRequestBytes);
@@ -30,6 +29,13 @@ public static class ApiServiceExtensions
         var services = builder.Services;
         services.AddSingleton(settings);
         services.AddNarwhalCore(config, "api");
+        services.AddNarwhalSecrets(config);
+        services.AddSingleton<Jobs.JobStore>();
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<Narwhal.Core.Outbox.OutboxStore>();
+        services.AddSingleton<TokenStore>();
+        services.AddSingleton<Narwhal.Core.Logs.LogChunkStore>();
+        services.AddSingleton<Narwhal.Core.Results.RunFileStore>();
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
 
         services.AddNarwhalOpenApi();
@@ -65,7 +71,7 @@ public static class ApiServiceExtensions
         services.AddSingleton<RunTriggerService>();
         services.AddSingleton<RunAbortNotifier>();
         // GitHub webhooks: the delivery record (one transaction with the runs it queues) and the receiver behind POST /hooks/github.
-        services.AddSingleton<Narwhal.Core.Github.Webhooks.GithubDeliveryStore>();
+        services.AddSingleton<Github.Webhooks.GithubDeliveryStore>();
         services.AddSingleton<Github.GithubWebhookReceiver>();
         services.AddSingleton<Github.WebhookIntake>();
         // The runner registry the Dispatcher keeps; the Api reads it and records drain requests.

@@ -1,4 +1,4 @@
-using Narwhal.Core.Github.Webhooks;
+using Narwhal.Api.Github.Webhooks;
 
 namespace Narwhal.Api.Github;
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
-using Narwhal.Core.Github.Webhooks;
+using Narwhal.Api.Github.Webhooks;
 
 namespace Narwhal.Api.Github;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Narwhal.Api.Runs;
 using Narwhal.Core.Logs;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Narwhal.Core.Logs;
+using Narwhal.Core.Persistence;
 using Npgsql;
 
 namespace Narwhal.Api.Logs;
@@ -9,7 +10,7 @@ namespace Narwhal.Api.Logs;
 /// The one Postgres LISTEN connection of this Api process, fanned out to every follower of a live
 /// log in memory: a thousand followers cost one database connection, not a thousand. Followers get
 /// a "look again" signal, never data; they read the chunks themselves from where they are, so a
-/// missed or coalesced signal loses nothing. After a reconnect every follower is signalled.
+/// missed or coalesced signal loses nothing. After a reconnect (<see cref="PostgresListener"/>) every follower is signalled.
 /// </summary>
 public sealed class LogNotificationHub(NpgsqlDataSource db, ILogger<LogNotificationHub> logger) : BackgroundService
 {
@@ -35,32 +36,11 @@ public sealed class LogNotificationHub(NpgsqlDataSource db, ILogger<LogNotificat
 
     public int FollowerCount => _followers.Values.Sum(s => s.Count);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await db.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) => Signal(e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {LogChunkStore.Channel}", connection))
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                SignalAll();
-                while (!stoppingToken.IsCancellationRequested)
-                    await connection.WaitAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "The live-log listener lost its connection; reconnecting");
-                SignalAll();
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+    private readonly PostgresListener _listener = new(db, logger);
+
+    // On every (re)connect all followers look again: a chunk written while no one listened announced nothing.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _listener.ListenAsync([LogChunkStore.Channel], (_, payload) => Signal(payload), SignalAll, stoppingToken);
 
     private void Signal(string payload)
     {

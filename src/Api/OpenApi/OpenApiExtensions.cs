@@ -7,7 +7,8 @@ namespace Narwhal.Api.OpenApi;
 /// <summary>
 /// The OpenAPI document (/openapi/v1.json) and its human-readable reference page (/docs): the
 /// bearer scheme, and on every operation the scope it needs (taken from the endpoint's own
-/// authorization policy, so the document cannot drift from what is enforced); descriptions, errors,
+/// authorization policy, so the document cannot drift from what is enforced) and the 503 of an unreachable
+/// dependency, with Retry-After; descriptions, errors,
 /// non-JSON answers and examples come from <see cref="OperationCatalog"/> (checked against the
 /// running Api by OpenApiConformance_Specs).
 /// </summary>
@@ -43,7 +44,7 @@ public static class OpenApiExtensions
                 {
                     Type = SecuritySchemeType.ApiKey,
                     In = ParameterLocation.Header,
-                    Name = Narwhal.Core.Github.Webhooks.WebhookSignature.Header,
+                    Name = Narwhal.Api.Github.Webhooks.WebhookSignature.Header,
                     Description = "`sha256=` and the hex HMAC-SHA256 of the raw request body, keyed with the webhook secret " +
                                   "(NARWHAL_GITHUB_WEBHOOK_SECRET; GitHub computes it from the secret set on the webhook).",
                 };
@@ -57,7 +58,7 @@ public static class OpenApiExtensions
                 var policies = metadata.OfType<IAuthorizeData>().Select(a => a.Policy).OfType<string>().Distinct().ToList();
                 if (policies.Count == 0)
                 {
-                    if (metadata.OfType<Github.WebhookSignatureAuth>().Any()) await SignedAsync(operation, context, ct);
+                    if (metadata.OfType<GithubSignatureSchemeMarker>().Any()) await SignedAsync(operation, context, ct);
                     return;
                 }
                 var scope = string.Join(", ", policies);
@@ -69,6 +70,8 @@ public static class OpenApiExtensions
                 await ProblemResponses.AddAsync(operation, context, StatusCodes.Status401Unauthorized, "Missing, unknown, expired or revoked token.", ct);
                 await ProblemResponses.AddAsync(operation, context, StatusCodes.Status403Forbidden, $"The token lacks the '{scope}' scope.", ct);
             });
+            // Any handler that reaches Postgres, RabbitMQ or object storage can answer the general 503.
+            options.AddOperationTransformer((operation, context, ct) => ProblemResponses.AddUnavailableAsync(operation, context, ct));
         });
 
     /// <summary>An operation authenticated by the X-Hub-Signature-256 HMAC of its body instead of a token.</summary>
@@ -78,7 +81,7 @@ public static class OpenApiExtensions
         operation.Security ??= [];
         operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(GithubSignatureScheme, context.Document)] = [] });
         operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
-        operation.Extensions["x-narwhal-auth"] = new JsonNodeExtension(System.Text.Json.Nodes.JsonValue.Create(Narwhal.Core.Github.Webhooks.WebhookSignature.Header)!);
+        operation.Extensions["x-narwhal-auth"] = new JsonNodeExtension(System.Text.Json.Nodes.JsonValue.Create(Narwhal.Api.Github.Webhooks.WebhookSignature.Header)!);
         await ProblemResponses.AddAsync(operation, context, StatusCodes.Status401Unauthorized,
             "X-Hub-Signature-256 is missing, malformed or does not match the body (nothing is recorded).", ct);
     }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Net.Http.Headers;
 using Microsoft.OpenApi;
 
 namespace Narwhal.Api.OpenApi;
@@ -28,6 +29,24 @@ public static class ProblemResponses
         response.Description = existing is null ? description : Merge(existing.Description, description);
         response.Content = new Dictionary<string, OpenApiMediaType> { [MediaType] = new() { Schema = await SchemaAsync(context, ct) } };
         operation.Responses[code] = response;
+    }
+
+    /// <summary>
+    /// The 503 any operation can answer when Postgres, RabbitMQ or object storage is briefly unreachable
+    /// (<see cref="Errors.UnavailableDependencyExceptionHandler"/> handles that for every endpoint), with its Retry-After.
+    /// </summary>
+    public static async Task AddUnavailableAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        await AddAsync(operation, context, StatusCodes.Status503ServiceUnavailable,
+            "A dependency (Postgres, RabbitMQ or object storage) is briefly unreachable; detail names which. Send the request again after Retry-After.", ct);
+        if (operation.Responses![StatusCodes.Status503ServiceUnavailable.ToString(System.Globalization.CultureInfo.InvariantCulture)] is not OpenApiResponse response)
+            return;
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        response.Headers[HeaderNames.RetryAfter] = new OpenApiHeader
+        {
+            Description = "Seconds to wait before sending the request again.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.Integer },
+        };
     }
 
     private static async Task<IOpenApiSchema> SchemaAsync(OpenApiOperationTransformerContext context, CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Outbox;
+using Narwhal.Core.Persistence;
 using Npgsql;
 
 namespace Narwhal.Api.Outbox;
@@ -18,36 +19,16 @@ public sealed class OutboxListener(NpgsqlDataSource db, OutboxStore outbox, RunP
 {
     private readonly Channel<long> _announced = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true });
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(ListenAsync(stoppingToken), PublishAsync(stoppingToken));
+    private readonly PostgresListener _listener = new(db, logger);
 
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+    // Rows announced while the listener was reconnecting are the relay's polling pass to publish: nothing to do on (re)connect.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(
+            _listener.ListenAsync([OutboxStore.Channel], (_, payload) =>
             {
-                await using var connection = await db.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) =>
-                {
-                    if (long.TryParse(e.Payload, out var id)) _announced.Writer.TryWrite(id);
-                };
-                await using (var listen = new NpgsqlCommand($"LISTEN {OutboxStore.Channel}", connection))
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                while (!stoppingToken.IsCancellationRequested)
-                    await connection.WaitAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "The outbox listener lost its connection; reconnecting (the relay's polling covers the gap)");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+                if (long.TryParse(payload, out var id)) _announced.Writer.TryWrite(id);
+            }, onListening: () => { }, stoppingToken),
+            PublishAsync(stoppingToken));
 
     private async Task PublishAsync(CancellationToken stoppingToken)
     {

@@ -1,4 +1,4 @@
-using Narwhal.Core.Auth;
+using Narwhal.Api.Auth;
 using Narwhal.Core.Configuration;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Secrets;

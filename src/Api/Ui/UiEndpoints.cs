@@ -1,7 +1,8 @@
+using Narwhal.Api.Auth;
 using Narwhal.Api.Endpoints;
+using Narwhal.Api.Runs;
 using Narwhal.Api.Ui.Auth;
 using Narwhal.Api.Ui.Rendering;
-using Narwhal.Core.Auth;
 using Narwhal.Core.Results;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;

@@ -1,18 +1,17 @@
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.WebEncoders;
-using System.Text.Encodings.Web;
-using System.Text.Unicode;
 using Narwhal.Api.Auth;
+using Narwhal.Api.DataProtection;
+using Narwhal.Api.Ui;
 using Narwhal.Api.Ui.Auth;
-using Narwhal.Core.Auth;
-using Narwhal.Core.DataProtection;
 using Narwhal.Core.Secrets;
-using Narwhal.Core.Ui;
 using Npgsql;
 
 namespace Narwhal.Api.Ui;

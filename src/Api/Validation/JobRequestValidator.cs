@@ -1,4 +1,5 @@
 using Narwhal.Api.Dtos;
+using Narwhal.Api.Jobs;
 using Narwhal.Core.Jobs;
 
 namespace Narwhal.Api.Validation;

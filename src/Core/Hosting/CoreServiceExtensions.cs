@@ -1,11 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Narwhal.Core.Auth;
 using Narwhal.Core.Configuration;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Messaging;
-using Narwhal.Core.Outbox;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Secrets;
@@ -15,7 +13,10 @@ namespace Narwhal.Core.Hosting;
 
 public static class CoreServiceExtensions
 {
-    /// <summary>What every Narwhal process shares: settings, Postgres, the stores, the broker connection, object storage.</summary>
+    /// <summary>
+    /// What every Narwhal process needs: settings, Postgres and its schema, the broker connection, object storage.
+    /// Each process registers the stores it uses itself, so none holds a store (or a key) it has no business with.
+    /// </summary>
     public static IServiceCollection AddNarwhalCore(this IServiceCollection services, IConfiguration config, string component)
     {
         services.AddSingleton(TimeProvider.System);
@@ -26,20 +27,6 @@ public static class CoreServiceExtensions
 
         services.AddSingleton(sp => NarwhalDataSource.Create(sp.GetRequiredService<DatabaseSettings>()));
         services.AddSingleton<Migrator>();
-        services.AddSingleton<JobStore>();
-        services.AddSingleton<RunStore>();
-        services.AddSingleton<RunAttemptStore>();
-        services.AddSingleton<OutboxStore>();
-        services.AddSingleton<TokenStore>();
-        services.AddSingleton<Narwhal.Core.Logs.LogChunkStore>();
-        services.AddSingleton<Narwhal.Core.Results.RunFileStore>();
-        services.AddSingleton<Narwhal.Core.Results.RetentionStore>();
-        // Resolved at start by the Api and the Runner, so a missing or malformed key fails the
-        // process with the setting's name rather than the first secret request.
-        services.AddSingleton(_ => SecretKeyRing.FromConfiguration(config));
-        services.AddSingleton<SecretCipher>();
-        services.AddSingleton<JobSecretStore>();
-        services.AddSingleton<GitCredentialStore>();
 
         // One AMQP connection per process, named after the component for the broker's UI.
         services.AddSingleton(sp => new BrokerConnection(
@@ -49,6 +36,21 @@ public static class CoreServiceExtensions
 
         // NARWHAL_STORAGE picks S3 (default) or a local directory shared by Api and Runners; see StorageFactory.
         services.AddSingleton<IObjectStore>(sp => StorageFactory.Create(config, sp.GetRequiredService<ILoggerFactory>()));
+        return services;
+    }
+
+    /// <summary>
+    /// The secret key ring and the stores of encrypted secrets: the Api encrypts what users save, the Runner
+    /// decrypts it for a run. The Dispatcher never sees a secret, so it does not register these.
+    /// </summary>
+    public static IServiceCollection AddNarwhalSecrets(this IServiceCollection services, IConfiguration config)
+    {
+        // Resolved at start by the Api and the Runner, so a missing or malformed key fails the
+        // process with the setting's name rather than the first secret request.
+        services.AddSingleton(_ => SecretKeyRing.FromConfiguration(config));
+        services.AddSingleton<SecretCipher>();
+        services.AddSingleton<JobSecretStore>();
+        services.AddSingleton<GitCredentialStore>();
         return services;
     }
 }

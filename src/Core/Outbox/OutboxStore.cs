@@ -16,7 +16,7 @@ public sealed class OutboxStore(NpgsqlDataSource db)
     /// </summary>
     public const string Channel = "narwhal_outbox";
 
-    internal const string InsertSql = """
+    public const string InsertSql = """
         INSERT INTO outbox (run_id, queue, message_type, payload)
         VALUES (@RunId, @Queue, @MessageType, @Payload::jsonb)
         RETURNING id

@@ -3,7 +3,7 @@ using Narwhal.Core.Persistence;
 namespace Narwhal.Core.Runs;
 
 /// <summary>A runs row as Dapper reads it; the only place that turns SQL values into a <see cref="Run"/>.</summary>
-internal sealed class RunRow
+public sealed class RunRow
 {
     public const string Columns = """
         id, job_id, job_name, number, status, status_reason, resource_class, commit_sha, branch,

@@ -1,4 +1,5 @@
 using Narwhal.Core.Fleet;
+using Narwhal.Dispatcher.Fleet;
 using Narwhal.Dispatcher.Metrics;
 
 namespace Narwhal.Dispatcher.Autoscale;

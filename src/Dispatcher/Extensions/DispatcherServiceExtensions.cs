@@ -12,11 +12,12 @@ public static class DispatcherServiceExtensions
     public static WebApplicationBuilder AddNarwhalDispatcher(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
-        builder.Logging.AddNarwhalLogging(config, "dispatcher");
+        builder.AddNarwhalLogging("dispatcher");
         builder.WebHost.UseUrls(config.GetString("NARWHAL_DISPATCHER_LISTEN", "http://127.0.0.1:8081"));
         builder.Services.AddNarwhalCore(config, "dispatcher");
         builder.Services.AddHostedService<SchemaMigrationStartup>();
         builder.Services.AddSingleton(RetentionSettings.From(config));
+        builder.Services.AddSingleton<RetentionStore>();
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         builder.Services.AddDispatcherFleet(config);

@@ -23,6 +23,8 @@ public static class FleetServiceExtensions
         services.AddSingleton<ActiveRunStore>();
         // Publishes the ExecuteRun of a lost run queued again, right after its commit.
         services.AddSingleton<RunPublisher>();
+        // Reads the outbox row of a lost run queued again, to publish it right after the commit.
+        services.AddSingleton<Narwhal.Core.Outbox.OutboxStore>();
         services.AddSingleton<QueueDepthReader>();
         services.AddSingleton<FleetObserver>();
         services.AddSingleton<HeartbeatHealth>();

@@ -1,5 +1,5 @@
-using Narwhal.Core.Github.Statuses;
 using Narwhal.Dispatcher.Github;
+using Narwhal.Dispatcher.Github.Statuses;
 
 namespace Narwhal.Dispatcher.Extensions;
 

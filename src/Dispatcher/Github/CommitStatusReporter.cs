@@ -1,6 +1,7 @@
 using System.Threading.Channels;
-using Narwhal.Core.Github.Statuses;
+using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
+using Narwhal.Dispatcher.Github.Statuses;
 using Npgsql;
 
 namespace Narwhal.Dispatcher.Github;
@@ -41,7 +42,11 @@ public sealed partial class CommitStatusReporter(
             return ExpireLoopAsync(stoppingToken);
         }
         LogOn(logger, settings.ApiUrl, settings.Host, settings.PublicUrl?.ToString() ?? "none (statuses without a link)");
-        return Task.WhenAll(ListenAsync(stoppingToken), DrainLoopAsync(stoppingToken));
+        var listener = new PostgresListener(db, logger);
+        // On every (re)connect, one pass: updates recorded while no one listened announced nothing.
+        return Task.WhenAll(
+            listener.ListenAsync([CommitStatusStore.Channel], (_, _) => _doorbell.Writer.TryWrite(true), () => _doorbell.Writer.TryWrite(true), stoppingToken),
+            DrainLoopAsync(stoppingToken));
     }
 
     /// <summary>Posts every due update, batch after batch, until none is left. Returns how many were handled.</summary>
@@ -202,33 +207,6 @@ public sealed partial class CommitStatusReporter(
         }
     }
 
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await db.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => _doorbell.Writer.TryWrite(true);
-                await using (var listen = new NpgsqlCommand($"LISTEN {CommitStatusStore.Channel}", connection))
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                // Anything recorded while this connection was not listening.
-                _doorbell.Writer.TryWrite(true);
-                while (!stoppingToken.IsCancellationRequested)
-                    await connection.WaitAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogListenerLost(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
-
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information,
         Message = "Commit statuses: reporting to {ApiUrl} for repositories on {Host}; links to {PublicUrl}")]
     private static partial void LogOn(ILogger logger, Uri apiUrl, string host, string publicUrl);
@@ -263,7 +241,4 @@ public sealed partial class CommitStatusReporter(
 
     [LoggerMessage(EventId = 6009, Level = LogLevel.Warning, Message = "A commit status pass failed; the updates stay recorded for the next one")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(EventId = 6010, Level = LogLevel.Warning, Message = "The commit status listener lost its connection; reconnecting (polling covers the gap)")]
-    private static partial void LogListenerLost(ILogger logger, Exception exception);
 }

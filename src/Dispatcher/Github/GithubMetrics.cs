@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Narwhal.Core.Github.Statuses;
+using Narwhal.Dispatcher.Github.Statuses;
 
 namespace Narwhal.Dispatcher.Github;
 

@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
-using Narwhal.Core.Github.Statuses;
+using Narwhal.Dispatcher.Github.Statuses;
 using Polly;
 
 namespace Narwhal.Dispatcher.Github;

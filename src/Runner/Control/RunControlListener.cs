@@ -3,6 +3,7 @@ using Narwhal.Contracts;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Execution;
 using Narwhal.Runner.Fleet;
 using Narwhal.Runner.Intake;

@@ -1,10 +1,10 @@
-using System.Text.Json.Nodes;
+using Docker.DotNet.Models;
 
 namespace Narwhal.Runner.Docker;
 
 /// <summary>
-/// Pure mapping from <see cref="ContainerSpec"/> to the JSON body of <c>POST /containers/create</c>
-/// (API 1.41). No I/O, so the security defaults are unit-tested without an engine.
+/// Pure mapping from <see cref="ContainerSpec"/> to Docker.DotNet's <see cref="CreateContainerParameters"/>
+/// (<c>POST /containers/create</c>). No I/O, so the security defaults are unit-tested without an engine.
 /// </summary>
 /// <remarks>
 /// Job code is untrusted. Whatever the spec says, the container is unprivileged, cannot gain
@@ -34,32 +34,33 @@ public static class DockerContainerConfig
     /// <summary>no-new-privileges: execve never grants more than the caller had (setuid/setcap binaries are inert).</summary>
     public static readonly IReadOnlyList<string> SecurityOptions = ["no-new-privileges"];
 
-    /// <summary>The create body for <paramref name="spec"/>. The container name goes in the query string, not here.</summary>
-    public static JsonObject ToCreateBody(ContainerSpec spec)
+    /// <summary>The create call's parameters for <paramref name="spec"/>, the container's name included.</summary>
+    public static CreateContainerParameters ToCreateParameters(ContainerSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (string.IsNullOrWhiteSpace(spec.Image)) throw new ArgumentException("The image must be set.", nameof(spec));
 
-        var body = new JsonObject
+        return new CreateContainerParameters
         {
-            ["Image"] = spec.Image,
-            ["Cmd"] = Array(spec.Command),
-            ["Env"] = Array(spec.Environment.Select(EnvEntry)),
-            ["Labels"] = Map(spec.Labels),
-            ["Tty"] = false,          // no TTY: output stays multiplexed, stdout and stderr apart
-            ["OpenStdin"] = false,
-            ["StdinOnce"] = false,
-            ["AttachStdin"] = false,
-            ["AttachStdout"] = true,
-            ["AttachStderr"] = true,
-            ["HostConfig"] = HostConfig(spec),
+            Name = spec.Name,
+            Image = spec.Image,
+            Cmd = [.. spec.Command],
+            Entrypoint = spec.Entrypoint is null ? null : [.. spec.Entrypoint], // null keeps the image's
+            Env = [.. spec.Environment.Select(EnvEntry)],
+            Labels = new Dictionary<string, string>(spec.Labels),
+            Tty = false,          // no TTY: output stays multiplexed, stdout and stderr apart
+            OpenStdin = false,
+            StdinOnce = false,
+            AttachStdin = false,
+            AttachStdout = true,
+            AttachStderr = true,
+            // Empty strings are the engine's "unset": the image's defaults stay.
+            WorkingDir = spec.WorkingDirectory ?? "",
+            User = spec.User ?? "",
+            Hostname = spec.Hostname ?? "",
+            HostConfig = HostConfig(spec),
+            NetworkingConfig = spec.NetworkAliases is { Count: > 0 } ? NetworkingConfig(spec) : null,
         };
-        if (spec.Entrypoint is not null) body["Entrypoint"] = Array(spec.Entrypoint);
-        if (spec.WorkingDirectory is not null) body["WorkingDir"] = spec.WorkingDirectory;
-        if (spec.User is not null) body["User"] = spec.User;
-        if (spec.Hostname is not null) body["Hostname"] = spec.Hostname;
-        if (spec.NetworkAliases is { Count: > 0 }) body["NetworkingConfig"] = NetworkingConfig(spec);
-        return body;
     }
 
     /// <summary>
@@ -71,47 +72,41 @@ public static class DockerContainerConfig
         && networkMode is not ("bridge" or "host" or "none" or "default")
         && !networkMode.StartsWith("container:", StringComparison.Ordinal);
 
-    /// <summary>The name as the create call's query parameter wants it.</summary>
-    public static string CreateQuery(ContainerSpec spec) => $"name={Uri.EscapeDataString(spec.Name)}";
-
-    private static JsonObject HostConfig(ContainerSpec spec)
+    private static HostConfig HostConfig(ContainerSpec spec)
     {
-        var host = new JsonObject
-        {
-            ["Privileged"] = false,
-            ["SecurityOpt"] = Array(SecurityOptions),
-            ["CapDrop"] = Array(["ALL"]),
-            ["CapAdd"] = Array(AddedCapabilities),
-            ["AutoRemove"] = false,   // the Runner removes the container itself, after reading the logs and the exit code
-            ["PublishAllPorts"] = false,
-        };
         if (spec.MemoryBytes < 0 || spec.NanoCpus < 0 || spec.PidsLimit < 0)
             throw new ArgumentException("Resource limits must be 0 (unlimited) or positive.", nameof(spec));
-        if (spec.MemoryBytes > 0)
+        return new HostConfig
         {
-            host["Memory"] = spec.MemoryBytes;
-            host["MemorySwap"] = spec.MemoryBytes; // memory + swap = memory: swap cannot bypass the limit
-        }
-        if (spec.NanoCpus > 0) host["NanoCpus"] = spec.NanoCpus;
-        if (spec.PidsLimit > 0) host["PidsLimit"] = spec.PidsLimit;
-        if (spec.Init) host["Init"] = true;
-        if (spec.NetworkMode is not null) host["NetworkMode"] = spec.NetworkMode;
-        return host;
+            Privileged = false,
+            SecurityOpt = [.. SecurityOptions],
+            CapDrop = ["ALL"],
+            CapAdd = [.. AddedCapabilities],
+            AutoRemove = false,   // the Runner removes the container itself, after reading the logs and the exit code
+            PublishAllPorts = false,
+            // 0 is the engine's "unlimited".
+            Memory = spec.MemoryBytes,
+            MemorySwap = spec.MemoryBytes, // memory + swap = memory: swap cannot bypass the limit
+            NanoCPUs = spec.NanoCpus,
+            PidsLimit = spec.PidsLimit > 0 ? spec.PidsLimit : null,
+            Init = spec.Init ? true : null,
+            NetworkMode = spec.NetworkMode ?? "",
+        };
     }
 
     /// <summary>Aliases live on the container's endpoint in the network it is created on.</summary>
-    private static JsonObject NetworkingConfig(ContainerSpec spec)
+    private static NetworkingConfig NetworkingConfig(ContainerSpec spec)
     {
         if (!IsUserDefinedNetwork(spec.NetworkMode))
             throw new ArgumentException(
                 $"Network aliases need a user-defined network as the network mode (got '{spec.NetworkMode ?? "(engine default)"}').", nameof(spec));
         if (spec.NetworkAliases!.Any(string.IsNullOrWhiteSpace))
             throw new ArgumentException("A network alias must not be empty.", nameof(spec));
-        return new JsonObject
+        return new NetworkingConfig
         {
-            ["EndpointsConfig"] = new JsonObject
+            EndpointsConfig = new Dictionary<string, EndpointSettings>
             {
-                [spec.NetworkMode!] = new JsonObject { ["Aliases"] = Array(spec.NetworkAliases!) },
+                [spec.NetworkMode!] = new EndpointSettings { Aliases = [.. spec.NetworkAliases!] },
             },
         };
     }
@@ -121,14 +116,5 @@ public static class DockerContainerConfig
         if (variable.Key.Length == 0 || variable.Key.Contains('=') || variable.Key.Contains('\0'))
             throw new ArgumentException($"Invalid environment variable name '{variable.Key}'.");
         return $"{variable.Key}={variable.Value}";
-    }
-
-    private static JsonArray Array(IEnumerable<string> items) => new([.. items.Select(item => (JsonNode?)JsonValue.Create(item))]);
-
-    private static JsonObject Map(IReadOnlyDictionary<string, string> pairs)
-    {
-        var map = new JsonObject();
-        foreach (var (key, value) in pairs) map[key] = value;
-        return map;
     }
 }

@@ -1,39 +1,51 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
+using Docker.DotNet;
+using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging;
 
 namespace Narwhal.Runner.Docker;
 
 /// <summary>
-/// <see cref="IContainerEngine"/> over the Docker Engine API (v1.41). This file holds the
-/// container lifecycle and the plumbing every call shares; the other concerns live beside it:
-/// networks (<c>DockerEngine.Networks.cs</c>), archives (<c>DockerEngine.Archives.cs</c>), exec
-/// (<c>DockerEngine.Exec.cs</c>), images (<c>DockerEngine.Images.cs</c>) and logs (<c>DockerEngine.Logs.cs</c>).
-/// The create body comes from <see cref="DockerContainerConfig"/>, log frames from
-/// <see cref="DockerLogDemultiplexer"/>, build queries and progress from <see cref="DockerImageBuild"/>,
-/// error answers go through <see cref="DockerErrors"/>.
+/// <see cref="IContainerEngine"/> over Docker.DotNet, speaking the pinned API version (1.41 by default).
+/// What is Narwhal's own and stays beside it: the create parameters (<see cref="DockerContainerConfig"/>),
+/// the build parameters and progress (<see cref="DockerImageBuild"/>, run by <see cref="DockerImageBuilder"/>), following logs to their real end
+/// (<see cref="DockerLogFollower"/>) and the classification of error answers (<see cref="DockerErrors"/>).
 /// </summary>
-public sealed partial class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposable
+public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposable
 {
-    private const string Api = "v1.41";
-
     /// <summary>Bound on an ordinary engine answer. Not applied to log following, waiting or pulling.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Bound on a whole image pull (the engine streams progress meanwhile).</summary>
     public static readonly TimeSpan PullTimeout = TimeSpan.FromMinutes(30);
 
-    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
+    /// <summary>
+    /// Bound on copying one archive into a container. Generous: the tar is streamed from the
+    /// caller's stream (which may itself be a download), not from memory.
+    /// </summary>
+    public static readonly TimeSpan ArchiveTimeout = TimeSpan.FromMinutes(30);
 
-    private readonly HttpClient _http;
+    /// <summary>
+    /// How long after its output ended the engine may still report an exec as running: the exit
+    /// code is recorded from containerd's exit event, which can arrive just after the stream closes.
+    /// </summary>
+    private static readonly TimeSpan ExecExitGrace = TimeSpan.FromSeconds(10);
+
+    private readonly DockerClient _client;
+    private readonly DockerLogFollower _logs;
+    private readonly DockerImageBuilder _builds;
     private readonly ILogger<DockerEngine> _logger;
 
     public DockerEngine(string dockerHost, ILogger<DockerEngine> logger)
+        : this(dockerHost, DockerClientFactory.DefaultApiVersion, logger)
     {
-        _http = DockerHttpClientFactory.Create(dockerHost);
+    }
+
+    public DockerEngine(string dockerHost, string apiVersion, ILogger<DockerEngine> logger)
+    {
+        _client = DockerClientFactory.Create(dockerHost, apiVersion);
+        _logs = new DockerLogFollower(_client, logger);
+        _builds = new DockerImageBuilder(_client, logger);
         _logger = logger;
     }
 
@@ -43,13 +55,16 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable, IAsync
     /// <summary>The id of a local image, or null when it is not local.</summary>
     private async Task<string?> InspectImageIdAsync(string image, CancellationToken ct)
     {
-        using var timeout = Bounded(RequestTimeout, ct);
-        using var response = await SendAsync(HttpMethod.Get, $"images/{ImagePath(image)}/json", null, DockerOperations.InspectImage, timeout.Token, ct);
-        if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        if (!response.IsSuccessStatusCode) throw await DockerErrors.FromResponseAsync(response, DockerOperations.InspectImage, null, ct);
-        var answer = await response.Content.ReadFromJsonAsync<ImageInspectAnswer>(Json, timeout.Token)
-            ?? throw new DockerEngineException(DockerOperations.InspectImage, response.StatusCode, "empty answer");
-        return answer.Id;
+        ArgumentException.ThrowIfNullOrWhiteSpace(image);
+        try
+        {
+            var answer = await CallAsync(DockerOperations.InspectImage, RequestTimeout, token => _client.Images.InspectImageAsync(image, token), ct);
+            return answer.ID;
+        }
+        catch (DockerEngineException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
     }
 
     public async Task EnsureImageAsync(string image, CancellationToken ct)
@@ -58,23 +73,14 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable, IAsync
 
         _logger.LogInformation("Image {Image} is not local; pulling it", image);
         var (fromImage, tag) = SplitReference(image);
-        using (var timeout = Bounded(PullTimeout, ct))
+        // 200 only means the pull started: an error arrives as a message of the progress stream.
+        var progress = new PullProgress();
+        await CallAsync(DockerOperations.PullImage, PullTimeout, async token =>
         {
-            using var response = await SendAsync(HttpMethod.Post,
-                $"images/create?fromImage={Uri.EscapeDataString(fromImage)}&tag={Uri.EscapeDataString(tag)}",
-                null, DockerOperations.PullImage, timeout.Token, ct, streaming: true);
-            if (!response.IsSuccessStatusCode)
-                throw await DockerErrors.FromResponseAsync(response, DockerOperations.PullImage, image, ct);
-
-            // 200 only means the pull started: an error arrives as a line of the progress stream.
-            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-            using var reader = new StreamReader(body, Encoding.UTF8);
-            while (await ReadLineAsync(reader, timeout.Token, ct) is { } line)
-            {
-                if (DockerErrors.PullStreamError(line) is { } error)
-                    throw new ImageUnavailableException(image, error);
-            }
-        }
+            await _client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = fromImage, Tag = tag }, null, progress, token);
+            return true;
+        }, ct, image);
+        if (progress.Error is { } error) throw new ImageUnavailableException(image, error);
 
         if (!await ImageExistsAsync(image, ct))
             throw new ImageUnavailableException(image, "the engine reported the pull as finished but the image is not present");
@@ -83,152 +89,254 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable, IAsync
 
     public async Task<string> CreateContainerAsync(ContainerSpec spec, CancellationToken ct)
     {
-        var body = DockerContainerConfig.ToCreateBody(spec);
-        using var timeout = Bounded(RequestTimeout, ct);
-        using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-        using var response = await SendAsync(HttpMethod.Post, $"containers/create?{DockerContainerConfig.CreateQuery(spec)}",
-            content, DockerOperations.CreateContainer, timeout.Token, ct);
-        if (!response.IsSuccessStatusCode)
-            throw await DockerErrors.FromResponseAsync(response, DockerOperations.CreateContainer, spec.Image, ct);
-
-        var created = await response.Content.ReadFromJsonAsync<CreateAnswer>(Json, timeout.Token)
-            ?? throw new DockerEngineException(DockerOperations.CreateContainer, response.StatusCode, "empty answer");
+        var parameters = DockerContainerConfig.ToCreateParameters(spec);
+        var created = await CallAsync(DockerOperations.CreateContainer, RequestTimeout,
+            token => _client.Containers.CreateContainerAsync(parameters, token), ct, spec.Image);
         foreach (var warning in created.Warnings ?? [])
             _logger.LogWarning("Docker warned creating container {Name}: {Warning}", spec.Name, warning);
-        _logger.LogDebug("Created container {Name} ({ContainerId}) from {Image}", spec.Name, created.Id, spec.Image);
-        return created.Id;
+        _logger.LogDebug("Created container {Name} ({ContainerId}) from {Image}", spec.Name, created.ID, spec.Image);
+        return created.ID;
     }
 
-    public async Task StartContainerAsync(string containerId, CancellationToken ct)
-    {
-        using var timeout = Bounded(RequestTimeout, ct);
-        using var response = await SendAsync(HttpMethod.Post, $"containers/{Id(containerId)}/start", null,
-            DockerOperations.StartContainer, timeout.Token, ct);
-        // 304: already running.
-        if (!response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.NotModified)
-            throw await DockerErrors.FromResponseAsync(response, DockerOperations.StartContainer, null, ct);
-    }
+    public Task StartContainerAsync(string containerId, CancellationToken ct) =>
+        // False (304): already running, which is what the caller wanted.
+        CallAsync(DockerOperations.StartContainer, RequestTimeout, token => _client.Containers.StartContainerAsync(Id(containerId), null, token), ct);
+
+    public Task StreamLogsAsync(string containerId, Func<LogFrame, CancellationToken, ValueTask> onOutput, CancellationToken ct) =>
+        _logs.FollowAsync(Id(containerId), onOutput, ct);
 
     public async Task<long> WaitAsync(string containerId, CancellationToken ct)
     {
         // No timeout: the engine answers when the container exits.
-        using var response = await SendAsync(HttpMethod.Post, $"containers/{Id(containerId)}/wait", null,
-            DockerOperations.WaitContainer, ct, ct, streaming: true);
-        if (!response.IsSuccessStatusCode)
-            throw await DockerErrors.FromResponseAsync(response, DockerOperations.WaitContainer, null, ct);
-        var answer = await response.Content.ReadFromJsonAsync<WaitAnswer>(Json, ct)
-            ?? throw new DockerEngineException(DockerOperations.WaitContainer, response.StatusCode, "empty answer");
+        var answer = await CallAsync(DockerOperations.WaitContainer, Timeout.InfiniteTimeSpan,
+            token => _client.Containers.WaitContainerAsync(Id(containerId), token), ct);
         if (answer.Error?.Message is { Length: > 0 } error)
-            throw new DockerEngineException(DockerOperations.WaitContainer, response.StatusCode, error);
+            throw new DockerEngineException(DockerOperations.WaitContainer, HttpStatusCode.OK, error);
         return answer.StatusCode;
     }
 
     public async Task StopAsync(string containerId, TimeSpan grace, CancellationToken ct)
     {
-        var seconds = (long)Math.Ceiling(Math.Max(0, grace.TotalSeconds));
-        // The engine answers after the process is gone: up to the grace period plus the kill.
-        using var timeout = Bounded(TimeSpan.FromSeconds(seconds) + RequestTimeout, ct);
-        using var response = await SendAsync(HttpMethod.Post, $"containers/{Id(containerId)}/stop?t={seconds}", null,
-            DockerOperations.StopContainer, timeout.Token, ct);
-        // 304: already stopped; 404: already gone. Both are what the caller wanted.
-        if (response.IsSuccessStatusCode || response.StatusCode is HttpStatusCode.NotModified or HttpStatusCode.NotFound) return;
-        throw await DockerErrors.FromResponseAsync(response, DockerOperations.StopContainer, null, ct);
+        var seconds = (uint)Math.Ceiling(Math.Max(0, grace.TotalSeconds));
+        try
+        {
+            // The engine answers after the process is gone: up to the grace period plus the kill.
+            // False (304): already stopped.
+            await CallAsync(DockerOperations.StopContainer, TimeSpan.FromSeconds(seconds) + RequestTimeout,
+                token => _client.Containers.StopContainerAsync(Id(containerId), new ContainerStopParameters { WaitBeforeKillSeconds = seconds }, token), ct);
+        }
+        catch (DockerEngineException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Already gone: what the caller wanted.
+        }
     }
 
     public async Task RemoveAsync(string containerId, CancellationToken ct)
     {
-        using var timeout = Bounded(RequestTimeout, ct);
-        using var response = await SendAsync(HttpMethod.Delete, $"containers/{Id(containerId)}?force=1&v=1", null,
-            DockerOperations.RemoveContainer, timeout.Token, ct);
-        if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotFound) return;
-
-        var message = DockerErrors.EngineMessage(await response.Content.ReadAsStringAsync(ct));
-        if (DockerErrors.IsRemovalInProgress(response.StatusCode, message))
+        try
+        {
+            await CallAsync(DockerOperations.RemoveContainer, RequestTimeout, async token =>
+            {
+                await _client.Containers.RemoveContainerAsync(Id(containerId), new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, token);
+                return true;
+            }, ct);
+        }
+        catch (DockerEngineException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+        catch (DockerEngineException ex) when (DockerErrors.IsRemovalInProgress(ex.StatusCode, ex.EngineMessage))
         {
             _logger.LogDebug("Container {ContainerId} is already being removed", containerId);
-            return;
         }
-        throw DockerErrors.FromAnswer(response.StatusCode, message, DockerOperations.RemoveContainer, null);
     }
 
     public async Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct)
     {
-        using var timeout = Bounded(RequestTimeout, ct);
-        using var response = await SendAsync(HttpMethod.Get, $"containers/json?all=1&filters={LabelFilters(labels)}", null,
-            DockerOperations.ListContainers, timeout.Token, ct);
-        if (!response.IsSuccessStatusCode)
-            throw await DockerErrors.FromResponseAsync(response, DockerOperations.ListContainers, null, ct);
-        var rows = await response.Content.ReadFromJsonAsync<List<ListRow>>(Json, timeout.Token) ?? [];
+        var rows = await CallAsync(DockerOperations.ListContainers, RequestTimeout,
+            token => _client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = LabelFilters(labels) }, token), ct);
+        return [.. rows.Select(row => new ContainerSummary(row.ID, [.. row.Names ?? []], row.Image, row.State, Labels(row.Labels)))];
+    }
+
+    public async Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, bool @internal, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var parameters = new NetworksCreateParameters
+        {
+            Name = name,
+            Driver = "bridge",
+            Internal = @internal,
+            Attachable = false,
+            EnableIPv6 = false,
+            Labels = new Dictionary<string, string>(labels),
+        };
+        var created = await CallAsync(DockerOperations.CreateNetwork, RequestTimeout, token => _client.Networks.CreateNetworkAsync(parameters, token), ct);
+        if (DockerErrors.IsDuplicateNetworkWarning(created.Warning))
+        {
+            // A second network of the same name is an error, not a twin: remove the twin just made.
+            await RemoveNetworkAsync(created.ID, ct);
+            throw new DockerEngineException(DockerOperations.CreateNetwork, HttpStatusCode.Conflict, created.Warning);
+        }
+        if (created.Warning is { Length: > 0 } warning)
+            _logger.LogWarning("Docker warned creating network {Network}: {Warning}", name, warning);
+        _logger.LogDebug("Created network {Network} ({NetworkId}), internal: {Internal}", name, created.ID, @internal);
+        return created.ID;
+    }
+
+    public async Task RemoveNetworkAsync(string nameOrId, CancellationToken ct)
+    {
+        try
+        {
+            // A 403 "has active endpoints" (containers still attached) is an error: remove them first.
+            await CallAsync(DockerOperations.RemoveNetwork, RequestTimeout, async token =>
+            {
+                await _client.Networks.DeleteNetworkAsync(Id(nameOrId), token);
+                return true;
+            }, ct);
+        }
+        catch (DockerEngineException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+    }
+
+    public async Task<IReadOnlyList<NetworkSummary>> ListNetworksAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    {
+        var rows = await CallAsync(DockerOperations.ListNetworks, RequestTimeout,
+            token => _client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = LabelFilters(labels) }, token), ct);
+        return [.. rows.Select(row => new NetworkSummary(row.ID, row.Name, row.Driver, row.Internal, Labels(row.Labels)))];
+    }
+
+    public Task PutArchiveAsync(string containerId, string path, Stream tar, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        // "AllowOverwriteDirWithFile" is Docker.DotNet's name for noOverwriteDirNonDir: true means a file never
+        // replaces a directory or the reverse, as `docker cp` does. No copyUIDGID: entries keep the owners in the tar.
+        var parameters = new CopyToContainerParameters { Path = path, AllowOverwriteDirWithFile = true };
+        return CallAsync(DockerOperations.PutArchive, ArchiveTimeout, async token =>
+        {
+            // The request disposes its body: the caller's stream is lent, not given.
+            await _client.Containers.ExtractArchiveToContainerAsync(Id(containerId), parameters, new CallerOwnedStream(tar), token);
+            return true;
+        }, ct);
+    }
+
+    public async Task<Stream?> GetArchiveAsync(string containerId, string path, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        try
+        {
+            // The timeout bounds the engine's answer only; reading the body is bounded by the caller's token.
+            var answer = await CallAsync(DockerOperations.GetArchive, RequestTimeout,
+                token => _client.Containers.GetArchiveFromContainerAsync(Id(containerId), new ContainerPathStatParameters { Path = path }, false, token), ct);
+            return answer.Stream;
+        }
+        // 404 is either the path (→ null) or the container itself (→ error: the caller lost track of it).
+        catch (DockerEngineException ex) when (ex.StatusCode == HttpStatusCode.NotFound && !DockerErrors.IsNoSuchContainer(ex.StatusCode, ex.EngineMessage))
+        {
+            return null;
+        }
+    }
+
+    public async Task<long> ExecAsync(string containerId, IReadOnlyList<string> command, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.Count == 0) throw new ArgumentException("The command must not be empty.", nameof(command));
+
+        var created = await CallAsync(DockerOperations.CreateExec, RequestTimeout, token => _client.Exec.CreateContainerExecAsync(Id(containerId),
+            new ContainerExecCreateParameters { Cmd = [.. command], AttachStdin = false, AttachStdout = true, AttachStderr = true, TTY = false }, token), ct);
+
+        // Attached: the engine ends the output when the process exits. Read and discarded; no timeout besides the token.
+        using (var output = await CallAsync(DockerOperations.StartExec, Timeout.InfiniteTimeSpan,
+                   token => _client.Exec.StartContainerExecAsync(created.ID, new ContainerExecStartParameters { Detach = false, TTY = false }, token), ct))
+        {
+            await output.CopyOutputToAsync(Stream.Null, Stream.Null, Stream.Null, ct);
+        }
+
+        var deadline = DateTime.UtcNow + ExecExitGrace;
+        while (true)
+        {
+            var answer = await CallAsync(DockerOperations.InspectExec, RequestTimeout, token => _client.Exec.InspectContainerExecAsync(created.ID, token), ct);
+            if (!answer.Running && answer.ExitCode is { } exitCode) return exitCode;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Exec {created.ID} ended its output but the engine reported no exit code within {ExecExitGrace.TotalSeconds:0} s.");
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
+        }
+    }
+
+    public Task<ImageBuildResult> BuildImageAsync(ImageBuildRequest request, Func<string, CancellationToken, ValueTask> onOutput,
+        CancellationToken ct) =>
+        _builds.BuildAsync(request, onOutput, InspectImageIdAsync, ct);
+
+    public async Task RemoveImageAsync(string image, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(image);
+        try
+        {
+            // Not forced: an image a container still uses stays (409), and so does a bare id with several tags.
+            // Untagged parents (the legacy builder's intermediate images) go with it.
+            await CallAsync(DockerOperations.RemoveImage, RequestTimeout,
+                token => _client.Images.DeleteImageAsync(image, new ImageDeleteParameters { Force = false, NoPrune = false }, token), ct);
+        }
+        catch (DockerEngineException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+    }
+
+    public async Task<IReadOnlyList<ImageSummary>> ListImagesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    {
+        var rows = await CallAsync(DockerOperations.ListImages, RequestTimeout,
+            token => _client.Images.ListImagesAsync(new ImagesListParameters { Filters = LabelFilters(labels) }, token), ct);
         return
         [
-            .. rows.Select(row => new ContainerSummary(
-                row.Id,
-                row.Names ?? [],
-                row.Image ?? "",
-                row.State ?? "",
-                row.Labels ?? new Dictionary<string, string>())),
+            .. rows.Select(row => new ImageSummary(
+                row.ID,
+                [.. (row.RepoTags ?? []).Where(tag => tag != "<none>:<none>")],
+                Labels(row.Labels),
+                row.Size,
+                new DateTimeOffset(DateTime.SpecifyKind(row.Created, DateTimeKind.Utc)))),
         ];
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => _client.Dispose();
 
     public ValueTask DisposeAsync()
     {
-        _http.Dispose();
+        _client.Dispose();
         return ValueTask.CompletedTask;
     }
 
     /// <summary>
-    /// Sends one request. <paramref name="callToken"/> bounds the call (the caller's token, maybe
-    /// with a timeout); when only the timeout fired, the cancellation becomes a <see cref="TimeoutException"/>.
+    /// One engine call, bounded by <paramref name="timeout"/> on top of the caller's token. An error answer
+    /// becomes <see cref="DockerErrors"/>' exception; when only the timeout fired, a <see cref="TimeoutException"/>.
     /// </summary>
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, string operation,
-        CancellationToken callToken, CancellationToken callerToken, bool streaming = false)
+    /// <param name="image">The image involved (create, pull): a missing one becomes <see cref="ImageUnavailableException"/>.</param>
+    internal static async Task<T> CallAsync<T>(string operation, TimeSpan timeout, Func<CancellationToken, Task<T>> call, CancellationToken ct,
+        string? image = null)
     {
-        using var request = new HttpRequestMessage(method, $"{Api}/{path}") { Content = content };
-        var started = Stopwatch.GetTimestamp();
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (timeout != Timeout.InfiniteTimeSpan) bounded.CancelAfter(timeout);
         try
         {
-            var response = await _http.SendAsync(request,
-                streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, callToken);
-            _logger.LogDebug("Docker {Method} {Path} → {Status} in {Elapsed:0} ms",
-                method, path, (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return response;
+            return await call(bounded.Token);
         }
-        catch (OperationCanceledException) when (callToken.IsCancellationRequested && !callerToken.IsCancellationRequested)
+        catch (DockerApiException ex)
         {
-            throw new TimeoutException($"Docker engine call '{operation}' got no answer within {Stopwatch.GetElapsedTime(started).TotalSeconds:0} s.");
+            throw DockerErrors.FromApiException(ex, operation, image);
+        }
+        catch (OperationCanceledException) when (bounded.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Docker engine call '{operation}' got no answer within {timeout.TotalSeconds:0} s.");
         }
     }
 
-    private static async Task<string?> ReadLineAsync(StreamReader reader, CancellationToken callToken, CancellationToken callerToken)
-    {
-        try
-        {
-            return await reader.ReadLineAsync(callToken);
-        }
-        catch (OperationCanceledException) when (callToken.IsCancellationRequested && !callerToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"Docker engine call '{DockerOperations.PullImage}' did not finish within {PullTimeout.TotalMinutes:0} min.");
-        }
-    }
-
-    /// <summary>The escaped <c>filters</c> query value selecting objects that carry every given label.</summary>
-    private static string LabelFilters(IReadOnlyDictionary<string, string> labels)
+    /// <summary>The filter selecting objects that carry every given label.</summary>
+    private static Dictionary<string, IDictionary<string, bool>> LabelFilters(IReadOnlyDictionary<string, string> labels)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        return Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string[]>
-        {
-            ["label"] = [.. labels.Select(label => $"{label.Key}={label.Value}")],
-        }));
+        return new() { ["label"] = labels.ToDictionary(label => $"{label.Key}={label.Value}", _ => true) };
     }
 
-    private static CancellationTokenSource Bounded(TimeSpan limit, CancellationToken ct)
-    {
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(limit);
-        return cts;
-    }
+    private static IReadOnlyDictionary<string, string> Labels(IDictionary<string, string>? labels) =>
+        labels is null ? new Dictionary<string, string>() : new Dictionary<string, string>(labels);
 
     /// <summary>
     /// Splits an image reference into the pull call's fromImage and tag: "repo:tag",
@@ -242,26 +350,17 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable, IAsync
         return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
     }
 
-    /// <summary>An image reference as a path: slashes stay separators (the engine routes /images/{name:.*}/json).</summary>
-    private static string ImagePath(string image)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(image);
-        return string.Join('/', image.Split('/').Select(Uri.EscapeDataString));
-    }
-
     private static string Id(string containerId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(containerId);
-        return Uri.EscapeDataString(containerId);
+        return containerId;
     }
 
-    private sealed record CreateAnswer(string Id, string[]? Warnings);
+    /// <summary>Keeps the pull's first error; Docker.DotNet reports the progress messages in order, on the reading thread.</summary>
+    private sealed class PullProgress : IProgress<JSONMessage>
+    {
+        public string? Error { get; private set; }
 
-    private sealed record ImageInspectAnswer(string Id);
-
-    private sealed record WaitAnswer(long StatusCode, WaitError? Error);
-
-    private sealed record WaitError(string? Message);
-
-    private sealed record ListRow(string Id, string[]? Names, string? Image, string? State, Dictionary<string, string>? Labels);
+        public void Report(JSONMessage value) => Error ??= DockerErrors.PullStreamError(value);
+    }
 }

@@ -1,22 +1,26 @@
 using System.Net;
 using System.Text.Json;
+using Docker.DotNet;
+using Docker.DotNet.Models;
 
 namespace Narwhal.Runner.Docker;
 
 /// <summary>
-/// Turns the engine's error answers into exceptions. The one place that reads Docker's error
-/// strings: the API gives status codes, but a few cases share a status and differ only in text.
+/// Turns the engine's error answers (Docker.DotNet's <see cref="DockerApiException"/>) into Narwhal's
+/// exceptions. The one place that reads Docker's error strings: the API gives status codes, but a few
+/// cases share a status and differ only in text.
 /// </summary>
 /// <remarks>
 /// <code>
 /// answer                                         meaning                       becomes
 /// ---------------------------------------------  ----------------------------  -----------------------------------
 /// create 404 "No such image: X"                  image not local               ImageUnavailableException
-/// pull  4xx/5xx, or 200 with {"error": ...}      registry/auth/name problem    ImageUnavailableException
+/// pull  4xx/5xx, or 200 with an errorDetail     registry/auth/name problem    ImageUnavailableException
 /// start 304, stop 304                            already in that state         success (handled by the caller)
 /// stop 404, remove 404                           already gone                  success (handled by the caller)
 /// remove 409 "removal … already in progress"     someone else is removing it   success (IsRemovalInProgress)
-/// logs frame on stream 3                         daemon failed reading logs    DockerEngineException (500)
+/// logs frame on stream 3 (IOException)           daemon failed reading logs    DockerEngineException (500)
+/// network create 201 warning "… already exists"  a network of that name exists DockerEngineException (409), twin removed
 /// network remove 404, image remove 404           already gone                  success (handled by the caller)
 /// network remove 403 "… has active endpoints"    containers still attached     DockerEngineException (caller's bug)
 /// archive 404 "No such container: X"             container gone                DockerEngineException (IsNoSuchContainer)
@@ -30,15 +34,12 @@ namespace Narwhal.Runner.Docker;
 /// </remarks>
 public static class DockerErrors
 {
-    /// <summary>Reads the error body of <paramref name="response"/> and builds the exception for <paramref name="operation"/>.</summary>
+    /// <summary>The exception for an error answer Docker.DotNet raised during <paramref name="operation"/>.</summary>
     /// <param name="image">The image involved, when the call is about one (create, pull): a 404 then means the image is missing.</param>
-    public static async Task<Exception> FromResponseAsync(HttpResponseMessage response, string operation, string? image, CancellationToken ct)
-    {
-        var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-        return FromAnswer(response.StatusCode, EngineMessage(body), operation, image);
-    }
+    public static Exception FromApiException(DockerApiException error, string operation, string? image) =>
+        FromAnswer(error.StatusCode, EngineMessage(error.ResponseBody ?? ""), operation, image);
 
-    /// <summary>The pure part of <see cref="FromResponseAsync"/>.</summary>
+    /// <summary>The pure part of <see cref="FromApiException"/>.</summary>
     public static Exception FromAnswer(HttpStatusCode status, string message, string operation, string? image)
     {
         if (image is not null && operation == DockerOperations.PullImage)
@@ -56,37 +57,18 @@ public static class DockerErrors
         status == HttpStatusCode.Conflict && message.Contains("already in progress", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
-    /// One line of the pull progress stream; returns the error it reports, or null. The engine
-    /// answers 200 as soon as the pull starts, so a failed pull shows up only here.
+    /// The error one message of the pull progress stream reports, or null. The engine answers 200 as
+    /// soon as the pull starts, so a failed pull shows up only here.
     /// </summary>
-    public static string? PullStreamError(string line)
-    {
-        if (string.IsNullOrWhiteSpace(line)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(line);
-            return ProgressStreamError(doc.RootElement);
-        }
-        catch (JsonException)
-        {
-            return null; // progress lines are informational; only a well-formed error counts
-        }
-    }
+    public static string? PullStreamError(JSONMessage message) =>
+        message.Error?.Message is { Length: > 0 } error ? error : null;
 
     /// <summary>
-    /// The error one message of a JSON progress stream (pull, build) reports, or null:
-    /// <c>{"error": "…"}</c>, or only <c>{"errorDetail": {"message": "…"}}</c>.
+    /// The warning Docker 20.10 gives instead of refusing a second network of the same name (it refuses
+    /// only when asked to check duplicates, which the API no longer lets a client ask for).
     /// </summary>
-    public static string? ProgressStreamError(JsonElement message)
-    {
-        if (message.ValueKind != JsonValueKind.Object) return null;
-        if (message.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String)
-            return error.GetString();
-        if (message.TryGetProperty("errorDetail", out var detail) && detail.ValueKind == JsonValueKind.Object
-            && detail.TryGetProperty("message", out var detailMessage) && detailMessage.ValueKind == JsonValueKind.String)
-            return detailMessage.GetString();
-        return null;
-    }
+    public static bool IsDuplicateNetworkWarning(string? warning) =>
+        warning is not null && warning.Contains("already exists", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// A 404 that means the container itself is missing (Docker: "No such container: X"), as opposed

@@ -60,8 +60,8 @@ public interface IContainerEngine
     /// <summary>
     /// Follows stdout and stderr (demultiplexed, in the order the engine delivers them) from the
     /// container's start until it exits, calling <paramref name="onOutput"/> for each frame.
-    /// Returns when the stream ends. A frame's data is valid only during the callback; frames
-    /// larger than <see cref="DockerLogDemultiplexer.MaxChunkBytes"/> arrive as consecutive pieces of the same stream.
+    /// Returns when the stream ends. A frame's data is valid only during the callback; an entry
+    /// may arrive as consecutive pieces (at most <see cref="DockerLogReader.MaxChunkBytes"/> each) of the same stream.
     /// Within one stream the order is the process's; between stdout and stderr it is the engine's:
     /// Docker reads them through separate pipes and may swap a stdout line and a stderr line
     /// written right after it (observed in about one run in three on Docker 20.10).

@@ -2,7 +2,7 @@ namespace Narwhal.Runner.Docker;
 
 /// <summary>
 /// One image build with the engine's legacy builder (<c>POST /build</c>; BuildKit is never asked for).
-/// <see cref="DockerImageBuild"/> maps it to the query string.
+/// <see cref="DockerImageBuild"/> maps it to the build parameters.
 /// </summary>
 public sealed record ImageBuildRequest
 {

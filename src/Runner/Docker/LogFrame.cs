@@ -3,7 +3,7 @@ namespace Narwhal.Runner.Docker;
 /// <summary>
 /// A piece of a container's output. <see cref="Data"/> is valid only during the callback that
 /// receives it. <see cref="StartsEntry"/> is false for the second and later pieces of one Docker
-/// log entry that was larger than <see cref="DockerLogDemultiplexer.MaxChunkBytes"/>.
+/// log entry, which the socket may deliver in several pieces (each at most <see cref="DockerLogReader.MaxChunkBytes"/>).
 /// </summary>
 public readonly record struct LogFrame(LogStream Stream, ReadOnlyMemory<byte> Data, bool StartsEntry = true);
 

@@ -1,3 +1,4 @@
+using Narwhal.Runner.Claiming;
 using Narwhal.Core.Configuration;
 using Narwhal.Core.Runs;
 using Narwhal.Runner.Docker;

@@ -1,5 +1,6 @@
 using Narwhal.Core.Logs;
 using Narwhal.Core.Resilience;
+using Narwhal.Core.Storage;
 
 namespace Narwhal.Runner.Execution;
 
@@ -8,7 +9,9 @@ namespace Narwhal.Runner.Execution;
 /// the spool file from where it left off whenever the spool signals new output (or every quarter
 /// second, to pick up what a quiet job wrote last). Appends are idempotent by offset and retried;
 /// a chunk that still cannot be shipped is skipped and counted — the live view then has a gap,
-/// the stored whole log does not — and it never fails the run.
+/// the stored whole log does not — and it never fails the run. When the run ends, the whole log
+/// is stored in the object store (<see cref="StoreAsync"/>), and then the live chunks give way to it
+/// (<see cref="EndLiveAsync"/>).
 /// </summary>
 public sealed class LogShipper : IAsyncDisposable
 {
@@ -17,6 +20,8 @@ public sealed class LogShipper : IAsyncDisposable
 
     private readonly LogSpool _spool;
     private readonly LogChunkStore _chunks;
+    private readonly IObjectStore _store;
+    private readonly RunnerSettings _settings;
     private readonly Guid _runId;
     private readonly Guid _attemptId;
     private readonly ILogger _logger;
@@ -27,16 +32,22 @@ public sealed class LogShipper : IAsyncDisposable
     private int _seq;
 
     /// <param name="shippedBytes">Told the size of every chunk accepted (the log-bytes-shipped metric).</param>
-    public LogShipper(LogSpool spool, LogChunkStore chunks, Guid runId, Guid attemptId, ILogger logger, Action<long>? shippedBytes = null)
+    public LogShipper(LogSpool spool, LogChunkStore chunks, IObjectStore store, Guid runId, Guid attemptId, RunnerSettings settings, ILogger logger,
+        Action<long>? shippedBytes = null)
     {
         _shippedBytes = shippedBytes;
         _spool = spool;
         _chunks = chunks;
+        _store = store;
+        _settings = settings;
         _runId = runId;
         _attemptId = attemptId;
         _logger = logger;
         _loop = Task.Run(RunAsync);
     }
+
+    /// <summary>Where a run's whole console log is stored.</summary>
+    public static string ConsoleKey(Guid runId) => $"runs/{runId}/console.log";
 
     public long ShippedBytes => Interlocked.Read(ref _shipped);
     public int FailedChunks { get; private set; }
@@ -105,15 +116,50 @@ public sealed class LogShipper : IAsyncDisposable
         Interlocked.Add(ref _shipped, data.Length);
     }
 
-    /// <summary>Waits until everything written is shipped (after the spool completed), up to a bound.</summary>
-    public async Task DrainAsync(TimeSpan timeout)
+    /// <summary>Waits until everything written is shipped (after the spool completed), up to <see cref="RunnerSettings.LogCatchUpTimeout"/>.</summary>
+    public async Task DrainAsync()
     {
+        var timeout = _settings.LogCatchUpTimeout;
         if (await Task.WhenAny(_loop, Task.Delay(timeout)) != _loop)
         {
             _logger.LogWarning("Run {RunId}: live log shipping did not catch up within {Timeout} s", _runId, timeout.TotalSeconds);
             await _stop.CancelAsync();
         }
         try { await _loop; } catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Stores the whole (completed) log; its key, or null when that failed (the run is then reported without it).</summary>
+    public async Task<string?> StoreAsync()
+    {
+        // Not the run's token: a run stopped by timeout or shutdown still gets its log stored.
+        using var timeout = new CancellationTokenSource(_settings.LogUploadTimeout);
+        try
+        {
+            var key = ConsoleKey(_runId);
+            await _store.PutFileAsync(key, _spool.Path, "text/plain; charset=utf-8", timeout.Token);
+            return key;
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Uploading the console log of run {RunId} failed; the run is reported without it", _runId);
+            return null;
+        }
+    }
+
+    /// <summary>Once the whole log is stored, the live chunks go and followers are told the log is complete.</summary>
+    public async Task EndLiveAsync(string? storedKey)
+    {
+        using var timeout = new CancellationTokenSource(_settings.LiveLogEndTimeout);
+        try
+        {
+            // Without a stored log the chunks are all there is: keep them (retention removes them later).
+            if (storedKey is not null) await _chunks.DeleteAsync(_runId, timeout.Token);
+            await _chunks.NotifyEndAsync(_runId, timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Cleaning up the live log of run {RunId} failed", _runId);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -8,8 +8,8 @@ namespace Narwhal.Runner.Execution;
 /// <summary>
 /// The console log of one run, spooled to a temporary file as it arrives, so a job writing
 /// gigabytes never grows the Runner's memory and writing never waits for the network: the
-/// <see cref="LogShipper"/> reads the file behind it and ships it live, and the whole file is
-/// uploaded when the run ends. Once the run's secrets are known, everything written passes through
+/// <see cref="LogShipper"/> reads the file behind it, ships it live, and uploads the whole file
+/// when the run ends. Once the run's secrets are known, everything written passes through
 /// the masker first: nothing unmasked reaches the file. Beyond the size limit output is dropped and
 /// one explicit marker says so (<see cref="Truncated"/>).
 /// </summary>

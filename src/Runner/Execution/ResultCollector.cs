@@ -1,3 +1,4 @@
+using Narwhal.Runner.Claiming;
 using System.Formats.Tar;
 using System.Globalization;
 using System.Text;
@@ -7,6 +8,7 @@ using Narwhal.Core.Results;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;
 using Narwhal.Runner.Docker;
+using Narwhal.Runner.Junit;
 using Narwhal.Runner.Masking;
 
 namespace Narwhal.Runner.Execution;

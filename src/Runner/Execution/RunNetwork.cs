@@ -1,3 +1,4 @@
+using Narwhal.Runner.Claiming;
 using System.Diagnostics;
 using Narwhal.Core.Configuration;
 using Narwhal.Core.Runs;
@@ -13,12 +14,14 @@ namespace Narwhal.Runner.Execution;
 public sealed class RunNetwork : IAsyncDisposable
 {
     private readonly IContainerEngine _engine;
+    private readonly TimeSpan _engineCallTimeout;
     private readonly ILogger _logger;
     private readonly List<string> _services = [];
 
-    private RunNetwork(IContainerEngine engine, string name, ILogger logger)
+    private RunNetwork(IContainerEngine engine, string name, TimeSpan engineCallTimeout, ILogger logger)
     {
         _engine = engine;
+        _engineCallTimeout = engineCallTimeout;
         Name = name;
         _logger = logger;
     }
@@ -26,14 +29,14 @@ public sealed class RunNetwork : IAsyncDisposable
     public string Name { get; }
 
     public static async Task<RunNetwork> CreateAsync(IContainerEngine engine, InstanceSettings instance, ClaimedRun claimed,
-        IReadOnlyDictionary<string, string> labels, ILogger logger, CancellationToken ct)
+        IReadOnlyDictionary<string, string> labels, TimeSpan engineCallTimeout, ILogger logger, CancellationToken ct)
     {
         var name = $"narwhal-{instance.Name}-{claimed.Run.Id:N}-{claimed.Run.Attempt}";
         ct.ThrowIfCancellationRequested();
         // Not cancelled by an abort: a request cut off mid-way could leave a network the engine made
         // after all. A quick call, bounded on its own; the abort is seen at the run's next step,
         // which is inside the block that removes this network again.
-        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var bounded = new CancellationTokenSource(engineCallTimeout);
         try
         {
             await engine.CreateNetworkAsync(name, labels, @internal: false, bounded.Token);
@@ -41,10 +44,10 @@ public sealed class RunNetwork : IAsyncDisposable
         catch (Exception)
         {
             // Failed, perhaps after the engine made it: nothing of the run may stay.
-            await RemoveLeftAsync(engine, name, logger);
+            await RemoveLeftAsync(engine, name, engineCallTimeout, logger);
             throw;
         }
-        return new RunNetwork(engine, name, logger);
+        return new RunNetwork(engine, name, engineCallTimeout, logger);
     }
 
     /// <summary>Starts a service and waits until its readiness command succeeds (or its deadline passes).</summary>
@@ -91,16 +94,16 @@ public sealed class RunNetwork : IAsyncDisposable
         }
     }
 
-    private static async Task RemoveLeftAsync(IContainerEngine engine, string name, ILogger logger)
+    private static async Task RemoveLeftAsync(IContainerEngine engine, string name, TimeSpan engineCallTimeout, ILogger logger)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(engineCallTimeout);
         try { await engine.RemoveNetworkAsync(name, timeout.Token); }
         catch (Exception ex) { logger.LogDebug(ex, "Network {Network} was not there to remove", name); }
     }
 
     public async ValueTask DisposeAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(_engineCallTimeout);
         foreach (var id in _services)
         {
             try { await _engine.RemoveAsync(id, timeout.Token); }

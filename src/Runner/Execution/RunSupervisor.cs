@@ -1,3 +1,4 @@
+using Narwhal.Runner.Claiming;
 using System.Collections.Concurrent;
 using Narwhal.Core.Runs;
 

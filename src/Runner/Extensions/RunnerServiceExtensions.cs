@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Narwhal.Core.Hosting;
 using Narwhal.Core.Logging;
+using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Control;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Execution;
@@ -21,15 +22,20 @@ public static class RunnerServiceExtensions
         var settings = RunnerSettings.From(config);
         // Made before the container: the log pipeline, set up first, masks the secrets of the runs in progress.
         var activeSecrets = new ActiveSecrets();
-        builder.Logging.AddNarwhalLogging(config, "runner", activeSecrets);
+        builder.AddNarwhalLogging("runner", activeSecrets);
         builder.WebHost.UseUrls(settings.Listen);
 
         var services = builder.Services;
         services.AddSingleton(settings);
         services.AddSingleton(activeSecrets);
         services.AddNarwhalCore(config, "runner");
+        // The Runner decrypts a run's secrets, and writes its log chunks and result files.
+        services.AddNarwhalSecrets(config);
+        services.AddSingleton<Narwhal.Core.Logs.LogChunkStore>();
+        services.AddSingleton<Narwhal.Core.Results.RunFileStore>();
         services.AddMetrics();
-        services.AddSingleton<IContainerEngine>(sp => new DockerEngine(settings.DockerHost, sp.GetRequiredService<ILogger<DockerEngine>>()));
+        // TryAdd: a test registers a fake engine before this runs, to drive the run path without Docker.
+        services.TryAddSingleton<IContainerEngine>(sp => new DockerEngine(settings.DockerHost, settings.DockerApiVersion, sp.GetRequiredService<ILogger<DockerEngine>>()));
         services.AddSingleton(_ => RunnerCapacity.From(settings));
         services.AddSingleton<IntakeGate>();
         // TryAdd: a test registers its own sampler before this runs, to set the CPU reading.
@@ -44,9 +50,16 @@ public static class RunnerServiceExtensions
         services.AddSingleton<JobPlanner>();
         services.AddSingleton<ImageProvider>();
         services.AddSingleton<ResultCollector>();
+        services.AddSingleton<RunContainers>();
+        services.AddSingleton<RunLogs>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunSupervisor>();
+        // Claiming: the claim, and the outcome written under the attempt's fence, both retried inside.
+        services.AddSingleton<RunAttemptStore>();
         services.AddSingleton<RunClaimer>();
+        services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<RunTaker>();
+        services.AddSingleton<IntakeStatus>();
 
         services.AddHostedService<SchemaMigrationStartup>();
         services.AddHostedService<LeftoverCleanup>();

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Narwhal.Contracts;
 using Narwhal.Core.Messaging;
+using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Execution;
 using Narwhal.Runner.Intake;
 using RabbitMQ.Client;

@@ -1,8 +1,7 @@
 using System.Threading.Channels;
 using Narwhal.Core.Messaging;
-using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Execution;
-using Narwhal.Runner.Fleet;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -22,13 +21,13 @@ namespace Narwhal.Runner.Intake;
 /// allowed queue: what arrives next is pushed at once, never polled.
 ///
 /// A message is acknowledged right after the run is claimed in Postgres (queued → running, one
-/// attempt id per run taken, see <see cref="RunClaimer"/>), never held for the whole job. A run
-/// that is no longer queued (a duplicate message, a redelivery after a claim) is acknowledged and
-/// skipped: it never runs twice.
+/// attempt id per run taken), never held for the whole job; <see cref="RunTaker"/> does that with
+/// <see cref="RunClaimer"/>. A run that is no longer queued (a duplicate message, a redelivery
+/// after a claim) is acknowledged and skipped: it never runs twice.
 /// </summary>
-public sealed partial class RunIntake(
-    BrokerConnection broker, RunnerSettings settings, RunnerCapacity capacity, IntakeGate gate, RunClaimer claimer,
-    RunSupervisor supervisor, RunnerMetrics metrics, ILogger<RunIntake> logger) : BackgroundService
+public sealed class RunIntake(
+    BrokerConnection broker, RunnerSettings settings, RunnerCapacity capacity, IntakeGate gate, RunTaker taker, IntakeStatus status,
+    RunSupervisor supervisor, ILogger<RunIntake> logger) : BackgroundService
 {
     /// <summary>A safety net only (a failed adjustment is retried); changes are applied when they happen.</summary>
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
@@ -46,6 +45,9 @@ public sealed partial class RunIntake(
     public bool IsStarted => _channel is not null;
 
     private bool Accepting => !_stopping && gate.IsOpen;
+
+    /// <inheritdoc cref="IntakeStatus.PausedReason"/>
+    public string? PausedReason => status.PausedReason(_stopping);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -116,7 +118,7 @@ public sealed partial class RunIntake(
         {
             _subscription.Release();
         }
-        ReportState();
+        status.Report(_stopping);
     }
 
     /// <summary>
@@ -137,11 +139,11 @@ public sealed partial class RunIntake(
                 if (!Accepting || !capacity.TryReserve(resourceClass))
                 {
                     // A consumer's delivery took the capacity in between.
-                    await RejectQuietlyAsync(channel, message.DeliveryTag, requeue: true);
+                    await RunTaker.RejectQuietlyAsync(channel, message.DeliveryTag, requeue: true, logger);
                     return;
                 }
                 await CloseDisallowedAsync(channel);
-                await TakeAsync(channel, resourceClass, message.DeliveryTag, message.Body);
+                await taker.TakeAsync(channel, resourceClass, message.DeliveryTag, message.Body, () => Release(resourceClass), _stoppingToken);
                 took = true;
                 break;
             }
@@ -173,7 +175,7 @@ public sealed partial class RunIntake(
     {
         if (!Accepting || !capacity.TryReserve(resourceClass))
         {
-            await RejectQuietlyAsync(consumer.Channel, delivery.DeliveryTag, requeue: true);
+            await RunTaker.RejectQuietlyAsync(consumer.Channel, delivery.DeliveryTag, requeue: true, logger);
             return;
         }
         // Before the ack: cancel every consumer this reservation leaves unable to take a run.
@@ -186,7 +188,7 @@ public sealed partial class RunIntake(
         {
             _subscription.Release();
         }
-        await TakeAsync(consumer.Channel, resourceClass, delivery.DeliveryTag, delivery.Body);
+        await taker.TakeAsync(consumer.Channel, resourceClass, delivery.DeliveryTag, delivery.Body, () => Release(resourceClass), _stoppingToken);
     }
 
     /// <summary>Gives a run's slot and quota back and lets the intake take the next.</summary>
@@ -194,13 +196,7 @@ public sealed partial class RunIntake(
     {
         capacity.Release(resourceClass);
         Wake();
-        ReportState();
-    }
-
-    private async Task RejectQuietlyAsync(IChannel channel, ulong tag, bool requeue)
-    {
-        try { await channel.BasicRejectAsync(tag, requeue); }
-        catch (Exception ex) { logger.LogWarning(ex, "Reject failed; the broker redelivers the message when the channel closes"); }
+        status.Report(_stopping);
     }
 
     /// <summary>SIGTERM (or the end of a drain): stop taking runs, let running ones finish within the grace, then stop them.</summary>
@@ -217,7 +213,7 @@ public sealed partial class RunIntake(
         {
             _subscription.Release();
         }
-        ReportState();
+        status.Report(_stopping);
         logger.LogInformation("Runner {RunnerId} stopped taking runs", settings.RunnerId);
         await supervisor.ShutdownAsync(settings.ShutdownGrace);
         await base.StopAsync(cancellationToken);

@@ -1,4 +1,4 @@
-using Narwhal.Core.Auth;
+using Narwhal.Api.Auth;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Auth;

@@ -15,29 +15,12 @@ namespace Narwhal.Api.Tests.Auth;
 /// may do (403 names the missing scope), and that a secret is shown once and never stored.
 /// </summary>
 [TestFixture]
-public sealed class TokenAuth_Specs
+public sealed class TokenAuth_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _admin = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _stack = await TestStack.CreateAsync();
-        _admin = _stack.Client();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _admin.Dispose();
-        await _stack.DisposeAsync();
-    }
-
     [Test]
     public async Task When_no_authorization_header_is_sent_Should_answer_401_problem_naming_the_header()
     {
-        using var anonymous = _stack.Client(token: null);
+        using var anonymous = Stack.Client(token: null);
 
         var problem = await (await anonymous.GetAsync("/jobs")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
 
@@ -47,7 +30,7 @@ public sealed class TokenAuth_Specs
     [Test]
     public async Task When_the_scheme_is_not_bearer_Should_answer_401_problem_naming_the_scheme()
     {
-        using var client = _stack.Client(token: null);
+        using var client = Stack.Client(token: null);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("admin:admin"u8.ToArray()));
 
         var problem = await (await client.GetAsync("/jobs")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
@@ -58,7 +41,7 @@ public sealed class TokenAuth_Specs
     [Test]
     public async Task When_the_token_is_unknown_Should_answer_401_problem()
     {
-        using var client = _stack.Client("nwl_this-token-was-never-issued-0000000000");
+        using var client = Stack.Client("nwl_this-token-was-never-issued-0000000000");
 
         var problem = await (await client.GetAsync("/jobs")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
 
@@ -68,11 +51,11 @@ public sealed class TokenAuth_Specs
     [Test]
     public async Task When_the_token_has_expired_Should_answer_401_problem_saying_it_expired()
     {
-        var (id, secret) = await _admin.CreateTokenAsync("soon-expired", "read");
-        using var client = _stack.Client(secret);
+        var (id, secret) = await Client.CreateTokenAsync("soon-expired", "read");
+        using var client = Stack.Client(secret);
         Assert.That((await client.GetAsync("/jobs")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "usable before it expires");
 
-        await _stack.Database.ExecuteAsync("UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE id = @id", new { id });
+        await Stack.Database.ExecuteAsync("UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE id = @id", new { id });
 
         var problem = await (await client.GetAsync("/jobs")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
         Assert.That(problem.Detail(), Does.Contain("'soon-expired'").And.Contain("expired"));
@@ -81,11 +64,11 @@ public sealed class TokenAuth_Specs
     [Test]
     public async Task When_the_token_is_revoked_Should_answer_401_problem_saying_it_was_revoked()
     {
-        var (id, secret) = await _admin.CreateTokenAsync("to-revoke", "read");
-        using var client = _stack.Client(secret);
+        var (id, secret) = await Client.CreateTokenAsync("to-revoke", "read");
+        using var client = Stack.Client(secret);
         Assert.That((await client.GetAsync("/jobs")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "usable before revocation");
 
-        var revoke = await _admin.DeleteAsync($"/tokens/{id}");
+        var revoke = await Client.DeleteAsync($"/tokens/{id}");
         Assert.That(revoke.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
 
         var problem = await (await client.GetAsync("/jobs")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
@@ -95,17 +78,17 @@ public sealed class TokenAuth_Specs
     [Test]
     public async Task When_a_token_is_revoked_twice_Should_answer_404_problem_the_second_time()
     {
-        var (id, _) = await _admin.CreateTokenAsync("revoke-twice", "read");
-        Assert.That((await _admin.DeleteAsync($"/tokens/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        var (id, _) = await Client.CreateTokenAsync("revoke-twice", "read");
+        Assert.That((await Client.DeleteAsync($"/tokens/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
 
-        await (await _admin.DeleteAsync($"/tokens/{id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.DeleteAsync($"/tokens/{id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Test]
     public async Task When_a_read_token_triggers_a_run_Should_answer_403_problem_naming_the_trigger_scope()
     {
-        var (_, secret) = await _admin.CreateTokenAsync("reader", "read");
-        using var reader = _stack.Client(secret);
+        var (_, secret) = await Client.CreateTokenAsync("reader", "read");
+        using var reader = Stack.Client(secret);
 
         Assert.That((await reader.GetAsync("/jobs")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "read may list jobs");
         var problem = await (await reader.PostRunAsync("x")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
@@ -116,20 +99,20 @@ public sealed class TokenAuth_Specs
     [Test]
     public async Task When_a_trigger_token_puts_a_job_Should_answer_403_problem_naming_the_admin_scope_and_create_nothing()
     {
-        var (_, secret) = await _admin.CreateTokenAsync("triggerer", "trigger");
-        using var triggerer = _stack.Client(secret);
+        var (_, secret) = await Client.CreateTokenAsync("triggerer", "trigger");
+        using var triggerer = Stack.Client(secret);
 
         Assert.That((await triggerer.GetAsync("/jobs")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "trigger includes read");
         var problem = await (await triggerer.PutJobAsync("forbidden-job", JobRequests.Freestyle())).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
 
         Assert.That(problem.Detail(), Does.Contain("'admin'"));
-        Assert.That(await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE name = 'forbidden-job'"), Is.Zero);
+        Assert.That(await Stack.Database.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE name = 'forbidden-job'"), Is.Zero);
     }
 
     [Test]
     public async Task When_a_token_is_created_Should_show_the_secret_once_and_never_list_it()
     {
-        var response = await _admin.PostAsJsonAsync("/tokens", new TokenRequest { Name = "shown-once", Scopes = ["trigger"] }, Json.Options);
+        var response = await Client.PostAsJsonAsync("/tokens", new TokenRequest { Name = "shown-once", Scopes = ["trigger"] }, Json.Options);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         var created = await response.ReadJsonAsync();
         var secret = created.Str("secret");
@@ -137,7 +120,7 @@ public sealed class TokenAuth_Specs
         Assert.That(secret, Does.StartWith("nwl_").And.Length.GreaterThan(40));
         Assert.That(response.Headers.Location?.ToString(), Is.EqualTo($"/tokens/{id}"));
 
-        var listing = await _admin.GetStringAsync("/tokens");
+        var listing = await Client.GetStringAsync("/tokens");
 
         Assert.That(listing, Does.Contain(id), "the token is listed");
         Assert.That(listing, Does.Not.Contain(secret));
@@ -147,9 +130,9 @@ public sealed class TokenAuth_Specs
     [Test]
     public async Task When_a_token_is_stored_Should_keep_a_32_byte_hash_and_not_the_secret()
     {
-        var (id, secret) = await _admin.CreateTokenAsync("hashed", "read");
+        var (id, secret) = await Client.CreateTokenAsync("hashed", "read");
 
-        var stored = await _stack.Database.ScalarAsync<byte[]>("SELECT token_hash FROM api_tokens WHERE id = @id", new { id });
+        var stored = await Stack.Database.ScalarAsync<byte[]>("SELECT token_hash FROM api_tokens WHERE id = @id", new { id });
 
         Assert.That(stored, Has.Length.EqualTo(32));
         Assert.That(stored, Is.Not.EqualTo(Encoding.UTF8.GetBytes(secret)));
@@ -158,14 +141,14 @@ public sealed class TokenAuth_Specs
     [Test]
     public async Task When_a_token_is_used_Should_record_lastUsedAt()
     {
-        var (id, secret) = await _admin.CreateTokenAsync("used-once", "read");
-        var before = Listed(await _admin.GetJsonAsync("/tokens"), id);
+        var (id, secret) = await Client.CreateTokenAsync("used-once", "read");
+        var before = Listed(await Client.GetJsonAsync("/tokens"), id);
         Assert.That(before.TryGetProperty("lastUsedAt", out _), Is.False, "never used yet");
 
-        using var client = _stack.Client(secret);
+        using var client = Stack.Client(secret);
         Assert.That((await client.GetAsync("/jobs")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
 
-        var after = Listed(await _admin.GetJsonAsync("/tokens"), id);
+        var after = Listed(await Client.GetJsonAsync("/tokens"), id);
         Assert.That(after.TryGetProperty("lastUsedAt", out var lastUsed), Is.True, after.ToString());
         Assert.That(lastUsed.GetDateTime(), Is.EqualTo(DateTime.UtcNow).Within(TimeSpan.FromMinutes(1)));
     }
@@ -176,9 +159,9 @@ public sealed class TokenAuth_Specs
     [Test]
     public async Task When_an_active_token_has_the_name_Should_answer_409_problem()
     {
-        await _admin.CreateTokenAsync("taken-name", "read");
+        await Client.CreateTokenAsync("taken-name", "read");
 
-        var response = await _admin.PostAsJsonAsync("/tokens", new TokenRequest { Name = "taken-name", Scopes = ["admin"] }, Json.Options);
+        var response = await Client.PostAsJsonAsync("/tokens", new TokenRequest { Name = "taken-name", Scopes = ["admin"] }, Json.Options);
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.Conflict);
         Assert.That(problem.Detail(), Does.Contain("'taken-name'"));
@@ -187,10 +170,10 @@ public sealed class TokenAuth_Specs
     [Test]
     public async Task When_a_revoked_token_had_the_name_Should_allow_it_again()
     {
-        var (id, _) = await _admin.CreateTokenAsync("reused-name", "read");
-        Assert.That((await _admin.DeleteAsync($"/tokens/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        var (id, _) = await Client.CreateTokenAsync("reused-name", "read");
+        Assert.That((await Client.DeleteAsync($"/tokens/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
 
-        var (again, _) = await _admin.CreateTokenAsync("reused-name", "read");
+        var (again, _) = await Client.CreateTokenAsync("reused-name", "read");
 
         Assert.That(again, Is.Not.EqualTo(id));
     }
@@ -198,7 +181,7 @@ public sealed class TokenAuth_Specs
     [Test]
     public async Task When_a_token_request_has_an_unknown_scope_Should_answer_400_problem_naming_it()
     {
-        var response = await _admin.PostAsJsonAsync("/tokens", new TokenRequest { Name = "odd", Scopes = ["root"] }, Json.Options);
+        var response = await Client.PostAsJsonAsync("/tokens", new TokenRequest { Name = "odd", Scopes = ["root"] }, Json.Options);
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         Assert.That(problem.Errors()["scopes"].Single(), Does.Contain("'root'"));

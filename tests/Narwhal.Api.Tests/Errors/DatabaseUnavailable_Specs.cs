@@ -12,31 +12,24 @@ namespace Narwhal.Api.Tests.Errors;
 /// Postgres is back.
 /// </summary>
 [TestFixture]
-public sealed class DatabaseUnavailable_Specs
+public sealed class DatabaseUnavailable_Specs() : StackFixture(startApi: false)
 {
-    private TestStack _stack = null!;
     private TcpFaultProxy _proxy = null!;
-    private HttpClient _client = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync(startApi: false);
-        (_proxy, var proxied) = TcpFaultProxy.ForPostgres(_stack.Database.ConnectionString);
-        await _stack.StartApiAsync(new Dictionary<string, string?> { ["NARWHAL_POSTGRES"] = proxied });
-        _client = _stack.Client();
-        await _client.CreateJobAsync("while-down", JobRequests.Freestyle("echo hi"));
+        (_proxy, var proxied) = TcpFaultProxy.ForPostgres(Stack.Database.ConnectionString);
+        await Stack.StartApiAsync(new Dictionary<string, string?> { ["NARWHAL_POSTGRES"] = proxied });
+        await Client.CreateJobAsync("while-down", JobRequests.Freestyle("echo hi"));
     }
 
     [OneTimeTearDown]
-    public async Task Stop()
-    {
+    public void Restore() =>
         // Back up first, so the Api stops as it does in production, not with its database gone.
         _proxy.Restore();
-        _client.Dispose();
-        await _stack.DisposeAsync();
-        await _proxy.DisposeAsync();
-    }
+
+    protected override async Task AfterStackStoppedAsync() => await _proxy.DisposeAsync();
 
     private static async Task ShouldBeDatabaseUnavailableAsync(HttpResponseMessage response)
     {
@@ -51,17 +44,17 @@ public sealed class DatabaseUnavailable_Specs
         _proxy.Refuse();
         try
         {
-            await ShouldBeDatabaseUnavailableAsync(await _client.PostRunAsync("while-down", idempotencyKey: "down-1"));
-            await ShouldBeDatabaseUnavailableAsync(await _client.GetAsync("/jobs/while-down"));
-            await ShouldBeDatabaseUnavailableAsync(await _client.GetAsync("/runs?job=while-down"));
-            Assert.That((await _client.GetAsync("/health/ready")).StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "readiness says so too");
+            await ShouldBeDatabaseUnavailableAsync(await Client.PostRunAsync("while-down", idempotencyKey: "down-1"));
+            await ShouldBeDatabaseUnavailableAsync(await Client.GetAsync("/jobs/while-down"));
+            await ShouldBeDatabaseUnavailableAsync(await Client.GetAsync("/runs?job=while-down"));
+            Assert.That((await Client.GetAsync("/health/ready")).StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "readiness says so too");
         }
         finally
         {
             _proxy.Restore();
         }
 
-        var answer = await Eventually.UntilAsync(() => _client.PostRunAsync("while-down", idempotencyKey: "down-1"),
+        var answer = await Eventually.UntilAsync(() => Client.PostRunAsync("while-down", idempotencyKey: "down-1"),
             r => r.StatusCode == HttpStatusCode.Created, "the trigger to succeed once Postgres is back", TimeSpan.FromSeconds(30));
         Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.Created));
     }

@@ -1,4 +1,4 @@
-using Narwhal.Core.Github.Webhooks;
+using Narwhal.Api.Github.Webhooks;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Github;

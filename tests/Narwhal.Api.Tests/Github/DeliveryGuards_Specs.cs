@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using Narwhal.Api.Dtos;
+using Narwhal.Api.Github.Webhooks;
 using Narwhal.Api.Tests.Support;
-using Narwhal.Core.Github.Webhooks;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Github;
@@ -165,7 +165,7 @@ public sealed class DeliveryGuards_Specs : GithubStackFixture
         var triggered = await DeliveryAsync(await Hooks.SendAsync("pull_request", body));
         var ignored = await DeliveryAsync(await Hooks.SendAsync("ping", GithubFixtures.Bytes(GithubFixtures.Ping)));
 
-        var page = await Admin.GetAsync("/hooks/github/deliveries?limit=2");
+        var page = await Client.GetAsync("/hooks/github/deliveries?limit=2");
         var json = await page.ReadJsonAsync();
 
         Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK), json.ToString());
@@ -175,14 +175,14 @@ public sealed class DeliveryGuards_Specs : GithubStackFixture
         Assert.That(items[1].GetProperty("runIds").EnumerateArray().Select(r => r.GetGuid()), Is.EqualTo(triggered.RunIds));
         Assert.That(items[0].TryGetProperty("duplicate", out _), Is.False, "duplicate is only part of the POST answer");
 
-        var first = await (await Admin.GetAsync("/hooks/github/deliveries?limit=1")).ReadJsonAsync();
-        var second = await (await Admin.GetAsync($"/hooks/github/deliveries?limit=1&cursor={first.GetProperty("nextCursor").GetString()}")).ReadJsonAsync();
+        var first = await (await Client.GetAsync("/hooks/github/deliveries?limit=1")).ReadJsonAsync();
+        var second = await (await Client.GetAsync($"/hooks/github/deliveries?limit=1&cursor={first.GetProperty("nextCursor").GetString()}")).ReadJsonAsync();
         Assert.That(second.GetProperty("items")[0].GetProperty("id").GetString(), Is.EqualTo(triggered.Id), "the page after the newest");
 
-        var (_, readSecret) = await Admin.CreateTokenAsync("deliveries-reader", "read");
+        var (_, readSecret) = await Client.CreateTokenAsync("deliveries-reader", "read");
         using var reader = Stack.Client(readSecret);
         await (await reader.GetAsync("/hooks/github/deliveries")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
-        await (await Admin.GetAsync("/hooks/github/deliveries?cursor=tampered")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        await (await Client.GetAsync("/hooks/github/deliveries?cursor=tampered")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
     }
 }
 

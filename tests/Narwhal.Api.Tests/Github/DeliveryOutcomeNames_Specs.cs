@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Narwhal.Core.Github.Webhooks;
+using Narwhal.Api.Github.Webhooks;
 using Narwhal.Core.Persistence;
 using NUnit.Framework;
 

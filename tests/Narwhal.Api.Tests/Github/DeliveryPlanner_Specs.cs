@@ -1,4 +1,4 @@
-using Narwhal.Core.Github.Webhooks;
+using Narwhal.Api.Github.Webhooks;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
 using NUnit.Framework;

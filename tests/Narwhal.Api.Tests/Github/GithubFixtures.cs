@@ -80,13 +80,8 @@ internal static class GithubFixtures
 
     private static string Locate()
     {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (!File.Exists(Path.Combine(dir.FullName, "Narwhal.sln"))) continue;
-            var fixtures = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures", "github-webhooks"));
-            if (System.IO.Directory.Exists(fixtures)) return fixtures;
-            throw new DirectoryNotFoundException($"No GitHub webhook fixtures at {fixtures} (the shared folder belongs beside the repository).");
-        }
-        throw new DirectoryNotFoundException($"Narwhal.sln not found above {TestContext.CurrentContext.TestDirectory}.");
+        var fixtures = RepositoryFiles.SharedFixture("github-webhooks");
+        if (System.IO.Directory.Exists(fixtures)) return fixtures;
+        throw new DirectoryNotFoundException($"No GitHub webhook fixtures at {fixtures} (the shared folder belongs beside the repository).");
     }
 }

@@ -74,25 +74,8 @@ public sealed class GithubJobSettingsValidator_Specs
 
 /// <summary>The github setting through the API: shown on the job, idempotent, unknown properties refused.</summary>
 [TestFixture]
-public sealed class GithubJobSettingsApi_Specs
+public sealed class GithubJobSettingsApi_Specs : StackFixture
 {
-    private Narwhal.Testing.TestStack _stack = null!;
-    private HttpClient _admin = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _stack = await Narwhal.Testing.TestStack.CreateAsync();
-        _admin = _stack.Client();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _admin.Dispose();
-        await _stack.DisposeAsync();
-    }
-
     [Test]
     public async Task When_a_git_job_is_put_with_github_settings_Should_show_them_and_answer_unchanged_the_second_time()
     {
@@ -101,9 +84,9 @@ public sealed class GithubJobSettingsApi_Specs
             Github = new GithubSettingsRequest { PushBranches = ["main", "release/*"], CancelSuperseded = true },
         };
 
-        await _admin.CreateJobAsync("gh-settings", job);
-        var again = await (await _admin.PutJobAsync("gh-settings", job)).ReadJsonAsync();
-        var shown = (await (await _admin.GetAsync("/jobs/gh-settings")).ReadJsonAsync()).GetProperty("github");
+        await Client.CreateJobAsync("gh-settings", job);
+        var again = await (await Client.PutJobAsync("gh-settings", job)).ReadJsonAsync();
+        var shown = (await (await Client.GetAsync("/jobs/gh-settings")).ReadJsonAsync()).GetProperty("github");
 
         Assert.That(again.GetProperty("outcome").GetString(), Is.EqualTo("unchanged"));
         Assert.That(shown.GetProperty("pushBranches").EnumerateArray().Select(b => b.GetString()), Is.EqualTo(new[] { "main", "release/*" }));
@@ -115,9 +98,9 @@ public sealed class GithubJobSettingsApi_Specs
     [Test]
     public async Task When_github_is_sent_empty_Should_be_the_same_job_as_without_it()
     {
-        await _admin.CreateJobAsync("gh-empty", Git("https://github.com/acme/empty.git"));
+        await Client.CreateJobAsync("gh-empty", Git("https://github.com/acme/empty.git"));
 
-        var response = await _admin.PutJsonTextAsync("/jobs/gh-empty", "{\"type\":\"git\",\"git\":{\"url\":\"https://github.com/acme/empty.git\"},\"github\":{}}");
+        var response = await Client.PutJsonTextAsync("/jobs/gh-empty", "{\"type\":\"git\",\"git\":{\"url\":\"https://github.com/acme/empty.git\"},\"github\":{}}");
         var body = await response.ReadJsonAsync();
 
         Assert.That(body.GetProperty("outcome").GetString(), Is.EqualTo("unchanged"), body.ToString());
@@ -127,9 +110,9 @@ public sealed class GithubJobSettingsApi_Specs
     [Test]
     public async Task When_github_settings_change_Should_list_the_changed_field_in_the_plan()
     {
-        await _admin.CreateJobAsync("gh-plan", Git("https://github.com/acme/plan.git") with { Github = new GithubSettingsRequest { PushBranches = ["main"] } });
+        await Client.CreateJobAsync("gh-plan", Git("https://github.com/acme/plan.git") with { Github = new GithubSettingsRequest { PushBranches = ["main"] } });
 
-        var plan = await (await _admin.PutAsync("/jobs/gh-plan?dryRun=true", System.Net.Http.Json.JsonContent.Create(
+        var plan = await (await Client.PutAsync("/jobs/gh-plan?dryRun=true", System.Net.Http.Json.JsonContent.Create(
             Git("https://github.com/acme/plan.git") with { Github = new GithubSettingsRequest { PushBranches = ["main"], PushTags = true } },
             options: Json.Options))).ReadJsonAsync();
 
@@ -139,7 +122,7 @@ public sealed class GithubJobSettingsApi_Specs
     [Test]
     public async Task When_github_has_an_unknown_property_Should_refuse_the_body()
     {
-        var response = await _admin.PutJsonTextAsync("/jobs/gh-typo",
+        var response = await Client.PutJsonTextAsync("/jobs/gh-typo",
             "{\"type\":\"git\",\"git\":{\"url\":\"https://github.com/acme/typo.git\"},\"github\":{\"pushBranch\":[\"main\"]}}");
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);

@@ -15,49 +15,40 @@ namespace Narwhal.Api.Tests.Github;
 /// general body limit (16 KiB, below the 28 KB pull_request payloads: the webhook's own 25 MB limit must apply), plus
 /// the calls the GitHub specs share. Tests isolate themselves by repository (<see cref="GithubFixtures.Rehomed"/>).
 /// </summary>
-public abstract class GithubStackFixture
+public abstract class GithubStackFixture() : StackFixture(apiSettings: new Dictionary<string, string?>
+{
+    ["NARWHAL_GITHUB_WEBHOOK_SECRET"] = $"{Secret},{GithubFixtures.TestVector().Secret}",
+    ["NARWHAL_API_MAX_BODY_KB"] = "16",
+})
 {
     protected const string Secret = "narwhal-test-webhook-secret-0123456789";
 
-    protected TestStack Stack { get; private set; } = null!;
-    protected HttpClient Admin { get; private set; } = null!;
     private HttpClient _anonymous = null!;
     private protected WebhookSender Hooks { get; private set; } = null!;
 
     [OneTimeSetUp]
-    public async Task StartStack()
+    public void StartHooks()
     {
-        Stack = await TestStack.CreateAsync(apiSettings: new Dictionary<string, string?>
-        {
-            ["NARWHAL_GITHUB_WEBHOOK_SECRET"] = $"{Secret},{GithubFixtures.TestVector().Secret}",
-            ["NARWHAL_API_MAX_BODY_KB"] = "16",
-        });
-        Admin = Stack.Client();
         _anonymous = Stack.Client(token: null);
         Hooks = new WebhookSender(_anonymous, Secret);
     }
 
     [OneTimeTearDown]
-    public async Task StopStack()
-    {
-        Admin.Dispose();
-        _anonymous.Dispose();
-        await Stack.DisposeAsync();
-    }
+    public void StopHooks() => _anonymous.Dispose();
 
     protected static string UniqueRepository(string prefix) => $"acme/{prefix}-{Guid.NewGuid():N}"[..40];
 
     protected Task CreateGitJobAsync(string name, string url, GithubSettingsRequest? github = null) =>
-        Admin.CreateJobAsync(name, JobRequests.Git(url) with { Github = github });
+        Client.CreateJobAsync(name, JobRequests.Git(url) with { Github = github });
 
     protected async Task<IReadOnlyList<JsonElement>> RunsOfAsync(string job)
     {
-        var response = await Admin.GetAsync($"/jobs/{job}/runs");
+        var response = await Client.GetAsync($"/jobs/{job}/runs");
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         return (await response.ReadJsonAsync()).GetProperty("items").EnumerateArray().ToList();
     }
 
-    protected async Task<JsonElement> RunAsync(Guid id) => await (await Admin.GetAsync($"/runs/{id}")).ReadJsonAsync();
+    protected async Task<JsonElement> RunAsync(Guid id) => await (await Client.GetAsync($"/runs/{id}")).ReadJsonAsync();
 
     /// <summary>The delivery answer of a 200/202, checked to be that status.</summary>
     protected static async Task<GithubDeliveryDto> DeliveryAsync(HttpResponseMessage response, HttpStatusCode status = HttpStatusCode.OK)

@@ -1,7 +1,7 @@
 using System.Net;
 using Narwhal.Api.Dtos;
+using Narwhal.Api.Github.Webhooks;
 using Narwhal.Api.Tests.Support;
-using Narwhal.Core.Github.Webhooks;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Github;
@@ -18,7 +18,7 @@ public sealed class PullRequestDeliveries_Specs : GithubStackFixture
         await CreateGitJobAsync("pr-ssh", "git@github.com:Codertocat/Hello-World.git");
         await CreateGitJobAsync("pr-bare", "https://github.com/codertocat/hello-world");
         await CreateGitJobAsync("pr-other-repo", "https://github.com/Codertocat/Hello-World-Docs.git");
-        await Admin.CreateJobAsync("pr-freestyle", JobRequests.Freestyle("echo not me"));
+        await Client.CreateJobAsync("pr-freestyle", JobRequests.Freestyle("echo not me"));
         var deliveryId = Guid.NewGuid().ToString();
 
         var delivery = await DeliveryAsync(await Hooks.SendAsync("pull_request", GithubFixtures.Bytes(GithubFixtures.PullRequestOpened), deliveryId));

@@ -1,4 +1,5 @@
-using Narwhal.Core.Github.Webhooks;
+using Narwhal.Api.Github.Webhooks;
+using Narwhal.Core.Github;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Github;
@@ -32,7 +33,7 @@ public sealed class RepositoryIdentity_Specs
     public void When_a_url_names_the_repository_in_any_form_Should_match_the_payloads_repository(string url)
     {
         Assert.That(RepositoryIdentity.TryParse(url, out var identity), Is.True, url);
-        Assert.That(RepositoryIdentity.Of(HelloWorld), Does.Contain(identity), url);
+        Assert.That(HelloWorld.Identities(), Does.Contain(identity), url);
     }
 
     [TestCase("https://github.com/Codertocat/Hello-World-2.git")]
@@ -43,7 +44,7 @@ public sealed class RepositoryIdentity_Specs
     [TestCase("file:///srv/git/Codertocat/Hello-World.git")]
     public void When_a_url_names_another_repository_Should_not_match(string url)
     {
-        var matches = RepositoryIdentity.TryParse(url, out var identity) && RepositoryIdentity.Of(HelloWorld).Contains(identity);
+        var matches = RepositoryIdentity.TryParse(url, out var identity) && HelloWorld.Identities().Contains(identity);
         Assert.That(matches, Is.False, url);
     }
 
@@ -61,7 +62,7 @@ public sealed class RepositoryIdentity_Specs
     [Test]
     public void When_a_payload_only_has_its_full_name_and_html_url_Should_still_yield_the_identity()
     {
-        var identities = RepositoryIdentity.Of(new GithubRepositoryPayload { FullName = "Acme/Api", HtmlUrl = "https://ghe.acme.test/Acme/Api" });
+        var identities = new GithubRepositoryPayload { FullName = "Acme/Api", HtmlUrl = "https://ghe.acme.test/Acme/Api" }.Identities();
 
         RepositoryIdentity.TryParse("git@ghe.acme.test:acme/api.git", out var ssh);
         Assert.That(identities, Does.Contain(ssh));

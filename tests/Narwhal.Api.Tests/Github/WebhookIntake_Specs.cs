@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Narwhal.Api.Github.Webhooks;
 using Narwhal.Api.Tests.Support;
-using Narwhal.Core.Github.Webhooks;
 using Narwhal.Testing;
 using NUnit.Framework;
 
@@ -14,38 +14,35 @@ namespace Narwhal.Api.Tests.Github;
 /// Retry-After), so unsigned posts cannot pile bodies up in memory.
 /// </summary>
 [TestFixture]
-public sealed class WebhookIntake_Specs
+public sealed class WebhookIntake_Specs() : StackFixture(apiSettings: new Dictionary<string, string?>
+{
+    ["NARWHAL_GITHUB_WEBHOOK_SECRET"] = Secret,
+    ["NARWHAL_GITHUB_WEBHOOK_MAX_BODY_KB"] = "64",
+    ["NARWHAL_GITHUB_WEBHOOK_MAX_CONCURRENT"] = "1",
+})
 {
     private const string Secret = "narwhal-test-webhook-secret-0123456789";
     private static readonly string WellFormedSignature = "sha256=" + new string('0', 64);
-    private TestStack _stack = null!;
     private HttpClient _anonymous = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync(apiSettings: new Dictionary<string, string?>
-        {
-            ["NARWHAL_GITHUB_WEBHOOK_SECRET"] = Secret,
-            ["NARWHAL_GITHUB_WEBHOOK_MAX_BODY_KB"] = "64",
-            ["NARWHAL_GITHUB_WEBHOOK_MAX_CONCURRENT"] = "1",
-        });
-        _anonymous = _stack.Client(token: null);
+        _anonymous = Stack.Client(token: null);
     }
 
     [OneTimeTearDown]
     public async Task Stop()
     {
         _anonymous.Dispose();
-        await _stack.DisposeAsync();
     }
 
     /// <summary>Opens a connection and sends a delivery's headers and only the first bytes of its body.</summary>
     private async Task<TcpClient> StartDeliveryAsync(long contentLength, string signature)
     {
         var client = new TcpClient();
-        await client.ConnectAsync(_stack.ApiUrl.Host, _stack.ApiUrl.Port);
-        var head = $"POST /hooks/github HTTP/1.1\r\nHost: {_stack.ApiUrl.Authority}\r\nContent-Type: application/json\r\n" +
+        await client.ConnectAsync(Stack.ApiUrl.Host, Stack.ApiUrl.Port);
+        var head = $"POST /hooks/github HTTP/1.1\r\nHost: {Stack.ApiUrl.Authority}\r\nContent-Type: application/json\r\n" +
                    $"X-GitHub-Event: ping\r\nX-GitHub-Delivery: {Guid.NewGuid()}\r\n{WebhookSignature.Header}: {signature}\r\n" +
                    $"Content-Length: {contentLength}\r\n\r\n{{\"zen\":";
         await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes(head));

@@ -1,5 +1,5 @@
 using System.Net.Http.Headers;
-using Narwhal.Core.Github.Webhooks;
+using Narwhal.Api.Github.Webhooks;
 
 namespace Narwhal.Api.Tests.Github;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Narwhal.Core.Github.Webhooks;
+using Narwhal.Api.Github.Webhooks;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Github;

@@ -8,25 +8,8 @@ namespace Narwhal.Api.Tests.Jobs;
 
 /// <summary>retry, maxConcurrent and concurrencyGroup through PUT and GET /jobs: stored, shown, idempotent, diffed.</summary>
 [TestFixture]
-public sealed class JobFleetSettings_Specs
+public sealed class JobFleetSettings_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
-    }
-
     private static JobRequest Deploy(int maxConcurrent = 1) => JobRequests.Freestyle("./deploy.sh") with
     {
         Retry = new RetryRequest { OnLost = 2 },
@@ -37,23 +20,23 @@ public sealed class JobFleetSettings_Specs
     [Test]
     public async Task When_a_job_sets_them_Should_show_them_as_sent_and_answer_unchanged_to_the_same_body()
     {
-        await _client.CreateJobAsync("fleet-settings", Deploy());
+        await Client.CreateJobAsync("fleet-settings", Deploy());
 
-        var job = await _client.GetJsonAsync("/jobs/fleet-settings");
+        var job = await Client.GetJsonAsync("/jobs/fleet-settings");
         Assert.That(job.GetProperty("retry").GetProperty("onLost").GetInt32(), Is.EqualTo(2));
         Assert.That(job.GetProperty("maxConcurrent").GetInt32(), Is.EqualTo(1));
         Assert.That(job.Str("concurrencyGroup"), Is.EqualTo("deploy-prod"));
 
-        var again = await (await _client.PutJobAsync("fleet-settings", Deploy())).ReadJsonAsync();
+        var again = await (await Client.PutJobAsync("fleet-settings", Deploy())).ReadJsonAsync();
         Assert.That(again.Str("outcome"), Is.EqualTo("unchanged"));
     }
 
     [Test]
     public async Task When_a_job_sets_none_Should_show_none()
     {
-        await _client.CreateJobAsync("fleet-plain", JobRequests.Freestyle());
+        await Client.CreateJobAsync("fleet-plain", JobRequests.Freestyle());
 
-        var job = await _client.GetJsonAsync("/jobs/fleet-plain");
+        var job = await Client.GetJsonAsync("/jobs/fleet-plain");
 
         foreach (var field in new[] { "retry", "maxConcurrent", "concurrencyGroup" })
             Assert.That(job.TryGetProperty(field, out _), Is.False, field);
@@ -62,9 +45,9 @@ public sealed class JobFleetSettings_Specs
     [Test]
     public async Task When_maxConcurrent_changes_Should_list_it_among_the_changes()
     {
-        await _client.CreateJobAsync("fleet-changed", Deploy());
+        await Client.CreateJobAsync("fleet-changed", Deploy());
 
-        var updated = await (await _client.PutJobAsync("fleet-changed", Deploy(maxConcurrent: 2))).ReadJsonAsync();
+        var updated = await (await Client.PutJobAsync("fleet-changed", Deploy(maxConcurrent: 2))).ReadJsonAsync();
 
         Assert.That(updated.Str("outcome"), Is.EqualTo("updated"));
         var change = updated.GetProperty("changes").EnumerateArray().Single();
@@ -75,7 +58,7 @@ public sealed class JobFleetSettings_Specs
     [Test]
     public async Task When_the_settings_are_invalid_Should_name_each_field()
     {
-        var response = await _client.PutJsonTextAsync("/jobs/fleet-invalid", """
+        var response = await Client.PutJsonTextAsync("/jobs/fleet-invalid", """
             { "type": "freestyle", "image": "x", "script": ["true"],
               "retry": { "onLost": 99 }, "maxConcurrent": 0, "concurrencyGroup": "bad name" }
             """);
@@ -87,7 +70,7 @@ public sealed class JobFleetSettings_Specs
     [Test]
     public async Task When_retry_has_an_unknown_property_Should_refuse_the_body()
     {
-        var response = await _client.PutJsonTextAsync("/jobs/fleet-typo", """
+        var response = await Client.PutJsonTextAsync("/jobs/fleet-typo", """
             { "type": "freestyle", "image": "x", "script": ["true"], "retry": { "onLost": 1, "attempts": 1 } }
             """);
 

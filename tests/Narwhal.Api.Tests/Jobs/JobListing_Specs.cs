@@ -7,28 +7,17 @@ namespace Narwhal.Api.Tests.Jobs;
 
 /// <summary>GET /jobs on a stack that holds exactly five live jobs and one deleted one.</summary>
 [TestFixture]
-public sealed class JobListing_Specs
+public sealed class JobListing_Specs : StackFixture
 {
     private static readonly string[] Live = ["alpha", "bravo", "charlie", "delta", "echo"];
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
         // Created out of order: the listing order must come from the names, not the insertion.
         foreach (var name in new[] { "delta", "foxtrot", "alpha", "echo", "charlie", "bravo" })
-            await _client.CreateJobAsync(name, JobRequests.Freestyle());
-        Assert.That((await _client.DeleteAsync("/jobs/foxtrot")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
+            await Client.CreateJobAsync(name, JobRequests.Freestyle());
+        Assert.That((await Client.DeleteAsync("/jobs/foxtrot")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
     }
 
     [Test]
@@ -39,7 +28,7 @@ public sealed class JobListing_Specs
         string? cursor = null;
         do
         {
-            var page = await _client.GetJsonAsync(cursor is null ? "/jobs?limit=2" : $"/jobs?limit=2&cursor={Uri.EscapeDataString(cursor)}");
+            var page = await Client.GetJsonAsync(cursor is null ? "/jobs?limit=2" : $"/jobs?limit=2&cursor={Uri.EscapeDataString(cursor)}");
             var items = page.GetProperty("items").EnumerateArray().Select(j => j.Str("name")).ToList();
             names.AddRange(items);
             pageSizes.Add(items.Count);
@@ -54,7 +43,7 @@ public sealed class JobListing_Specs
     [Test]
     public async Task When_the_limit_covers_every_job_Should_answer_one_page_without_a_cursor()
     {
-        var page = await _client.GetJsonAsync("/jobs?limit=5");
+        var page = await Client.GetJsonAsync("/jobs?limit=5");
 
         Assert.That(page.GetProperty("items").EnumerateArray().Select(j => j.Str("name")), Is.EqualTo(Live));
         Assert.That(page.TryGetProperty("nextCursor", out var next) && next.ValueKind != System.Text.Json.JsonValueKind.Null, Is.False);
@@ -66,7 +55,7 @@ public sealed class JobListing_Specs
     [TestCase("limit=101")]
     public async Task When_the_query_is_invalid_Should_answer_400_problem_naming_the_parameter(string query)
     {
-        var problem = await (await _client.GetAsync($"/jobs?{query}")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        var problem = await (await Client.GetAsync($"/jobs?{query}")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
 
         Assert.That(problem.Errors(), Does.ContainKey(query.Split('=')[0]));
     }

@@ -13,32 +13,15 @@ namespace Narwhal.Api.Tests.Jobs;
 /// PUT is idempotent; bad bodies are precise problems; delete keeps history and run numbers.
 /// </summary>
 [TestFixture]
-public sealed class JobsApi_Specs
+public sealed class JobsApi_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
-    }
-
     private Task<DateTime> UpdatedAtInDbAsync(string name) =>
-        _stack.Database.ScalarAsync<DateTime>("SELECT updated_at FROM jobs WHERE name = @name", new { name });
+        Stack.Database.ScalarAsync<DateTime>("SELECT updated_at FROM jobs WHERE name = @name", new { name });
 
     [Test]
     public async Task When_a_job_is_put_for_the_first_time_Should_answer_201_with_its_location_and_outcome_created()
     {
-        var response = await _client.PutJobAsync("first-put", JobRequests.Freestyle("make test"));
+        var response = await Client.PutJobAsync("first-put", JobRequests.Freestyle("make test"));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
         Assert.That(response.Headers.Location?.ToString(), Is.EqualTo("/jobs/first-put"));
@@ -47,7 +30,7 @@ public sealed class JobsApi_Specs
         Assert.That(body.GetProperty("job").Str("name"), Is.EqualTo("first-put"));
         Assert.That(body.GetProperty("job").Str("resourceClass"), Is.EqualTo("small"), "the first configured class");
 
-        var stored = await _client.GetJsonAsync("/jobs/first-put");
+        var stored = await Client.GetJsonAsync("/jobs/first-put");
         Assert.That(stored.Str("type"), Is.EqualTo("freestyle"));
         Assert.That(stored.GetProperty("script")[0].GetString(), Is.EqualTo("make test"));
     }
@@ -55,10 +38,10 @@ public sealed class JobsApi_Specs
     [Test]
     public async Task When_the_same_body_is_put_again_Should_answer_200_unchanged_and_write_nothing()
     {
-        await _client.CreateJobAsync("same-again", JobRequests.Freestyle("echo same"));
+        await Client.CreateJobAsync("same-again", JobRequests.Freestyle("echo same"));
         var updatedAt = await UpdatedAtInDbAsync("same-again");
 
-        var again = await _client.PutJobAsync("same-again", JobRequests.Freestyle("echo same"));
+        var again = await Client.PutJobAsync("same-again", JobRequests.Freestyle("echo same"));
 
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await again.ReadJsonAsync()).Str("outcome"), Is.EqualTo("unchanged"));
@@ -68,14 +51,14 @@ public sealed class JobsApi_Specs
     [Test]
     public async Task When_the_body_changes_Should_answer_200_updated_and_store_the_new_spec()
     {
-        await _client.CreateJobAsync("changing", JobRequests.Freestyle("echo v1"));
+        await Client.CreateJobAsync("changing", JobRequests.Freestyle("echo v1"));
         var updatedAt = await UpdatedAtInDbAsync("changing");
 
-        var changed = await _client.PutJobAsync("changing", JobRequests.Freestyle("echo v2") with { TimeoutSeconds = 60 });
+        var changed = await Client.PutJobAsync("changing", JobRequests.Freestyle("echo v2") with { TimeoutSeconds = 60 });
 
         Assert.That(changed.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await changed.ReadJsonAsync()).Str("outcome"), Is.EqualTo("updated"));
-        var stored = await _client.GetJsonAsync("/jobs/changing");
+        var stored = await Client.GetJsonAsync("/jobs/changing");
         Assert.That(stored.GetProperty("script")[0].GetString(), Is.EqualTo("echo v2"));
         Assert.That(stored.GetProperty("timeoutSeconds").GetInt32(), Is.EqualTo(60));
         Assert.That(await UpdatedAtInDbAsync("changing"), Is.GreaterThan(updatedAt));
@@ -87,17 +70,17 @@ public sealed class JobsApi_Specs
         var body = JsonSerializer.SerializeToNode(JobRequests.Freestyle(), Json.Options)!.AsObject();
         body["imageTag"] = "latest";
 
-        var response = await _client.PutJsonTextAsync("/jobs/typo", body.ToJsonString());
+        var response = await Client.PutJsonTextAsync("/jobs/typo", body.ToJsonString());
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         Assert.That(problem.Detail(), Does.Contain("imageTag"));
-        Assert.That((await _client.GetAsync("/jobs/typo")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That((await Client.GetAsync("/jobs/typo")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
 
     [Test]
     public async Task When_the_body_is_malformed_json_Should_answer_400_problem_saying_where()
     {
-        var response = await _client.PutJsonTextAsync("/jobs/malformed", "{\n  \"type\": freestyle\n}");
+        var response = await Client.PutJsonTextAsync("/jobs/malformed", "{\n  \"type\": freestyle\n}");
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         Assert.That(problem.Detail(), Does.Contain("LineNumber: 1").And.Contain("BytePositionInLine"));
@@ -109,23 +92,23 @@ public sealed class JobsApi_Specs
         var body = JsonSerializer.SerializeToNode(JobRequests.Freestyle(), Json.Options)!.AsObject();
         body["type"] = "pipeline";
 
-        await (await _client.PutJsonTextAsync("/jobs/odd-type", body.ToJsonString())).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        await (await Client.PutJsonTextAsync("/jobs/odd-type", body.ToJsonString())).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
     }
 
     [Test]
     public async Task When_the_resource_class_is_unknown_Should_answer_400_problem_naming_the_configured_classes()
     {
-        var response = await _client.PutJobAsync("huge-job", JobRequests.Freestyle() with { ResourceClass = "huge" });
+        var response = await Client.PutJobAsync("huge-job", JobRequests.Freestyle() with { ResourceClass = "huge" });
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         Assert.That(problem.Errors()["resourceClass"].Single(), Does.Contain("small, large"));
-        Assert.That((await _client.GetAsync("/jobs/huge-job")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That((await Client.GetAsync("/jobs/huge-job")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
 
     [Test]
     public async Task When_the_job_name_is_invalid_Should_answer_400_problem_naming_the_name()
     {
-        var response = await _client.PutJobAsync("-dash-first", JobRequests.Freestyle());
+        var response = await Client.PutJobAsync("-dash-first", JobRequests.Freestyle());
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         Assert.That(problem.Errors(), Does.ContainKey("name"));
@@ -134,72 +117,72 @@ public sealed class JobsApi_Specs
     [Test]
     public async Task When_a_job_does_not_exist_Should_answer_404_problem_on_get_and_delete()
     {
-        var get = await (await _client.GetAsync("/jobs/never-created")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        var get = await (await Client.GetAsync("/jobs/never-created")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         Assert.That(get.Detail(), Does.Contain("'never-created'"));
 
-        await (await _client.DeleteAsync("/jobs/never-created")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.DeleteAsync("/jobs/never-created")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Test]
     public async Task When_a_job_with_a_queued_run_is_deleted_Should_answer_409_problem_and_keep_the_job()
     {
-        await _client.CreateJobAsync("busy", JobRequests.Freestyle());
-        var run = await _client.TriggerAsync("busy");
+        await Client.CreateJobAsync("busy", JobRequests.Freestyle());
+        var run = await Client.TriggerAsync("busy");
         Assert.That(run.Str("status"), Is.EqualTo("queued"));
 
-        var problem = await (await _client.DeleteAsync("/jobs/busy")).ShouldBeProblemAsync(HttpStatusCode.Conflict);
+        var problem = await (await Client.DeleteAsync("/jobs/busy")).ShouldBeProblemAsync(HttpStatusCode.Conflict);
 
         Assert.That(problem.Detail(), Does.Contain("'busy'"));
-        Assert.That((await _client.GetAsync("/jobs/busy")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await Client.GetAsync("/jobs/busy")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
     /// <summary>No Runner here: end the job's runs the way one would, so nothing is active.</summary>
     private Task EndRunsAsync(string job) =>
-        _stack.Database.ExecuteAsync("UPDATE runs SET status = @aborted, finished_at = now() WHERE job_name = @job",
+        Stack.Database.ExecuteAsync("UPDATE runs SET status = @aborted, finished_at = now() WHERE job_name = @job",
             new { job, aborted = RunStatus.Aborted.Name() });
 
     [Test]
     public async Task When_a_job_without_active_runs_is_deleted_Should_hide_the_job_but_keep_its_run_history()
     {
-        await _client.CreateJobAsync("retired", JobRequests.Freestyle());
-        var first = await _client.TriggerAsync("retired");
-        var second = await _client.TriggerAsync("retired");
+        await Client.CreateJobAsync("retired", JobRequests.Freestyle());
+        var first = await Client.TriggerAsync("retired");
+        var second = await Client.TriggerAsync("retired");
         await EndRunsAsync("retired");
 
-        var delete = await _client.DeleteAsync("/jobs/retired");
+        var delete = await Client.DeleteAsync("/jobs/retired");
 
         Assert.That(delete.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
-        await (await _client.GetAsync("/jobs/retired")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
-        var listed = (await _client.GetJsonAsync("/jobs?limit=100")).GetProperty("items").EnumerateArray().Select(j => j.Str("name"));
+        await (await Client.GetAsync("/jobs/retired")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        var listed = (await Client.GetJsonAsync("/jobs?limit=100")).GetProperty("items").EnumerateArray().Select(j => j.Str("name"));
         Assert.That(listed, Does.Not.Contain("retired"));
-        var history = (await _client.GetJsonAsync("/jobs/retired/runs")).GetProperty("items").EnumerateArray().Select(r => r.Str("id"));
+        var history = (await Client.GetJsonAsync("/jobs/retired/runs")).GetProperty("items").EnumerateArray().Select(r => r.Str("id"));
         Assert.That(history, Is.EqualTo(new[] { second.Str("id"), first.Str("id") }));
-        Assert.That((await _client.GetJsonAsync("/jobs/retired/runs/1")).Str("id"), Is.EqualTo(first.Str("id")));
+        Assert.That((await Client.GetJsonAsync("/jobs/retired/runs/1")).Str("id"), Is.EqualTo(first.Str("id")));
     }
 
     [Test]
     public async Task When_a_deleted_job_is_put_again_Should_answer_201_and_continue_its_run_numbers()
     {
-        await _client.CreateJobAsync("phoenix", JobRequests.Freestyle());
-        await _client.TriggerAsync("phoenix");
-        await _client.TriggerAsync("phoenix");
+        await Client.CreateJobAsync("phoenix", JobRequests.Freestyle());
+        await Client.TriggerAsync("phoenix");
+        await Client.TriggerAsync("phoenix");
         await EndRunsAsync("phoenix");
-        Assert.That((await _client.DeleteAsync("/jobs/phoenix")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That((await Client.DeleteAsync("/jobs/phoenix")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
 
-        var again = await _client.PutJobAsync("phoenix", JobRequests.Freestyle());
+        var again = await Client.PutJobAsync("phoenix", JobRequests.Freestyle());
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         Assert.That((await again.ReadJsonAsync()).Str("outcome"), Is.EqualTo("created"));
 
-        var run = await _client.TriggerAsync("phoenix");
+        var run = await Client.TriggerAsync("phoenix");
         Assert.That(run.GetProperty("number").GetInt32(), Is.EqualTo(3));
     }
 
     [Test]
     public async Task When_a_deleted_job_is_triggered_Should_answer_404_problem()
     {
-        await _client.CreateJobAsync("gone", JobRequests.Freestyle());
-        Assert.That((await _client.DeleteAsync("/jobs/gone")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        await Client.CreateJobAsync("gone", JobRequests.Freestyle());
+        Assert.That((await Client.DeleteAsync("/jobs/gone")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
 
-        await (await _client.PostRunAsync("gone")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.PostRunAsync("gone")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 }

@@ -7,25 +7,8 @@ namespace Narwhal.Api.Tests.Jobs;
 
 /// <summary>An Api started with NARWHAL_API_MAX_BODY_KB=4 refuses larger bodies before any handler runs.</summary>
 [TestFixture]
-public sealed class RequestBodyLimit_Specs
+public sealed class RequestBodyLimit_Specs() : StackFixture(apiSettings: new Dictionary<string, string?> { ["NARWHAL_API_MAX_BODY_KB"] = "4" })
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _stack = await TestStack.CreateAsync(apiSettings: new Dictionary<string, string?> { ["NARWHAL_API_MAX_BODY_KB"] = "4" });
-        _client = _stack.Client();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
-    }
-
     /// <summary>About 10 KB of script: well over the 4 KB limit.</summary>
     private static string[] OversizedScript() =>
         Enumerable.Range(0, 200).Select(i => $"echo line {i:D3} of a script that is far too long").ToArray();
@@ -33,16 +16,16 @@ public sealed class RequestBodyLimit_Specs
     [Test]
     public async Task When_a_body_exceeds_the_limit_Should_answer_413_problem_and_create_no_job()
     {
-        var response = await _client.PutJobAsync("too-big", JobRequests.Freestyle(OversizedScript()));
+        var response = await Client.PutJobAsync("too-big", JobRequests.Freestyle(OversizedScript()));
 
         await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge);
-        Assert.That(await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE name = 'too-big'"), Is.Zero);
+        Assert.That(await Stack.Database.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE name = 'too-big'"), Is.Zero);
     }
 
     [Test]
     public async Task When_a_body_exceeds_the_limit_Should_say_in_the_problem_detail_which_setting_limits_it()
     {
-        var response = await _client.PutJobAsync("too-big-detail", JobRequests.Freestyle(OversizedScript()));
+        var response = await Client.PutJobAsync("too-big-detail", JobRequests.Freestyle(OversizedScript()));
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge);
         Assert.That(problem.Detail(), Does.Contain("NARWHAL_API_MAX_BODY_KB"));
@@ -51,7 +34,7 @@ public sealed class RequestBodyLimit_Specs
     [Test]
     public async Task When_a_body_is_within_the_limit_Should_be_accepted()
     {
-        var response = await _client.PutJobAsync("small-enough", JobRequests.Freestyle("echo fits"));
+        var response = await Client.PutJobAsync("small-enough", JobRequests.Freestyle("echo fits"));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
     }

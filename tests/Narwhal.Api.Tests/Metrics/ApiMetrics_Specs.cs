@@ -9,38 +9,32 @@ namespace Narwhal.Api.Tests.Metrics;
 
 /// <summary>The Api's Meter: triggered runs by class and trigger kind, held runs, and request durations by route template.</summary>
 [TestFixture]
-public sealed class ApiMetrics_Specs
+public sealed class ApiMetrics_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
     private PrometheusCollector _collector = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
         // This Api's meters only (its own IMeterFactory), listened to from before the requests.
-        _collector = new PrometheusCollector(new PrometheusCollectorOptions { MeterScope = _stack.ApiService<IMeterFactory>() });
+        _collector = new PrometheusCollector(new PrometheusCollectorOptions { MeterScope = Stack.ApiService<IMeterFactory>() });
     }
 
     [OneTimeTearDown]
     public async Task Stop()
     {
         _collector.Dispose();
-        _client.Dispose();
-        await _stack.DisposeAsync();
     }
 
     [Test]
     public async Task When_runs_are_triggered_Should_count_them_by_class_and_trigger_and_time_the_requests_by_route()
     {
-        await _client.CreateJobAsync("metered", Freestyle() with { MaxConcurrent = 1 });
-        await _client.CreateJobAsync("metered-large", Freestyle() with { ResourceClass = "large" });
-        await _client.TriggerAsync("metered");
-        await _client.TriggerAsync("metered");
-        await _client.TriggerAsync("metered-large");
-        await _client.GetAsync("/runs/not-a-guid/nowhere");
+        await Client.CreateJobAsync("metered", Freestyle() with { MaxConcurrent = 1 });
+        await Client.CreateJobAsync("metered-large", Freestyle() with { ResourceClass = "large" });
+        await Client.TriggerAsync("metered");
+        await Client.TriggerAsync("metered");
+        await Client.TriggerAsync("metered-large");
+        await Client.GetAsync("/runs/not-a-guid/nowhere");
 
         var text = _collector.Scrape();
 
@@ -54,8 +48,8 @@ public sealed class ApiMetrics_Specs
     [Test]
     public async Task Get_metrics_Should_answer_Prometheus_text_without_a_token()
     {
-        (await _client.GetAsync("/jobs")).EnsureSuccessStatusCode(); // the other test counts triggers: only read here
-        using var anonymous = _stack.Client(token: null);
+        (await Client.GetAsync("/jobs")).EnsureSuccessStatusCode(); // the other test counts triggers: only read here
+        using var anonymous = Stack.Client(token: null);
         var response = await anonymous.GetAsync("/metrics");
         Assert.That((int)response.StatusCode, Is.EqualTo(200));
         Assert.That(response.Content.Headers.ContentType?.ToString(), Does.StartWith("text/plain; version=0.0.4"));

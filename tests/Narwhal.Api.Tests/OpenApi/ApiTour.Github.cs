@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using Narwhal.Api.Github;
+using Narwhal.Api.Github.Webhooks;
 using Narwhal.Api.Tests.Github;
-using Narwhal.Core.Github.Webhooks;
 
 namespace Narwhal.Api.Tests.OpenApi;
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Narwhal.Core.Results;
+using Narwhal.Dispatcher.Retention;
 
 namespace Narwhal.Api.Tests.OpenApi;
 
@@ -63,7 +64,7 @@ internal sealed partial class ApiTour
         await seeder.FinishWithResultsAsync(Guid.Parse(finished));
         var (expired, _) = await TriggerAsync(Job);
         await seeder.FinishWithResultsAsync(Guid.Parse(expired));
-        await stack.ApiService<RetentionStore>().MarkExpiredAsync(Guid.Parse(expired), CancellationToken.None);
+        await new RetentionStore(stack.ApiService<Npgsql.NpgsqlDataSource>()).MarkExpiredAsync(Guid.Parse(expired), CancellationToken.None);
 
         await Step(_admin, HttpMethod.Post, $"/runs/{finished}/rerun", 201);
         await Step(_reader, HttpMethod.Get, $"/runs/{finished}/results", 200);

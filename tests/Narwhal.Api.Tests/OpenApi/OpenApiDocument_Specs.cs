@@ -93,6 +93,20 @@ public sealed class OpenApiDocument_Specs
     }
 
     [Test]
+    public void When_any_operation_is_read_Should_document_the_503_of_an_unreachable_dependency_with_retry_after()
+    {
+        var missing = Operations().Where(o =>
+            {
+                if (!o.Operation.GetProperty("responses").TryGetProperty("503", out var unavailable)) return true;
+                var problemJson = unavailable.TryGetProperty("content", out var content) && content.TryGetProperty("application/problem+json", out _);
+                var retryAfter = unavailable.TryGetProperty("headers", out var headers) && headers.TryGetProperty("Retry-After", out _);
+                return !problemJson || !retryAfter || !unavailable.GetProperty("description").GetString()!.Contains("Postgres");
+            })
+            .Select(o => $"{o.Method} {o.Path}").ToList();
+        Assert.That(missing, Is.Empty, "operations without the general 503 (problem+json, Retry-After header)");
+    }
+
+    [Test]
     public async Task When_each_documented_operation_is_called_without_a_token_Should_answer_the_documented_401_as_problem_json()
     {
         using var anonymous = _stack.Client(token: null);

@@ -3,6 +3,7 @@ using Narwhal.Core.Persistence;
 using Narwhal.Core.Results;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;
+using Narwhal.Runner.Claiming;
 using Narwhal.Testing;
 
 namespace Narwhal.Api.Tests.OpenApi;
@@ -17,7 +18,7 @@ internal sealed class RunResultsSeeder(TestStack stack)
     public const string TextArtifact = "dist/app.txt";
     public const string BinaryArtifact = "dist/tool.bin";
 
-    private readonly RunAttemptStore _attempts = stack.ApiService<RunAttemptStore>();
+    private readonly RunAttemptStore _attempts = new(stack.Database.DataSource);
     private readonly RunFileStore _files = stack.ApiService<RunFileStore>();
     private readonly IObjectStore _store = stack.ApiService<IObjectStore>();
 

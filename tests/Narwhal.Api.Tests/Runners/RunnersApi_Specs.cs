@@ -16,18 +16,14 @@ namespace Narwhal.Api.Tests.Runners;
 /// Runners are registered through the registry's own heartbeat write, as the Dispatcher does.
 /// </summary>
 [TestFixture]
-public sealed class RunnersApi_Specs
+public sealed class RunnersApi_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _admin = null!;
     private RunnerStore _registry = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _admin = _stack.Client();
-        _registry = _stack.ApiService<RunnerStore>();
+        _registry = Stack.ApiService<RunnerStore>();
 
         // Gone first (everything silent so far is marked offline), then the live ones.
         await _registry.UpsertHeartbeatAsync(Heartbeats.Of("a-gone"), CancellationToken.None);
@@ -36,17 +32,10 @@ public sealed class RunnersApi_Specs
         await _registry.UpsertHeartbeatAsync(Heartbeats.Of("b-draining") with { Draining = true }, CancellationToken.None);
     }
 
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _admin.Dispose();
-        await _stack.DisposeAsync();
-    }
-
     [Test]
     public async Task When_runners_are_listed_Should_show_live_ones_by_id_and_offline_ones_last()
     {
-        var page = await _admin.GetJsonAsync("/runners");
+        var page = await Client.GetJsonAsync("/runners");
 
         var items = page.GetProperty("items").EnumerateArray().ToList();
         Assert.That(items.Select(r => (r.Str("id"), r.Str("state"))).Where(r => r.Item1 is "a-gone" or "b-draining" or "c-live"),
@@ -57,11 +46,11 @@ public sealed class RunnersApi_Specs
     [Test]
     public async Task When_a_runner_runs_a_run_Should_show_it_with_job_and_number_and_its_load()
     {
-        await _admin.PutFreestyleJobAsync("on-runner", TestEnvironment.BusyboxImage, "true");
-        var run = await _admin.TriggerAsync("on-runner");
+        await Client.PutFreestyleJobAsync("on-runner", TestEnvironment.BusyboxImage, "true");
+        var run = await Client.TriggerAsync("on-runner");
         await _registry.UpsertHeartbeatAsync(Heartbeats.Of("d-busy") with { RunningRunIds = [Guid.Parse(run.Str("id"))] }, CancellationToken.None);
 
-        var runner = await _admin.GetJsonAsync("/runners/d-busy");
+        var runner = await Client.GetJsonAsync("/runners/d-busy");
 
         Assert.That(runner.GetProperty("running").GetInt32(), Is.EqualTo(1));
         Assert.That(runner.GetProperty("slots").GetInt32(), Is.EqualTo(2));
@@ -76,17 +65,17 @@ public sealed class RunnersApi_Specs
     [Test]
     public async Task When_a_run_ended_after_the_runners_last_heartbeat_Should_not_list_it_as_running()
     {
-        await _admin.PutFreestyleJobAsync("ended-since", TestEnvironment.BusyboxImage, "true");
-        var ended = await _admin.TriggerAsync("ended-since");
-        var going = await _admin.TriggerAsync("ended-since");
+        await Client.PutFreestyleJobAsync("ended-since", TestEnvironment.BusyboxImage, "true");
+        var ended = await Client.TriggerAsync("ended-since");
+        var going = await Client.TriggerAsync("ended-since");
         await _registry.UpsertHeartbeatAsync(Heartbeats.Of("e-stale") with
         {
             RunningRunIds = [Guid.Parse(ended.Str("id")), Guid.Parse(going.Str("id"))],
         }, CancellationToken.None);
-        (await _admin.PostAsync($"/runs/{ended.Str("id")}/abort", null)).EnsureSuccessStatusCode();
+        (await Client.PostAsync($"/runs/{ended.Str("id")}/abort", null)).EnsureSuccessStatusCode();
 
-        var runner = await _admin.GetJsonAsync("/runners/e-stale");
-        var listed = (await _admin.GetJsonAsync("/runners")).GetProperty("items").EnumerateArray().Single(r => r.Str("id") == "e-stale");
+        var runner = await Client.GetJsonAsync("/runners/e-stale");
+        var listed = (await Client.GetJsonAsync("/runners")).GetProperty("items").EnumerateArray().Single(r => r.Str("id") == "e-stale");
 
         foreach (var shown in new[] { runner, listed })
         {
@@ -99,22 +88,22 @@ public sealed class RunnersApi_Specs
     [Test]
     public async Task When_an_unknown_runner_is_asked_for_Should_answer_404()
     {
-        var problem = await (await _admin.GetAsync("/runners/nobody")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        var problem = await (await Client.GetAsync("/runners/nobody")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         Assert.That(problem.Detail(), Does.Contain("'nobody'"));
-        await (await _admin.PostAsync("/runners/nobody/drain", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.PostAsync("/runners/nobody/drain", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Test]
     public async Task When_a_runner_is_drained_Should_record_who_asked_and_broadcast_DrainRunner()
     {
         await _registry.UpsertHeartbeatAsync(Heartbeats.Of("e-to-drain"), CancellationToken.None);
-        await using var connection = await new ConnectionFactory { Uri = _stack.Vhost.AmqpUrl }.CreateConnectionAsync();
+        await using var connection = await new ConnectionFactory { Uri = Stack.Vhost.AmqpUrl }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         await RunControl.DeclareAsync(channel, CancellationToken.None);
         var queue = (await channel.QueueDeclareAsync(exclusive: true)).QueueName;
         await channel.QueueBindAsync(queue, RunControl.Exchange, "");
 
-        var response = await _admin.PostAsync("/runners/e-to-drain/drain", null);
+        var response = await Client.PostAsync("/runners/e-to-drain/drain", null);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await response.Content.ReadAsStringAsync());
         Assert.That(response.Headers.Location?.ToString(), Is.EqualTo("/runners/e-to-drain"));
@@ -134,10 +123,10 @@ public sealed class RunnersApi_Specs
     public async Task When_a_drain_is_asked_twice_Should_keep_the_first_request()
     {
         await _registry.UpsertHeartbeatAsync(Heartbeats.Of("f-twice"), CancellationToken.None);
-        var first = await (await _admin.PostAsync("/runners/f-twice/drain", null)).ReadJsonAsync();
+        var first = await (await Client.PostAsync("/runners/f-twice/drain", null)).ReadJsonAsync();
 
-        var (_, secret) = await _admin.CreateTokenAsync("second-admin", "admin");
-        using var other = _stack.Client(secret);
+        var (_, secret) = await Client.CreateTokenAsync("second-admin", "admin");
+        using var other = Stack.Client(secret);
         var second = await other.PostAsync("/runners/f-twice/drain", null);
 
         Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
@@ -150,12 +139,12 @@ public sealed class RunnersApi_Specs
     public async Task When_a_drained_runner_restarted_Should_record_a_new_drain_request_for_its_new_process()
     {
         await _registry.UpsertHeartbeatAsync(Heartbeats.Of("h-restarted", sequence: 7), CancellationToken.None);
-        var first = await (await _admin.PostAsync("/runners/h-restarted/drain", null)).ReadJsonAsync();
+        var first = await (await Client.PostAsync("/runners/h-restarted/drain", null)).ReadJsonAsync();
 
         // It drained and exited; a new process under the same id starts its sequence again.
         await _registry.UpsertHeartbeatAsync(Heartbeats.Of("h-restarted", sequence: 1) with { SentAt = DateTimeOffset.UtcNow.AddSeconds(1) },
             CancellationToken.None);
-        var second = await (await _admin.PostAsync("/runners/h-restarted/drain", null)).ReadJsonAsync();
+        var second = await (await Client.PostAsync("/runners/h-restarted/drain", null)).ReadJsonAsync();
 
         Assert.That(DateTime.Parse(second.Str("drainRequestedAt")), Is.GreaterThan(DateTime.Parse(first.Str("drainRequestedAt"))),
             "the new process would ignore a request older than itself");
@@ -164,7 +153,7 @@ public sealed class RunnersApi_Specs
     [Test]
     public async Task When_an_offline_runner_is_drained_Should_answer_409()
     {
-        var problem = await (await _admin.PostAsync("/runners/a-gone/drain", null)).ShouldBeProblemAsync(HttpStatusCode.Conflict);
+        var problem = await (await Client.PostAsync("/runners/a-gone/drain", null)).ShouldBeProblemAsync(HttpStatusCode.Conflict);
 
         Assert.That(problem.Detail(), Does.Contain("offline"));
     }
@@ -173,8 +162,8 @@ public sealed class RunnersApi_Specs
     public async Task When_a_read_token_drains_Should_answer_403_and_record_nothing()
     {
         await _registry.UpsertHeartbeatAsync(Heartbeats.Of("g-kept"), CancellationToken.None);
-        var (_, secret) = await _admin.CreateTokenAsync("runner-reader", "read");
-        using var reader = _stack.Client(secret);
+        var (_, secret) = await Client.CreateTokenAsync("runner-reader", "read");
+        using var reader = Stack.Client(secret);
 
         Assert.That((await reader.GetAsync("/runners")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         await (await reader.PostAsync("/runners/g-kept/drain", null)).ShouldBeProblemAsync(HttpStatusCode.Forbidden);

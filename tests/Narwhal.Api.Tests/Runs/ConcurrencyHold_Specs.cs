@@ -5,6 +5,7 @@ using Narwhal.Contracts;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Testing;
 using NUnit.Framework;
 using static Narwhal.Api.Tests.Support.JobRequests;
@@ -19,43 +20,29 @@ namespace Narwhal.Api.Tests.Runs;
 /// minimum age), so every publish seen here came from the request or the LISTEN announcement.
 /// </summary>
 [TestFixture]
-public sealed class ConcurrencyHold_Specs
+public sealed class ConcurrencyHold_Specs() : StackFixture(apiSettings: new Dictionary<string, string?>
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
+    ["NARWHAL_OUTBOX_RELAY_MIN_AGE"] = "3600",
+})
+{
     private RunAttemptStore _attempts = null!;
 
     [OneTimeSetUp]
-    public async Task Start()
-    {
-        _stack = await TestStack.CreateAsync(apiSettings: new Dictionary<string, string?>
-        {
-            ["NARWHAL_OUTBOX_RELAY_MIN_AGE"] = "3600",
-        });
-        _client = _stack.Client();
-        _attempts = _stack.ApiService<RunAttemptStore>();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
-    }
+    public void Start() => _attempts = new RunAttemptStore(Stack.Database.DataSource);
 
     private async Task<JsonElement> TriggerAsync(string job)
     {
-        var response = await _client.PostRunAsync(job);
+        var response = await Client.PostRunAsync(job);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
         return await response.ReadJsonAsync();
     }
 
-    private Task<JsonElement> RunAsync(JsonElement run) => _client.GetJsonAsync($"/runs/{run.Str("id")}");
+    private Task<JsonElement> RunAsync(JsonElement run) => Client.GetJsonAsync($"/runs/{run.Str("id")}");
 
     private static Guid IdOf(JsonElement run) => Guid.Parse(run.Str("id"));
 
     private Task<long> OutboxRowsAsync(JsonElement run) =>
-        _stack.Database.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE run_id = @id", new { id = IdOf(run) });
+        Stack.Database.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE run_id = @id", new { id = IdOf(run) });
 
     /// <summary>The Runner's part: claim, then end as succeeded.</summary>
     private async Task FinishAsync(JsonElement run)
@@ -68,7 +55,7 @@ public sealed class ConcurrencyHold_Specs
 
     private Task WaitUntilPublishedAsync(JsonElement run) =>
         Eventually.UntilAsync(
-            () => _stack.Database.ScalarAsync<bool>("SELECT published_at IS NOT NULL FROM outbox WHERE run_id = @id", new { id = IdOf(run) }),
+            () => Stack.Database.ScalarAsync<bool>("SELECT published_at IS NOT NULL FROM outbox WHERE run_id = @id", new { id = IdOf(run) }),
             $"run #{run.GetProperty("number")} to be published", TimeSpan.FromSeconds(30));
 
     private Task<JsonElement> WaitUntilReleasedAsync(JsonElement run) =>
@@ -77,7 +64,7 @@ public sealed class ConcurrencyHold_Specs
     [Test]
     public async Task When_runs_exceed_maxConcurrent_Should_hold_the_rest_queued_with_no_outbox_row()
     {
-        await _client.CreateJobAsync("held-1", Freestyle() with { MaxConcurrent = 1 });
+        await Client.CreateJobAsync("held-1", Freestyle() with { MaxConcurrent = 1 });
 
         var first = await TriggerAsync("held-1");
         var second = await TriggerAsync("held-1");
@@ -93,16 +80,16 @@ public sealed class ConcurrencyHold_Specs
             Assert.That(await OutboxRowsAsync(held), Is.Zero, "a held run has no message");
         }
         Assert.That(await OutboxRowsAsync(first), Is.EqualTo(1));
-        var listed = await _client.GetJsonAsync("/runs?job=held-1");
+        var listed = await Client.GetJsonAsync("/runs?job=held-1");
         Assert.That(listed.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("held").GetBoolean()), Is.EqualTo(new[] { true, true, false }));
-        await Eventually.UntilAsync(() => _stack.Vhost.QueueAsync(RunQueues.QueueName("small")), q => q is { MessagesReady: >= 1 },
+        await Eventually.UntilAsync(() => Stack.Vhost.QueueAsync(RunQueues.QueueName("small")), q => q is { MessagesReady: >= 1 },
             "the first run's message in the queue", TimeSpan.FromSeconds(30));
     }
 
     [Test]
     public async Task When_the_running_run_ends_Should_release_the_next_in_trigger_order_and_publish_it_at_once()
     {
-        await _client.CreateJobAsync("held-2", Freestyle() with { MaxConcurrent = 1 });
+        await Client.CreateJobAsync("held-2", Freestyle() with { MaxConcurrent = 1 });
         var first = await TriggerAsync("held-2");
         var second = await TriggerAsync("held-2");
         var third = await TriggerAsync("held-2");
@@ -123,13 +110,13 @@ public sealed class ConcurrencyHold_Specs
         Assert.That((message.RunId, message.JobName, message.RunNumber, message.ResourceClass),
             Is.EqualTo((IdOf(second), "held-2", 2, "small")));
         Assert.That(message.EnqueuedAt, Is.EqualTo(DateTimeOffset.UtcNow).Within(TimeSpan.FromMinutes(1)));
-        Assert.That(await _stack.Database.ScalarAsync<bool>("SELECT queued_at > created_at FROM runs WHERE id = @id", new { id = IdOf(second) }),
+        Assert.That(await Stack.Database.ScalarAsync<bool>("SELECT queued_at > created_at FROM runs WHERE id = @id", new { id = IdOf(second) }),
             "pickup latency counts from the release, not the trigger");
     }
 
     private async Task<(string Queue, string Payload)> QueueAndPayloadAsync(JsonElement run)
     {
-        await using var connection = await _stack.Database.DataSource.OpenConnectionAsync();
+        await using var connection = await Stack.Database.DataSource.OpenConnectionAsync();
         await using var command = new Npgsql.NpgsqlCommand("SELECT queue, payload::text FROM outbox WHERE run_id = @id", connection);
         command.Parameters.AddWithValue("id", IdOf(run));
         await using var reader = await command.ExecuteReaderAsync();
@@ -140,12 +127,12 @@ public sealed class ConcurrencyHold_Specs
     [Test]
     public async Task When_a_held_run_is_aborted_Should_end_it_without_a_message_and_keep_the_line_order()
     {
-        await _client.CreateJobAsync("held-abort", Freestyle() with { MaxConcurrent = 1 });
+        await Client.CreateJobAsync("held-abort", Freestyle() with { MaxConcurrent = 1 });
         var first = await TriggerAsync("held-abort");
         var second = await TriggerAsync("held-abort");
         var third = await TriggerAsync("held-abort");
 
-        var abort = await _client.PostAsync($"/runs/{second.Str("id")}/abort", null);
+        var abort = await Client.PostAsync($"/runs/{second.Str("id")}/abort", null);
         var aborted = await abort.ReadJsonAsync();
         Assert.That(abort.StatusCode, Is.EqualTo(HttpStatusCode.OK), aborted.ToString());
         Assert.That(aborted.Str("status"), Is.EqualTo("aborted"));
@@ -163,11 +150,11 @@ public sealed class ConcurrencyHold_Specs
     [Test]
     public async Task When_the_queued_run_holding_the_slot_is_aborted_Should_release_the_next()
     {
-        await _client.CreateJobAsync("held-abort-queued", Freestyle() with { MaxConcurrent = 1 });
+        await Client.CreateJobAsync("held-abort-queued", Freestyle() with { MaxConcurrent = 1 });
         var first = await TriggerAsync("held-abort-queued");
         var second = await TriggerAsync("held-abort-queued");
 
-        var abort = await _client.PostAsync($"/runs/{first.Str("id")}/abort", null);
+        var abort = await Client.PostAsync($"/runs/{first.Str("id")}/abort", null);
         Assert.That(abort.StatusCode, Is.EqualTo(HttpStatusCode.OK));
 
         await WaitUntilReleasedAsync(second);
@@ -177,13 +164,13 @@ public sealed class ConcurrencyHold_Specs
     [Test]
     public async Task When_a_running_run_ends_as_lost_Should_release_the_next()
     {
-        await _client.CreateJobAsync("held-lost", Freestyle() with { MaxConcurrent = 1 });
+        await Client.CreateJobAsync("held-lost", Freestyle() with { MaxConcurrent = 1 });
         var first = await TriggerAsync("held-lost");
         var second = await TriggerAsync("held-lost");
         Assert.That((await _attempts.ClaimAsync(IdOf(first), "vanishing-runner", CancellationToken.None)).Claimed, Is.Not.Null);
 
         // What the Dispatcher's lost-run detection writes; the release does not depend on who ends a run.
-        await _stack.Database.ExecuteAsync("UPDATE runs SET status = 'lost', finished_at = now() WHERE id = @id", new { id = IdOf(first) });
+        await Stack.Database.ExecuteAsync("UPDATE runs SET status = 'lost', finished_at = now() WHERE id = @id", new { id = IdOf(first) });
 
         await WaitUntilReleasedAsync(second);
         await WaitUntilPublishedAsync(second);
@@ -192,9 +179,9 @@ public sealed class ConcurrencyHold_Specs
     [Test]
     public async Task When_jobs_share_a_concurrency_group_Should_limit_them_together()
     {
-        await _client.CreateJobAsync("deploy-api", Freestyle() with { MaxConcurrent = 1, ConcurrencyGroup = "prod" });
-        await _client.CreateJobAsync("deploy-web", Freestyle() with { MaxConcurrent = 1, ConcurrencyGroup = "prod" });
-        await _client.CreateJobAsync("prod", Freestyle() with { MaxConcurrent = 1 });
+        await Client.CreateJobAsync("deploy-api", Freestyle() with { MaxConcurrent = 1, ConcurrencyGroup = "prod" });
+        await Client.CreateJobAsync("deploy-web", Freestyle() with { MaxConcurrent = 1, ConcurrencyGroup = "prod" });
+        await Client.CreateJobAsync("prod", Freestyle() with { MaxConcurrent = 1 });
 
         var api = await TriggerAsync("deploy-api");
         var web = await TriggerAsync("deploy-web");
@@ -217,11 +204,11 @@ public sealed class ConcurrencyHold_Specs
     [Test]
     public async Task When_maxConcurrent_is_raised_Should_release_held_runs_at_once()
     {
-        await _client.CreateJobAsync("held-raise", Freestyle() with { MaxConcurrent = 1 });
+        await Client.CreateJobAsync("held-raise", Freestyle() with { MaxConcurrent = 1 });
         var runs = new List<JsonElement>();
         for (var i = 0; i < 4; i++) runs.Add(await TriggerAsync("held-raise"));
 
-        var put = await _client.PutJobAsync("held-raise", Freestyle() with { MaxConcurrent = 3 });
+        var put = await Client.PutJobAsync("held-raise", Freestyle() with { MaxConcurrent = 3 });
         Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.OK));
 
         await WaitUntilReleasedAsync(runs[1]);
@@ -233,7 +220,7 @@ public sealed class ConcurrencyHold_Specs
     [Test]
     public async Task When_a_stray_message_names_a_held_run_Should_refuse_its_claim()
     {
-        await _client.CreateJobAsync("held-stray", Freestyle() with { MaxConcurrent = 1 });
+        await Client.CreateJobAsync("held-stray", Freestyle() with { MaxConcurrent = 1 });
         await TriggerAsync("held-stray");
         var held = await TriggerAsync("held-stray");
 
@@ -247,23 +234,23 @@ public sealed class ConcurrencyHold_Specs
     [Test]
     public async Task When_many_triggers_race_Should_release_exactly_the_limit_and_the_lowest_numbers()
     {
-        await _client.CreateJobAsync("held-race", Freestyle() with { MaxConcurrent = 2 });
+        await Client.CreateJobAsync("held-race", Freestyle() with { MaxConcurrent = 2 });
 
         var runs = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => TriggerAsync("held-race")));
 
         var released = runs.Where(r => !r.GetProperty("held").GetBoolean()).Select(r => r.GetProperty("number").GetInt32()).Order();
         Assert.That(released, Is.EqualTo(new[] { 1, 2 }));
-        Assert.That(await _stack.Database.ScalarAsync<long>(
+        Assert.That(await Stack.Database.ScalarAsync<long>(
             "SELECT count(*) FROM outbox o JOIN runs r ON r.id = o.run_id WHERE r.job_name = 'held-race'"), Is.EqualTo(2));
     }
 
     [Test]
     public async Task When_a_job_has_no_limit_Should_never_hold_its_runs()
     {
-        await _client.CreateJobAsync("unlimited", Freestyle());
+        await Client.CreateJobAsync("unlimited", Freestyle());
         var runs = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => TriggerAsync("unlimited")));
         Assert.That(runs.Select(r => r.GetProperty("held").GetBoolean()), Is.All.False);
-        Assert.That(await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM runs WHERE job_name = 'unlimited' AND concurrency_key IS NOT NULL"),
+        Assert.That(await Stack.Database.ScalarAsync<long>("SELECT count(*) FROM runs WHERE job_name = 'unlimited' AND concurrency_key IS NOT NULL"),
             Is.Zero);
     }
 }

@@ -9,29 +9,18 @@ namespace Narwhal.Api.Tests.Secrets;
 
 /// <summary>Secrets and git credentials: write-only, encrypted at rest, idempotent, admin only.</summary>
 [TestFixture]
-public sealed class SecretsApi_Specs
+public sealed class SecretsApi_Specs : StackFixture
 {
     private const string Value = "s3cr3t-value-for-tests";
-    private TestStack _stack = null!;
-    private HttpClient _admin = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _admin = _stack.Client();
-        await _admin.CreateJobAsync("with-secrets", JobRequests.Freestyle("echo hi"));
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _admin.Dispose();
-        await _stack.DisposeAsync();
+        await Client.CreateJobAsync("with-secrets", JobRequests.Freestyle("echo hi"));
     }
 
     private Task<HttpResponseMessage> PutSecretAsync(string key, string value, HttpClient? client = null) =>
-        (client ?? _admin).PutAsJsonAsync($"/jobs/with-secrets/secrets/{key}", new { value });
+        (client ?? Client).PutAsJsonAsync($"/jobs/with-secrets/secrets/{key}", new { value });
 
     [Test]
     public async Task When_a_secret_is_set_twice_with_the_same_value_Should_answer_created_then_unchanged_and_write_nothing()
@@ -39,12 +28,12 @@ public sealed class SecretsApi_Specs
         var first = await PutSecretAsync("DEPLOY_KEY", Value);
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         Assert.That((await first.ReadJsonAsync()).Str("outcome"), Is.EqualTo("created"));
-        var stored = await _stack.Database.ScalarAsync<DateTime>("SELECT updated_at FROM job_secrets WHERE name = 'DEPLOY_KEY'");
+        var stored = await Stack.Database.ScalarAsync<DateTime>("SELECT updated_at FROM job_secrets WHERE name = 'DEPLOY_KEY'");
 
         var second = await PutSecretAsync("DEPLOY_KEY", Value);
         Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await second.ReadJsonAsync()).Str("outcome"), Is.EqualTo("unchanged"));
-        Assert.That(await _stack.Database.ScalarAsync<DateTime>("SELECT updated_at FROM job_secrets WHERE name = 'DEPLOY_KEY'"), Is.EqualTo(stored));
+        Assert.That(await Stack.Database.ScalarAsync<DateTime>("SELECT updated_at FROM job_secrets WHERE name = 'DEPLOY_KEY'"), Is.EqualTo(stored));
 
         var third = await PutSecretAsync("DEPLOY_KEY", Value + "-rotated");
         Assert.That((await third.ReadJsonAsync()).Str("outcome"), Is.EqualTo("updated"));
@@ -54,7 +43,7 @@ public sealed class SecretsApi_Specs
     public async Task When_secrets_are_listed_Should_show_names_and_times_but_never_values()
     {
         await PutSecretAsync("LISTED_ONE", Value);
-        var response = await _admin.GetAsync("/jobs/with-secrets/secrets");
+        var response = await Client.GetAsync("/jobs/with-secrets/secrets");
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
@@ -66,8 +55,8 @@ public sealed class SecretsApi_Specs
     public async Task When_a_secret_is_stored_Should_be_encrypted_at_rest_with_its_key_id()
     {
         await PutSecretAsync("AT_REST", Value);
-        var ciphertext = await _stack.Database.ScalarAsync<byte[]>("SELECT ciphertext FROM job_secrets WHERE name = 'AT_REST'");
-        var keyId = await _stack.Database.ScalarAsync<string>("SELECT key_id FROM job_secrets WHERE name = 'AT_REST'");
+        var ciphertext = await Stack.Database.ScalarAsync<byte[]>("SELECT ciphertext FROM job_secrets WHERE name = 'AT_REST'");
+        var keyId = await Stack.Database.ScalarAsync<string>("SELECT key_id FROM job_secrets WHERE name = 'AT_REST'");
 
         Assert.That(keyId, Is.EqualTo("k1"));
         Assert.That(Encoding.UTF8.GetString(ciphertext), Does.Not.Contain(Value));
@@ -82,14 +71,14 @@ public sealed class SecretsApi_Specs
         var response = await PutSecretAsync(key, value);
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         Assert.That(problem.Errors().Keys, Does.Contain(field));
-        Assert.That(await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM job_secrets WHERE name = @key", new { key }), Is.EqualTo(0));
+        Assert.That(await Stack.Database.ScalarAsync<long>("SELECT count(*) FROM job_secrets WHERE name = @key", new { key }), Is.EqualTo(0));
     }
 
     [Test]
     public async Task When_a_trigger_token_sets_a_secret_Should_answer_403()
     {
-        var (_, secret) = await _admin.CreateTokenAsync($"trigger-{Guid.NewGuid():N}", "trigger");
-        using var trigger = _stack.Client(secret);
+        var (_, secret) = await Client.CreateTokenAsync($"trigger-{Guid.NewGuid():N}", "trigger");
+        using var trigger = Stack.Client(secret);
         var response = await PutSecretAsync("FROM_TRIGGER", Value, trigger);
         await response.ShouldBeProblemAsync(HttpStatusCode.Forbidden);
     }
@@ -98,19 +87,19 @@ public sealed class SecretsApi_Specs
     public async Task When_a_secret_is_deleted_Should_be_gone_and_a_second_delete_answer_404()
     {
         await PutSecretAsync("TO_DELETE", Value);
-        Assert.That((await _admin.DeleteAsync("/jobs/with-secrets/secrets/TO_DELETE")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
-        await (await _admin.DeleteAsync("/jobs/with-secrets/secrets/TO_DELETE")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        Assert.That((await Client.DeleteAsync("/jobs/with-secrets/secrets/TO_DELETE")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        await (await Client.DeleteAsync("/jobs/with-secrets/secrets/TO_DELETE")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Test]
     public async Task When_git_credentials_are_set_Should_show_kind_and_user_but_never_the_token()
     {
-        var put = await _admin.PutAsJsonAsync("/jobs/with-secrets/git-credentials", new { username = "x-access-token", token = "ghp_abcdefghijklmnop" });
+        var put = await Client.PutAsJsonAsync("/jobs/with-secrets/git-credentials", new { username = "x-access-token", token = "ghp_abcdefghijklmnop" });
         Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.Created));
-        var again = await _admin.PutAsJsonAsync("/jobs/with-secrets/git-credentials", new { username = "x-access-token", token = "ghp_abcdefghijklmnop" });
+        var again = await Client.PutAsJsonAsync("/jobs/with-secrets/git-credentials", new { username = "x-access-token", token = "ghp_abcdefghijklmnop" });
         Assert.That((await again.ReadJsonAsync()).Str("outcome"), Is.EqualTo("unchanged"));
 
-        var text = await _admin.GetStringAsync("/jobs/with-secrets/git-credentials");
+        var text = await Client.GetStringAsync("/jobs/with-secrets/git-credentials");
         Assert.That(text, Does.Contain("\"kind\":\"token\"").And.Contain("x-access-token"));
         Assert.That(text, Does.Not.Contain("ghp_abcdefghijklmnop"));
     }
@@ -118,7 +107,7 @@ public sealed class SecretsApi_Specs
     [Test]
     public async Task When_git_credentials_give_both_a_token_and_a_key_Should_answer_400()
     {
-        var response = await _admin.PutAsJsonAsync("/jobs/with-secrets/git-credentials",
+        var response = await Client.PutAsJsonAsync("/jobs/with-secrets/git-credentials",
             new { token = "ghp_abcdefghijklmnop", sshPrivateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----" });
         await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
     }

@@ -11,39 +11,28 @@ namespace Narwhal.Api.Tests.Secrets;
 /// stored, encrypted value), <c>dryRun: true</c>, nothing written, and never the value in the answer.
 /// </summary>
 [TestFixture]
-public sealed class SecretsDryRun_Specs
+public sealed class SecretsDryRun_Specs : StackFixture
 {
     private const string Value = "dry-run-secret-value";
     private const string Token = "ghp_dryrun0123456789";
-    private TestStack _stack = null!;
-    private HttpClient _admin = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _admin = _stack.Client();
-        await _admin.CreateJobAsync("planned-secrets", JobRequests.Freestyle("echo hi"));
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _admin.Dispose();
-        await _stack.DisposeAsync();
+        await Client.CreateJobAsync("planned-secrets", JobRequests.Freestyle("echo hi"));
     }
 
     private Task<HttpResponseMessage> PutSecretAsync(string key, string value, bool dryRun = false) =>
-        _admin.PutAsJsonAsync($"/jobs/planned-secrets/secrets/{key}{(dryRun ? "?dryRun=true" : "")}", new { value });
+        Client.PutAsJsonAsync($"/jobs/planned-secrets/secrets/{key}{(dryRun ? "?dryRun=true" : "")}", new { value });
 
     private Task<HttpResponseMessage> PutGitCredentialsAsync(string job, object body, bool dryRun = false) =>
-        _admin.PutAsJsonAsync($"/jobs/{job}/git-credentials{(dryRun ? "?dryRun=true" : "")}", body);
+        Client.PutAsJsonAsync($"/jobs/{job}/git-credentials{(dryRun ? "?dryRun=true" : "")}", body);
 
     private Task<long> SecretCountAsync(string key) =>
-        _stack.Database.ScalarAsync<long>("SELECT count(*) FROM job_secrets WHERE name = @key", new { key });
+        Stack.Database.ScalarAsync<long>("SELECT count(*) FROM job_secrets WHERE name = @key", new { key });
 
     private Task<DateTime> SecretUpdatedAtAsync(string key) =>
-        _stack.Database.ScalarAsync<DateTime>("SELECT updated_at FROM job_secrets WHERE name = @key", new { key });
+        Stack.Database.ScalarAsync<DateTime>("SELECT updated_at FROM job_secrets WHERE name = @key", new { key });
 
     /// <summary>Checks the status, <c>dryRun: true</c> and that the answer holds no secret; answers the outcome.</summary>
     private static async Task<string> PlannedOutcomeAsync(HttpResponseMessage response, HttpStatusCode status, string secret)
@@ -96,7 +85,7 @@ public sealed class SecretsDryRun_Specs
     [Test]
     public async Task When_the_job_does_not_exist_Should_answer_404_to_a_dry_run_too()
     {
-        var response = await _admin.PutAsJsonAsync("/jobs/no-such-job/secrets/ANY_KEY?dryRun=true", new { value = Value });
+        var response = await Client.PutAsJsonAsync("/jobs/no-such-job/secrets/ANY_KEY?dryRun=true", new { value = Value });
 
         await response.ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
@@ -104,16 +93,16 @@ public sealed class SecretsDryRun_Specs
     [Test]
     public async Task When_git_credentials_are_put_as_a_dry_run_Should_answer_what_the_real_put_would_and_write_nothing()
     {
-        await _admin.CreateJobAsync("planned-git", JobRequests.Git());
+        await Client.CreateJobAsync("planned-git", JobRequests.Git());
         var credentials = new { username = "x-access-token", token = Token };
 
         var created = await PutGitCredentialsAsync("planned-git", credentials, dryRun: true);
         Assert.That(await PlannedOutcomeAsync(created, HttpStatusCode.Created, Token), Is.EqualTo("created"));
         Assert.That((await created.ReadJsonAsync()).GetProperty("credentials").Str("kind"), Is.EqualTo("token"));
-        await (await _admin.GetAsync("/jobs/planned-git/git-credentials")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.GetAsync("/jobs/planned-git/git-credentials")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
 
         Assert.That((await PutGitCredentialsAsync("planned-git", credentials)).StatusCode, Is.EqualTo(HttpStatusCode.Created));
-        var updatedAt = (await _admin.GetJsonAsync("/jobs/planned-git/git-credentials")).GetProperty("updatedAt").GetDateTime();
+        var updatedAt = (await Client.GetJsonAsync("/jobs/planned-git/git-credentials")).GetProperty("updatedAt").GetDateTime();
 
         Assert.That(await PlannedOutcomeAsync(await PutGitCredentialsAsync("planned-git", credentials, dryRun: true), HttpStatusCode.OK, Token),
             Is.EqualTo("unchanged"));
@@ -124,7 +113,7 @@ public sealed class SecretsDryRun_Specs
                 await PutGitCredentialsAsync("planned-git", new { username = "deploy-bot", token = Token }, dryRun: true), HttpStatusCode.OK, Token),
             Is.EqualTo("updated"), "another user is a change too");
 
-        var stored = await _admin.GetJsonAsync("/jobs/planned-git/git-credentials");
+        var stored = await Client.GetJsonAsync("/jobs/planned-git/git-credentials");
         Assert.That(stored.GetProperty("updatedAt").GetDateTime(), Is.EqualTo(updatedAt));
         Assert.That(stored.Str("username"), Is.EqualTo("x-access-token"));
         Assert.That((await (await PutGitCredentialsAsync("planned-git", credentials)).ReadJsonAsync()).Str("outcome"), Is.EqualTo("unchanged"));

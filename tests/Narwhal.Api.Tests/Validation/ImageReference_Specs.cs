@@ -1,3 +1,4 @@
+using Narwhal.Api.Jobs;
 using Narwhal.Core.Jobs;
 using NUnit.Framework;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Core.Tests.Deploy;

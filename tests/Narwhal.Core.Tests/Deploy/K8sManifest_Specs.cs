@@ -185,7 +185,7 @@ public sealed partial class K8sManifest_Specs
     [Test]
     public void Every_setting_name_in_the_manifests_Should_exist_in_env_example()
     {
-        var known = RepositoryFiles.EnvExampleKeys();
+        var known = EnvExample.Keys();
         var used = new List<(string Name, string Where)>();
         foreach (var doc in _documents)
         {

@@ -1,31 +1,9 @@
+using Narwhal.Testing;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;
 
 namespace Narwhal.Core.Tests.Deploy;
-
-/// <summary>The repository's files the deploy tests read: found by walking up to Narwhal.sln.</summary>
-public static class RepositoryFiles
-{
-    public static string Root { get; } = Locate();
-
-    public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
-
-    private static string Locate()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Narwhal.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException($"No folder holding Narwhal.sln above {AppContext.BaseDirectory}.");
-    }
-
-    /// <summary>The keys .env.example sets (uncommented <c>NAME=value</c> lines).</summary>
-    public static HashSet<string> EnvExampleKeys() =>
-        File.ReadLines(PathOf(".env.example"))
-            .Select(l => l.Trim())
-            .Where(l => l.Length > 0 && !l.StartsWith('#') && l.Contains('='))
-            .Select(l => l[..l.IndexOf('=')])
-            .ToHashSet(StringComparer.Ordinal);
-}
 
 /// <summary>One YAML document of a file under deploy/k8s, as nested dictionaries, lists and strings.</summary>
 public sealed record K8sDocument(string File, Dictionary<object, object> Root)

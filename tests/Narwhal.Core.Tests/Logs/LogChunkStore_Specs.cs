@@ -1,6 +1,7 @@
 using System.Text;
 using Narwhal.Core.Logs;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Testing;
 using Npgsql;
 using NUnit.Framework;
@@ -9,26 +10,21 @@ namespace Narwhal.Core.Tests.Logs;
 
 /// <summary>Live log chunks: idempotent by offset, fenced by attempt, read from any offset, announced to listeners.</summary>
 [TestFixture]
-public sealed class LogChunkStore_Specs
+public sealed class LogChunkStore_Specs : DatabaseFixture
 {
-    private TestDatabase _db = null!;
     private LogChunkStore _chunks = null!;
     private RunAttemptStore _attempts = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _db = await TestDatabase.CreateAsync();
-        _chunks = new LogChunkStore(_db.DataSource);
-        _attempts = new RunAttemptStore(_db.DataSource);
+        _chunks = new LogChunkStore(Database.DataSource);
+        _attempts = new RunAttemptStore(Database.DataSource);
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _db.DisposeAsync();
 
     private async Task<ClaimedRun> RunningAsync(string job)
     {
-        var (_, run, _) = await RunSeeder.QueuedRunAsync(_db.DataSource, job);
+        var (_, run, _) = await RunSeeder.QueuedRunAsync(Database.DataSource, job);
         return (await _attempts.ClaimAsync(run.Id, "r", CancellationToken.None)).Claimed!;
     }
 
@@ -63,7 +59,7 @@ public sealed class LogChunkStore_Specs
     public async Task When_the_attempt_is_superseded_Should_refuse_the_chunk()
     {
         var claim = await RunningAsync("fenced-log");
-        await _db.ExecuteAsync("UPDATE runs SET attempt_id = @other WHERE id = @id", new { other = Guid.NewGuid(), id = claim.Run.Id });
+        await Database.ExecuteAsync("UPDATE runs SET attempt_id = @other WHERE id = @id", new { other = Guid.NewGuid(), id = claim.Run.Id });
 
         Assert.That(await _chunks.AppendAsync(claim.Run.Id, claim.AttemptId, 0, 0, Bytes("late"), CancellationToken.None), Is.False);
         Assert.That(await _chunks.ReadAsync(claim.Run.Id, 0, 1024, CancellationToken.None), Is.Empty);
@@ -73,7 +69,7 @@ public sealed class LogChunkStore_Specs
     public async Task When_a_chunk_is_appended_Should_notify_listeners_with_the_run_and_end_offset()
     {
         var claim = await RunningAsync("notified");
-        await using var listener = await _db.DataSource.OpenConnectionAsync();
+        await using var listener = await Database.DataSource.OpenConnectionAsync();
         var received = new TaskCompletionSource<string>();
         listener.Notification += (_, e) => received.TrySetResult(e.Payload);
         await using (var listen = new NpgsqlCommand($"LISTEN {LogChunkStore.Channel}", listener)) await listen.ExecuteNonQueryAsync();

@@ -1,7 +1,10 @@
+using Narwhal.Api.Runs;
 using Narwhal.Core.Fleet;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Logs;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
+using Narwhal.Dispatcher.Fleet;
 using Narwhal.Testing;
 using NUnit.Framework;
 
@@ -12,10 +15,9 @@ namespace Narwhal.Dispatcher.Tests.Fleet;
 /// them: lost with a reason, or one new attempt per retry.onLost, the old attempt fenced.
 /// </summary>
 [TestFixture]
-public sealed class LostRunStore_Specs
+public sealed class LostRunStore_Specs : DatabaseFixture
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private TestDatabase _db = null!;
     private RunnerStore _runners = null!;
     private LostRunStore _lost = null!;
     private RunAttemptStore _attempts = null!;
@@ -24,22 +26,18 @@ public sealed class LostRunStore_Specs
     [OneTimeSetUp]
     public async Task Start()
     {
-        _db = await TestDatabase.CreateAsync();
-        _runners = new RunnerStore(_db.DataSource);
-        _lost = new LostRunStore(_db.DataSource, TimeProvider.System);
-        _attempts = new RunAttemptStore(_db.DataSource);
+        _runners = new RunnerStore(Database.DataSource);
+        _lost = new LostRunStore(Database.DataSource, TimeProvider.System);
+        _attempts = new RunAttemptStore(Database.DataSource);
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _db.DisposeAsync();
 
     /// <summary>A run claimed by <paramref name="runnerId"/> <paramref name="startedAgo"/> ago.</summary>
     private async Task<ClaimedRun> RunningAsync(string runnerId, TimeSpan startedAgo, RetryPolicy? retry = null)
     {
-        var (_, run, _) = await RunSeeder.QueuedRunAsync(_db.DataSource, $"job-{Interlocked.Increment(ref _jobs)}",
+        var (_, run, _) = await RunSeeder.QueuedRunAsync(Database.DataSource, $"job-{Interlocked.Increment(ref _jobs)}",
             RunSeeder.Freestyle() with { Retry = retry });
         var claimed = (await _attempts.ClaimAsync(run.Id, runnerId, CancellationToken.None)).Claimed!;
-        await _db.ExecuteAsync("UPDATE runs SET started_at = now() - make_interval(secs => @s) WHERE id = @id",
+        await Database.ExecuteAsync("UPDATE runs SET started_at = now() - make_interval(secs => @s) WHERE id = @id",
             new { id = run.Id, s = startedAgo.TotalSeconds });
         return claimed;
     }
@@ -49,7 +47,7 @@ public sealed class LostRunStore_Specs
 
     private async Task SilenceAsync(string runnerId)
     {
-        await _db.ExecuteAsync("UPDATE runners SET last_seen_at = now() - interval '1 hour' WHERE id = @runnerId", new { runnerId });
+        await Database.ExecuteAsync("UPDATE runners SET last_seen_at = now() - interval '1 hour' WHERE id = @runnerId", new { runnerId });
         await _runners.MarkSilentOfflineAsync(Timeout, CancellationToken.None);
     }
 
@@ -115,7 +113,7 @@ public sealed class LostRunStore_Specs
         var outcome = await _lost.ResolveAsync((await FindAsync(run.Run.Id))!, Timeout, CancellationToken.None);
 
         Assert.That(outcome.Action, Is.EqualTo(LostRunAction.MarkedLost));
-        var stored = (await new RunStore(_db.DataSource, TimeProvider.System).GetAsync(run.Run.Id, CancellationToken.None))!;
+        var stored = (await new RunStore(Database.DataSource, TimeProvider.System).GetAsync(run.Run.Id, CancellationToken.None))!;
         Assert.That(stored.Status, Is.EqualTo(RunStatus.Lost));
         Assert.That(stored.StatusReason, Does.Contain("gone-6").And.Contain("retry.onLost"));
         Assert.That(stored.FinishedAt, Is.Not.Null);
@@ -125,13 +123,13 @@ public sealed class LostRunStore_Specs
     public async Task When_the_job_retries_once_Should_queue_one_new_attempt_fence_the_old_one_and_lose_the_second()
     {
         var first = await RunningAsync("gone-7", TimeSpan.FromMinutes(2), new RetryPolicy { OnLost = 1 });
-        await new LogChunkStore(_db.DataSource).AppendAsync(first.Run.Id, first.AttemptId, 0, 0, "partial"u8.ToArray(), CancellationToken.None);
+        await new LogChunkStore(Database.DataSource).AppendAsync(first.Run.Id, first.AttemptId, 0, 0, "partial"u8.ToArray(), CancellationToken.None);
 
         var outcome = await _lost.ResolveAsync((await FindAsync(first.Run.Id))!, Timeout, CancellationToken.None);
 
         Assert.That(outcome.Action, Is.EqualTo(LostRunAction.Requeued));
         Assert.That((outcome.Retry, outcome.RetriesAllowed), Is.EqualTo((1, 1)));
-        var row = await _db.ScalarAsync<string>("""
+        var row = await Database.ScalarAsync<string>("""
             SELECT concat_ws('|', status, attempt_id IS NULL, runner_id IS NULL, lost_retries, queued_at > now() - interval '1 minute',
                 (SELECT count(*) FROM outbox WHERE run_id = runs.id), (SELECT count(*) FROM run_log_chunks WHERE run_id = runs.id))
             FROM runs WHERE id = @id
@@ -142,13 +140,13 @@ public sealed class LostRunStore_Specs
 
         var second = (await _attempts.ClaimAsync(first.Run.Id, "gone-7b", CancellationToken.None)).Claimed!;
         Assert.That(second.Run.Attempt, Is.EqualTo(2));
-        await _db.ExecuteAsync("UPDATE runs SET started_at = now() - interval '2 minutes' WHERE id = @id", new { id = first.Run.Id });
+        await Database.ExecuteAsync("UPDATE runs SET started_at = now() - interval '2 minutes' WHERE id = @id", new { id = first.Run.Id });
 
         var again = await _lost.ResolveAsync((await FindAsync(first.Run.Id))!, Timeout, CancellationToken.None);
 
         Assert.That(again.Action, Is.EqualTo(LostRunAction.MarkedLost));
         Assert.That(again.Reason, Does.Contain("used up"));
-        Assert.That(await _db.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE run_id = @id", new { id = first.Run.Id }), Is.EqualTo(2),
+        Assert.That(await Database.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE run_id = @id", new { id = first.Run.Id }), Is.EqualTo(2),
             "no third attempt");
     }
 
@@ -156,7 +154,7 @@ public sealed class LostRunStore_Specs
     public async Task When_an_abort_was_requested_Should_not_retry()
     {
         var run = await RunningAsync("gone-8", TimeSpan.FromMinutes(2), new RetryPolicy { OnLost = 3 });
-        await new RunStore(_db.DataSource, TimeProvider.System).RequestAbortAsync(run.Run.Id, "alice", CancellationToken.None);
+        await new RunStore(Database.DataSource, TimeProvider.System).RequestAbortAsync(run.Run.Id, "alice", CancellationToken.None);
 
         var outcome = await _lost.ResolveAsync((await FindAsync(run.Run.Id))!, Timeout, CancellationToken.None);
 
@@ -172,7 +170,7 @@ public sealed class LostRunStore_Specs
         await _attempts.FinishAsync(run.Run.Id, run.AttemptId, new RunCompletion { Status = RunStatus.Succeeded }, CancellationToken.None);
 
         Assert.That((await _lost.ResolveAsync(lost, Timeout, CancellationToken.None)).Action, Is.EqualTo(LostRunAction.Skipped));
-        Assert.That(await _db.ScalarAsync<string>("SELECT status FROM runs WHERE id = @id", new { id = run.Run.Id }), Is.EqualTo("succeeded"));
+        Assert.That(await Database.ScalarAsync<string>("SELECT status FROM runs WHERE id = @id", new { id = run.Run.Id }), Is.EqualTo("succeeded"));
     }
 
     [Test]

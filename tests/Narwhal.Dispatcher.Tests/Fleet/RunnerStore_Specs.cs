@@ -11,20 +11,15 @@ namespace Narwhal.Dispatcher.Tests.Fleet;
 /// ignored, a restarted Runner (sequence back to 1) taken, silence turned into offline once.
 /// </summary>
 [TestFixture]
-public sealed class RunnerStore_Specs
+public sealed class RunnerStore_Specs : DatabaseFixture
 {
-    private TestDatabase _db = null!;
     private RunnerStore _store = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _db = await TestDatabase.CreateAsync();
-        _store = new RunnerStore(_db.DataSource);
+        _store = new RunnerStore(Database.DataSource);
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _db.DisposeAsync();
 
     [Test]
     public async Task When_a_runner_sends_its_first_heartbeat_Should_register_it_online()
@@ -33,7 +28,7 @@ public sealed class RunnerStore_Specs
 
         Assert.That(outcome, Is.EqualTo(HeartbeatOutcome.Registered));
         var runner = (await _store.GetAsync("first", CancellationToken.None))!;
-        var dbNow = await _db.ScalarAsync<DateTime>("SELECT now()");
+        var dbNow = await Database.ScalarAsync<DateTime>("SELECT now()");
         Assert.That(runner.State, Is.EqualTo(RunnerState.Online));
         Assert.That(runner.LastSeenAt.UtcDateTime, Is.EqualTo(dbNow).Within(TimeSpan.FromSeconds(5)));
         Assert.That(runner.Classes, Is.EqualTo(new[] { "small" }));
@@ -60,7 +55,7 @@ public sealed class RunnerStore_Specs
         await _store.UpsertHeartbeatAsync(Heartbeats.Of("ahead", sentAt: DateTimeOffset.UtcNow.AddHours(1)), CancellationToken.None);
 
         var runner = (await _store.GetAsync("ahead", CancellationToken.None))!;
-        var dbNow = await _db.ScalarAsync<DateTime>("SELECT now()");
+        var dbNow = await Database.ScalarAsync<DateTime>("SELECT now()");
         Assert.That(runner.LastSeenAt.UtcDateTime, Is.EqualTo(dbNow).Within(TimeSpan.FromSeconds(5)), "never later than the database's now()");
     }
 
@@ -105,7 +100,7 @@ public sealed class RunnerStore_Specs
     {
         await _store.UpsertHeartbeatAsync(Heartbeats.Of("silent", sequence: 1), CancellationToken.None);
         await _store.UpsertHeartbeatAsync(Heartbeats.Of("chatty", sequence: 1), CancellationToken.None);
-        await _db.ExecuteAsync("UPDATE runners SET last_seen_at = now() - interval '31 seconds' WHERE id = 'silent'");
+        await Database.ExecuteAsync("UPDATE runners SET last_seen_at = now() - interval '31 seconds' WHERE id = 'silent'");
 
         var offline = await _store.MarkSilentOfflineAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
 

@@ -1,6 +1,6 @@
-using Narwhal.Core.Github.Statuses;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
+using Narwhal.Dispatcher.Github.Statuses;
 using NUnit.Framework;
 
 namespace Narwhal.Dispatcher.Tests.Github;

@@ -2,10 +2,12 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Narwhal.Core.Github.Statuses;
+using Narwhal.Api.Jobs;
+using Narwhal.Api.Runs;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
 using Narwhal.Dispatcher.Github;
+using Narwhal.Dispatcher.Github.Statuses;
 using Narwhal.Testing;
 using Narwhal.Testing.Github;
 using NUnit.Framework;
@@ -18,18 +20,16 @@ namespace Narwhal.Dispatcher.Tests.Github;
 /// gives up with a warning on an update that keeps failing past the give-up time.
 /// </summary>
 [TestFixture]
-public sealed class CommitStatusReporter_Specs
+public sealed class CommitStatusReporter_Specs : DatabaseFixture
 {
-    private TestDatabase _db = null!;
     private FakeGithubApi _github = null!;
     private ServiceProvider _services = null!;
-    private readonly ListLogger _log = new();
+    private readonly RecordingLogger<CommitStatusReporter> _log = new();
     private int _jobs;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _db = await TestDatabase.CreateAsync();
         _github = await FakeGithubApi.StartAsync();
         _services = new ServiceCollection().AddMetrics().AddSingleton<GithubMetrics>().BuildServiceProvider();
     }
@@ -39,7 +39,6 @@ public sealed class CommitStatusReporter_Specs
     {
         await _services.DisposeAsync();
         await _github.DisposeAsync();
-        await _db.DisposeAsync();
     }
 
     private CommitStatusReporter Reporter(TimeSpan? giveUpAfter = null)
@@ -54,14 +53,14 @@ public sealed class CommitStatusReporter_Specs
         };
         var client = new GithubStatusClient(settings, TimeProvider.System, NullLogger<GithubStatusClient>.Instance,
             new GithubStatusPipelineOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10) });
-        return new CommitStatusReporter(_db.DataSource, new CommitStatusStore(_db.DataSource), client, settings,
+        return new CommitStatusReporter(Database.DataSource, new CommitStatusStore(Database.DataSource), client, settings,
             _services.GetRequiredService<GithubMetrics>(), _log);
     }
 
     private async Task<Run> RunAsync(JobSpec spec, GithubTrigger? github)
     {
-        var (job, _) = await new JobStore(_db.DataSource).SaveAsync($"job-{Interlocked.Increment(ref _jobs)}", spec, CancellationToken.None);
-        return (await new RunStore(_db.DataSource, TimeProvider.System).CreateAsync(new NewRun
+        var (job, _) = await new JobStore(Database.DataSource).SaveAsync($"job-{Interlocked.Increment(ref _jobs)}", spec, CancellationToken.None);
+        return (await new RunStore(Database.DataSource, TimeProvider.System).CreateAsync(new NewRun
         {
             JobId = job.Id,
             JobName = job.Name,
@@ -81,7 +80,7 @@ public sealed class CommitStatusReporter_Specs
     };
 
     private Task<string?> OutcomeAsync(Guid runId) =>
-        _db.ScalarAsync<string?>("SELECT outcome FROM commit_status_updates WHERE run_id = @runId ORDER BY id DESC LIMIT 1", new { runId });
+        Database.ScalarAsync<string?>("SELECT outcome FROM commit_status_updates WHERE run_id = @runId ORDER BY id DESC LIMIT 1", new { runId });
 
     [Test]
     public async Task When_a_run_from_github_is_recorded_Should_post_pending_to_the_webhooks_repository_with_a_link()
@@ -122,7 +121,7 @@ public sealed class CommitStatusReporter_Specs
     public async Task When_the_job_turned_commit_statuses_off_since_Should_post_nothing_more()
     {
         var run = await RunAsync(GitJob("https://github.com/acme/app.git"), github: null);
-        await new JobStore(_db.DataSource).SaveAsync(run.JobName, GitJob("https://github.com/acme/app.git") with { Github = null }, CancellationToken.None);
+        await new JobStore(Database.DataSource).SaveAsync(run.JobName, GitJob("https://github.com/acme/app.git") with { Github = null }, CancellationToken.None);
 
         await Reporter().DrainOnceAsync(CancellationToken.None);
 
@@ -166,27 +165,12 @@ public sealed class CommitStatusReporter_Specs
         await Reporter().DrainOnceAsync(CancellationToken.None);
 
         Assert.That(await OutcomeAsync(run.Id), Is.Null, "still open");
-        Assert.That(await _db.ScalarAsync<bool>("SELECT next_attempt_at > now() FROM commit_status_updates WHERE run_id = @id", new { id = run.Id }), Is.True);
-        await _db.ExecuteAsync("UPDATE commit_status_updates SET next_attempt_at = now() WHERE run_id = @id", new { id = run.Id });
+        Assert.That(await Database.ScalarAsync<bool>("SELECT next_attempt_at > now() FROM commit_status_updates WHERE run_id = @id", new { id = run.Id }), Is.True);
+        await Database.ExecuteAsync("UPDATE commit_status_updates SET next_attempt_at = now() WHERE run_id = @id", new { id = run.Id });
 
         await Reporter().DrainOnceAsync(CancellationToken.None);
 
         Assert.That(await OutcomeAsync(run.Id), Is.EqualTo("posted"));
         Assert.That(_github.CallsFor(run.CommitSha!).Select(c => c.Answered), Is.EqualTo(new[] { 503, 503, 201 }));
-    }
-
-    /// <summary>Keeps formatted log lines for assertions.</summary>
-    private sealed class ListLogger : ILogger<CommitStatusReporter>
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public IReadOnlyList<string> Lines => _lines.ToList();
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
     }
 }

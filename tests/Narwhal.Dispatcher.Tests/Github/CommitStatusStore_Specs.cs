@@ -1,6 +1,9 @@
-using Narwhal.Core.Github.Statuses;
+using Narwhal.Api.Jobs;
+using Narwhal.Api.Runs;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
+using Narwhal.Dispatcher.Github.Statuses;
 using Narwhal.Testing;
 using Narwhal.Testing.Github;
 using NUnit.Framework;
@@ -13,10 +16,9 @@ namespace Narwhal.Dispatcher.Tests.Github;
 /// at once, never one update to two reporters, and an end to retrying.
 /// </summary>
 [TestFixture]
-public sealed class CommitStatusStore_Specs
+public sealed class CommitStatusStore_Specs : DatabaseFixture
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
-    private TestDatabase _db = null!;
     private CommitStatusStore _store = null!;
     private RunAttemptStore _attempts = null!;
     private int _jobs;
@@ -24,20 +26,16 @@ public sealed class CommitStatusStore_Specs
     [OneTimeSetUp]
     public async Task Start()
     {
-        _db = await TestDatabase.CreateAsync();
-        _store = new CommitStatusStore(_db.DataSource);
-        _attempts = new RunAttemptStore(_db.DataSource);
+        _store = new CommitStatusStore(Database.DataSource);
+        _attempts = new RunAttemptStore(Database.DataSource);
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _db.DisposeAsync();
 
     [SetUp]
     public async Task ForgetOtherTestsUpdates() =>
-        await _db.ExecuteAsync("UPDATE commit_status_updates SET done_at = now(), outcome = 'skipped' WHERE done_at IS NULL");
+        await Database.ExecuteAsync("UPDATE commit_status_updates SET done_at = now(), outcome = 'skipped' WHERE done_at IS NULL");
 
     private async Task<Job> JobAsync(JobSpec? spec = null) =>
-        (await new JobStore(_db.DataSource).SaveAsync($"job-{Interlocked.Increment(ref _jobs)}", spec ?? RunSeeder.Freestyle(), CancellationToken.None)).Job;
+        (await new JobStore(Database.DataSource).SaveAsync($"job-{Interlocked.Increment(ref _jobs)}", spec ?? RunSeeder.Freestyle(), CancellationToken.None)).Job;
 
     private static JobSpec GitJob(bool commitStatuses) => new()
     {
@@ -48,7 +46,7 @@ public sealed class CommitStatusStore_Specs
     };
 
     private async Task<Run> RunAsync(Job job, string? sha, GithubTrigger? github) =>
-        (await new RunStore(_db.DataSource, TimeProvider.System).CreateAsync(new NewRun
+        (await new RunStore(Database.DataSource, TimeProvider.System).CreateAsync(new NewRun
         {
             JobId = job.Id,
             JobName = job.Name,
@@ -63,7 +61,7 @@ public sealed class CommitStatusStore_Specs
 
     private async Task<List<(string RunStatus, string? Outcome)>> RowsAsync(Guid runId)
     {
-        await using var connection = await _db.DataSource.OpenConnectionAsync();
+        await using var connection = await Database.DataSource.OpenConnectionAsync();
         return (await Dapper.SqlMapper.QueryAsync<(string, string?)>(connection,
             "SELECT run_status, outcome FROM commit_status_updates WHERE run_id = @runId ORDER BY id", new { runId })).ToList();
     }
@@ -171,7 +169,7 @@ public sealed class CommitStatusStore_Specs
         Assert.That(gaveUp, Is.False);
         Assert.That(await _store.ClaimAsync(10, Lease, CancellationToken.None), Is.Empty, "not before its next attempt");
 
-        await _db.ExecuteAsync("UPDATE commit_status_updates SET next_attempt_at = now() WHERE id = @id", new { id = update.Id });
+        await Database.ExecuteAsync("UPDATE commit_status_updates SET next_attempt_at = now() WHERE id = @id", new { id = update.Id });
         var retry = (await _store.ClaimAsync(10, Lease, CancellationToken.None)).Single();
         gaveUp = await _store.RetryLaterAsync(retry.Id, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), "502 Bad Gateway", CancellationToken.None);
 
@@ -183,7 +181,7 @@ public sealed class CommitStatusStore_Specs
     public async Task When_no_reporter_posts_Should_expire_old_updates_so_none_accumulate()
     {
         var run = await GithubRunAsync(await JobAsync());
-        await _db.ExecuteAsync("UPDATE commit_status_updates SET created_at = now() - interval '2 hours' WHERE run_id = @id", new { id = run.Id });
+        await Database.ExecuteAsync("UPDATE commit_status_updates SET created_at = now() - interval '2 hours' WHERE run_id = @id", new { id = run.Id });
 
         var expired = await _store.ExpireAsync(TimeSpan.FromHours(1), "no token", CancellationToken.None);
 

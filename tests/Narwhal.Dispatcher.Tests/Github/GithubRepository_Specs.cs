@@ -1,4 +1,4 @@
-using Narwhal.Core.Github.Statuses;
+using Narwhal.Dispatcher.Github.Statuses;
 using NUnit.Framework;
 
 namespace Narwhal.Dispatcher.Tests.Github;

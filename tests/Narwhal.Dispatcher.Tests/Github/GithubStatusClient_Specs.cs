@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Narwhal.Core.Github.Statuses;
 using Narwhal.Dispatcher.Github;
+using Narwhal.Dispatcher.Github.Statuses;
 using Narwhal.Testing.Github;
 using NUnit.Framework;
 

@@ -12,25 +12,13 @@ namespace Narwhal.EndToEnd.Tests.Concurrency;
 /// loop — each run is published exactly once and claimed exactly once.
 /// </summary>
 [TestFixture]
-public sealed class MaxConcurrent_Specs
+public sealed class MaxConcurrent_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
-
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
         // Four slots: anything that runs one at a time below does so because of the limit, not the Runner.
-        await _stack.StartRunnerAsync("wide", new Dictionary<string, string?> { ["NARWHAL_RUNNER_SLOTS"] = "4" });
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
+        await Stack.StartRunnerAsync("wide", new Dictionary<string, string?> { ["NARWHAL_RUNNER_SLOTS"] = "4" });
     }
 
     private async Task PutJobAsync(string name, object settings, string script)
@@ -40,7 +28,7 @@ public sealed class MaxConcurrent_Specs
             ["type"] = "freestyle", ["image"] = TestEnvironment.BusyboxImage, ["script"] = new[] { script },
         };
         foreach (var property in JsonSerializer.SerializeToElement(settings).EnumerateObject()) body[property.Name] = property.Value;
-        var response = await _client.PutAsync($"/jobs/{name}", JsonContent(body));
+        var response = await Client.PutAsync($"/jobs/{name}", JsonContent(body));
         Assert.That(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
@@ -48,7 +36,7 @@ public sealed class MaxConcurrent_Specs
         new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
 
     private async Task<IReadOnlyList<JsonElement>> WaitForAllAsync(IEnumerable<JsonElement> runs) =>
-        await Task.WhenAll(runs.Select(r => _client.WaitForRunEndAsync(r.Str("id"), TimeSpan.FromSeconds(180))));
+        await Task.WhenAll(runs.Select(r => Client.WaitForRunEndAsync(r.Str("id"), TimeSpan.FromSeconds(180))));
 
     /// <summary>Ended runs in the order they started: each started after the one before it finished.</summary>
     private static void AssertOneAtATime(IReadOnlyList<JsonElement> ended)
@@ -69,7 +57,7 @@ public sealed class MaxConcurrent_Specs
         var max = 0;
         while (!running.IsCompleted)
         {
-            if (await _stack.Vhost.QueueAsync(RunQueues.QueueName("small")) is { } queue)
+            if (await Stack.Vhost.QueueAsync(RunQueues.QueueName("small")) is { } queue)
                 max = Math.Max(max, queue.MessagesReady + queue.MessagesUnacknowledged);
             await Task.WhenAny(running, Task.Delay(200));
         }
@@ -81,7 +69,7 @@ public sealed class MaxConcurrent_Specs
     {
         await PutJobAsync("one-at-a-time", new { maxConcurrent = 1 }, "sleep 1");
 
-        var triggered = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _client.TriggerAsync("one-at-a-time")));
+        var triggered = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Client.TriggerAsync("one-at-a-time")));
         Assert.That(triggered.Count(r => r.GetProperty("held").GetBoolean()), Is.EqualTo(3), "one starts, three wait");
         var all = WaitForAllAsync(triggered);
         var maxDepth = await MaxQueueDepthWhileAsync(all);
@@ -93,7 +81,7 @@ public sealed class MaxConcurrent_Specs
         AssertOneAtATime(ended);
         Assert.That(ended.Select(r => r.GetProperty("attempt").GetInt32()), Is.All.EqualTo(1), "each claimed once");
         Assert.That(maxDepth, Is.LessThanOrEqualTo(1), "never more messages than the limit");
-        Assert.That(await _stack.Database.ScalarAsync<long>(
+        Assert.That(await Stack.Database.ScalarAsync<long>(
                 "SELECT count(*) FROM outbox o JOIN runs r ON r.id = o.run_id WHERE r.job_name = 'one-at-a-time'"),
             Is.EqualTo(4), "each run published exactly once: released, never requeued");
     }
@@ -106,7 +94,7 @@ public sealed class MaxConcurrent_Specs
         await PutJobAsync("deploy-b", group, "sleep 1");
 
         var triggered = new List<JsonElement>();
-        foreach (var job in new[] { "deploy-a", "deploy-b", "deploy-a", "deploy-b" }) triggered.Add(await _client.TriggerAsync(job));
+        foreach (var job in new[] { "deploy-a", "deploy-b", "deploy-a", "deploy-b" }) triggered.Add(await Client.TriggerAsync(job));
         var ended = await WaitForAllAsync(triggered);
 
         Assert.That(ended.Select(r => r.Str("status")), Is.All.EqualTo("succeeded"));
@@ -119,29 +107,29 @@ public sealed class MaxConcurrent_Specs
     public async Task When_runs_wait_for_the_limit_Should_abort_a_held_one_without_starting_it_and_release_the_next_when_the_running_one_is_aborted()
     {
         await PutJobAsync("long-deploy", new { maxConcurrent = 1 }, "sleep 300");
-        var first = await _client.TriggerAsync("long-deploy");
-        var second = await _client.TriggerAsync("long-deploy");
-        var third = await _client.TriggerAsync("long-deploy");
-        await Eventually.UntilAsync(() => _client.GetJsonAsync($"/runs/{first.Str("id")}"), r => r.Str("status") == "running", "#1 to start");
+        var first = await Client.TriggerAsync("long-deploy");
+        var second = await Client.TriggerAsync("long-deploy");
+        var third = await Client.TriggerAsync("long-deploy");
+        await Eventually.UntilAsync(() => Client.GetJsonAsync($"/runs/{first.Str("id")}"), r => r.Str("status") == "running", "#1 to start");
 
-        var abortHeld = await _client.PostAsync($"/runs/{third.Str("id")}/abort", null);
+        var abortHeld = await Client.PostAsync($"/runs/{third.Str("id")}/abort", null);
         Assert.That(abortHeld.StatusCode, Is.EqualTo(HttpStatusCode.OK), "a held run ends at once");
-        var abortRunning = await _client.PostAsync($"/runs/{first.Str("id")}/abort", null);
+        var abortRunning = await Client.PostAsync($"/runs/{first.Str("id")}/abort", null);
         Assert.That(abortRunning.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
 
-        Assert.That((await _client.WaitForRunEndAsync(first.Str("id"))).Str("status"), Is.EqualTo("aborted"));
-        var released = await Eventually.UntilAsync(() => _client.GetJsonAsync($"/runs/{second.Str("id")}"),
+        Assert.That((await Client.WaitForRunEndAsync(first.Str("id"))).Str("status"), Is.EqualTo("aborted"));
+        var released = await Eventually.UntilAsync(() => Client.GetJsonAsync($"/runs/{second.Str("id")}"),
             r => r.Str("status") == "running", "#2 to start once #1 ended");
         Assert.That(released.GetProperty("held").GetBoolean(), Is.False);
 
-        var neverStarted = await _client.GetJsonAsync($"/runs/{third.Str("id")}");
+        var neverStarted = await Client.GetJsonAsync($"/runs/{third.Str("id")}");
         Assert.That(neverStarted.Str("status"), Is.EqualTo("aborted"));
         Assert.That(neverStarted.GetProperty("attempt").GetInt32(), Is.Zero);
         Assert.That(neverStarted.TryGetProperty("startedAt", out _), Is.False);
-        Assert.That(await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE run_id = @id", new { id = Guid.Parse(third.Str("id")) }),
+        Assert.That(await Stack.Database.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE run_id = @id", new { id = Guid.Parse(third.Str("id")) }),
             Is.Zero, "a held run that was aborted never had a message");
 
-        await _client.PostAsync($"/runs/{second.Str("id")}/abort", null);
-        Assert.That((await _client.WaitForRunEndAsync(second.Str("id"))).Str("status"), Is.EqualTo("aborted"));
+        await Client.PostAsync($"/runs/{second.Str("id")}/abort", null);
+        Assert.That((await Client.WaitForRunEndAsync(second.Str("id"))).Str("status"), Is.EqualTo("aborted"));
     }
 }

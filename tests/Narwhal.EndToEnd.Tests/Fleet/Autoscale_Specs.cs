@@ -1,4 +1,5 @@
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Testing;
 using NUnit.Framework;
 
@@ -9,18 +10,14 @@ namespace Narwhal.EndToEnd.Tests.Fleet;
 /// running runs, within the configured bounds; only idle online Runners are proposed for draining.
 /// </summary>
 [TestFixture]
-public sealed class Autoscale_Specs
+public sealed class Autoscale_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
     private Uri _dispatcher = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
-        var dispatcher = await _stack.StartDispatcherAsync(FleetTesting.DispatcherSettings(new Dictionary<string, string?>
+        var dispatcher = await Stack.StartDispatcherAsync(FleetTesting.DispatcherSettings(new Dictionary<string, string?>
         {
             ["NARWHAL_AUTOSCALE"] = "small=0:10,large=1:4",
             ["NARWHAL_AUTOSCALE_SLOTS"] = "small=2,large=3",
@@ -28,19 +25,12 @@ public sealed class Autoscale_Specs
         _dispatcher = new Uri(TestStack.BoundAddress(dispatcher));
     }
 
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _client.Dispose();
-        await _stack.DisposeAsync();
-    }
-
     [Test]
     public async Task When_runs_wait_in_a_queue_no_runner_serves_Should_desire_enough_runners_within_the_bounds()
     {
-        await new Narwhal.Core.Jobs.JobStore(_stack.Database.DataSource).SaveAsync("big",
+        await new Narwhal.Api.Jobs.JobStore(Stack.Database.DataSource).SaveAsync("big",
             RunSeeder.Freestyle("echo big") with { ResourceClass = "large" }, CancellationToken.None);
-        for (var i = 0; i < 5; i++) await _client.TriggerAsync("big");
+        for (var i = 0; i < 5; i++) await Client.TriggerAsync("big");
 
         var large = FleetTesting.Class(await Eventually.UntilAsync(() => FleetTesting.GetAutoscaleAsync(_dispatcher),
             a => FleetTesting.Class(a, "large").GetProperty("ready").GetInt32() == 5, "the broker to report 5 ready runs of class large"), "large");
@@ -50,7 +40,7 @@ public sealed class Autoscale_Specs
         Assert.That(large.GetProperty("running").GetInt32(), Is.EqualTo(0));
         Assert.That(large.GetProperty("runners").GetProperty("online").GetInt32(), Is.EqualTo(0));
 
-        for (var i = 0; i < 10; i++) await _client.TriggerAsync("big");
+        for (var i = 0; i < 10; i++) await Client.TriggerAsync("big");
         large = FleetTesting.Class(await Eventually.UntilAsync(() => FleetTesting.GetAutoscaleAsync(_dispatcher),
             a => FleetTesting.Class(a, "large").GetProperty("ready").GetInt32() == 15, "the broker to report 15 ready runs"), "large");
         Assert.That(large.GetProperty("desired").GetInt32(), Is.EqualTo(4), "ceil(15 / 3) = 5, capped at the maximum of 4");
@@ -60,11 +50,11 @@ public sealed class Autoscale_Specs
     public async Task When_more_runners_are_online_than_needed_Should_propose_only_idle_ones_for_draining()
     {
         // A Runner busy with a claimed run, and an idle one; both heartbeat.
-        var (_, busyRun, outboxId) = await RunSeeder.QueuedRunAsync(_stack.Database.DataSource, "busy-work");
-        await _stack.Database.ExecuteAsync("UPDATE outbox SET published_at = now() WHERE id = @outboxId", new { outboxId });
-        await new RunAttemptStore(_stack.Database.DataSource).ClaimAsync(busyRun.Id, "scale-busy", CancellationToken.None);
-        await using var busy = await HeartbeatPump.StartAsync(_stack, "scale-busy");
-        await using var idle = await HeartbeatPump.StartAsync(_stack, "scale-idle");
+        var (_, busyRun, outboxId) = await RunSeeder.QueuedRunAsync(Stack.Database.DataSource, "busy-work");
+        await Stack.Database.ExecuteAsync("UPDATE outbox SET published_at = now() WHERE id = @outboxId", new { outboxId });
+        await new RunAttemptStore(Stack.Database.DataSource).ClaimAsync(busyRun.Id, "scale-busy", CancellationToken.None);
+        await using var busy = await HeartbeatPump.StartAsync(Stack, "scale-busy");
+        await using var idle = await HeartbeatPump.StartAsync(Stack, "scale-idle");
 
         var small = FleetTesting.Class(await Eventually.UntilAsync(() => FleetTesting.GetAutoscaleAsync(_dispatcher),
             a => FleetTesting.Class(a, "small").GetProperty("runners").GetProperty("online").GetInt32() == 2, "both Runners to be online"), "small");
@@ -77,7 +67,7 @@ public sealed class Autoscale_Specs
             "the idle one may go; the busy one never");
 
         // The busy Runner's run ends: now both are idle, and none is needed.
-        await _stack.Database.ExecuteAsync("UPDATE runs SET status = @succeeded, finished_at = now() WHERE id = @id",
+        await Stack.Database.ExecuteAsync("UPDATE runs SET status = @succeeded, finished_at = now() WHERE id = @id",
             new { id = busyRun.Id, succeeded = RunStatus.Succeeded.Name() });
         small = FleetTesting.Class(await Eventually.UntilAsync(() => FleetTesting.GetAutoscaleAsync(_dispatcher),
             a => FleetTesting.Class(a, "small").GetProperty("drainable").GetArrayLength() == 2, "both idle Runners to be drainable"), "small");

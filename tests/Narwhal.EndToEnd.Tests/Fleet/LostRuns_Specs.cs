@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Narwhal.Api.Jobs;
 using Narwhal.Core.Fleet;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Execution;
 using Narwhal.Testing;
 using NUnit.Framework;
@@ -17,55 +19,49 @@ namespace Narwhal.EndToEnd.Tests.Fleet;
 /// previous life left in Docker.
 /// </summary>
 [TestFixture]
-public sealed class LostRuns_Specs
+public sealed class LostRuns_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _client = null!;
     private readonly Stack<IAsyncDisposable> _processes = new();
     private readonly List<WebApplication> _inProcessRunners = [];
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _client = _stack.Client();
-        await _stack.StartDispatcherAsync(FleetTesting.DispatcherSettings());
-        await _client.PutFreestyleJobAsync("sleeper", TestEnvironment.BusyboxImage, "echo started", "sleep 60");
+        await Stack.StartDispatcherAsync(FleetTesting.DispatcherSettings());
+        await Client.PutFreestyleJobAsync("sleeper", TestEnvironment.BusyboxImage, "echo started", "sleep 60");
     }
 
     [TearDown]
     public async Task StopRunners()
     {
         while (_processes.TryPop(out var process)) await process.DisposeAsync();
-        foreach (var runner in _inProcessRunners) await _stack.StopRunnerAsync(runner);
+        foreach (var runner in _inProcessRunners) await Stack.StopAsync(runner);
         _inProcessRunners.Clear();
     }
 
     [OneTimeTearDown]
     public async Task Stop()
     {
-        await FleetTesting.RemoveContainersAsync(_stack);
-        _client.Dispose();
-        await _stack.DisposeAsync();
+        await FleetTesting.RemoveContainersAsync(Stack);
     }
 
     /// <summary>A Runner process, once the Dispatcher has its heartbeats (the Runner's own).</summary>
     private async Task<RunnerProcess> StartRunnerAsync(string runnerId)
     {
-        var process = await FleetTesting.StartRunnerProcessAsync(_stack, runnerId);
+        var process = await FleetTesting.StartRunnerProcessAsync(Stack, runnerId);
         _processes.Push(process);
         await UntilOnlineAsync(runnerId);
         return process;
     }
 
     private Task UntilOnlineAsync(string runnerId) =>
-        Eventually.UntilAsync(() => FleetTesting.RunnerAsync(_stack, runnerId), r => r?.State == RunnerState.Online, $"{runnerId} to be online");
+        Eventually.UntilAsync(() => FleetTesting.RunnerAsync(Stack, runnerId), r => r?.State == RunnerState.Online, $"{runnerId} to be online");
 
     private async Task<Job> SaveRetryingJobAsync(string name, int onLost, params string[] script) =>
-        (await new JobStore(_stack.Database.DataSource).SaveAsync(name,
+        (await new JobStore(Stack.Database.DataSource).SaveAsync(name,
             RunSeeder.Freestyle(script) with { Retry = new RetryPolicy { OnLost = onLost } }, CancellationToken.None)).Job;
 
-    private Task<JsonElement> RunAsync(string runId) => _client.GetJsonAsync($"/runs/{runId}");
+    private Task<JsonElement> RunAsync(string runId) => Client.GetJsonAsync($"/runs/{runId}");
 
     /// <summary>Until the run's given attempt is running on the Runner and its container is up.</summary>
     private async Task<Guid> UntilAttemptRunsAsync(string runId, int attempt, string runnerId)
@@ -73,21 +69,21 @@ public sealed class LostRuns_Specs
         await Eventually.UntilAsync(() => RunAsync(runId),
             r => r.Str("status") == "running" && r.GetProperty("attempt").GetInt32() == attempt && r.Str("runnerId") == runnerId,
             $"attempt {attempt} of run {runId} to run on {runnerId}");
-        var attemptId = await _stack.Database.ScalarAsync<Guid>("SELECT attempt_id FROM runs WHERE id = @id", new { id = Guid.Parse(runId) });
-        await Eventually.UntilAsync(() => FleetTesting.ContainersAsync(_stack, RunLabels.AttemptId, attemptId.ToString()),
+        var attemptId = await Stack.Database.ScalarAsync<Guid>("SELECT attempt_id FROM runs WHERE id = @id", new { id = Guid.Parse(runId) });
+        await Eventually.UntilAsync(() => FleetTesting.ContainersAsync(Stack, RunLabels.AttemptId, attemptId.ToString()),
             // Set-up (image, network, container) on an engine busy with other stacks' runs can take a while.
             list => list.Any(c => c.State == "running"), $"the container of attempt {attempt} to run", TimeSpan.FromSeconds(150));
         return attemptId;
     }
 
     private Task<long> OutboxRowsAsync(string runId) =>
-        _stack.Database.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE run_id = @id", new { id = Guid.Parse(runId) });
+        Stack.Database.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE run_id = @id", new { id = Guid.Parse(runId) });
 
     [Test]
     public async Task When_a_runner_is_killed_mid_run_Should_end_the_run_lost_within_the_offline_timeout_and_clean_up_at_its_restart()
     {
         var runner = await StartRunnerAsync("doomed");
-        var run = await _client.TriggerAsync("sleeper");
+        var run = await Client.TriggerAsync("sleeper");
         await UntilAttemptRunsAsync(run.Str("id"), attempt: 1, "doomed");
 
         await runner.KillAsync();
@@ -99,15 +95,15 @@ public sealed class LostRuns_Specs
         Assert.That(ended.Str("statusReason"), Does.Contain("Runner doomed silent since").And.Contain("retry.onLost"));
         Assert.That(sinceKill.Elapsed, Is.LessThan(FleetTesting.OfflineTimeout + TimeSpan.FromSeconds(15)),
             "lost within the offline timeout (5 s) plus a scan and some slack for a loaded machine");
-        Assert.That((await FleetTesting.RunnerAsync(_stack, "doomed"))!.State, Is.EqualTo(RunnerState.Offline));
-        Assert.That(await FleetTesting.ContainersAsync(_stack, RunLabels.RunnerId, "doomed"), Is.Not.Empty,
+        Assert.That((await FleetTesting.RunnerAsync(Stack, "doomed"))!.State, Is.EqualTo(RunnerState.Offline));
+        Assert.That(await FleetTesting.ContainersAsync(Stack, RunLabels.RunnerId, "doomed"), Is.Not.Empty,
             "SIGKILL gave the Runner no chance to remove its container");
 
         await StartRunnerAsync("doomed");
 
-        Assert.That(await FleetTesting.ContainersAsync(_stack, RunLabels.RunnerId, "doomed"), Is.Empty,
+        Assert.That(await FleetTesting.ContainersAsync(Stack, RunLabels.RunnerId, "doomed"), Is.Empty,
             "the restarted Runner removed its previous life's container before taking runs");
-        Assert.That((await FleetTesting.RunnerAsync(_stack, "doomed"))!.OfflineAt, Is.Null, "back online");
+        Assert.That((await FleetTesting.RunnerAsync(Stack, "doomed"))!.OfflineAt, Is.Null, "back online");
         Assert.That((await RunAsync(run.Str("id"))).Str("status"), Is.EqualTo("lost"));
     }
 
@@ -116,7 +112,7 @@ public sealed class LostRuns_Specs
     {
         await SaveRetryingJobAsync("retried", onLost: 1, "echo attempt on $HOSTNAME", "sleep 6");
         var first = await StartRunnerAsync("retry-first");
-        var run = await _client.TriggerAsync("retried");
+        var run = await Client.TriggerAsync("retried");
         var runId = Guid.Parse(run.Str("id"));
         var firstAttempt = await UntilAttemptRunsAsync(run.Str("id"), attempt: 1, "retry-first");
 
@@ -127,18 +123,18 @@ public sealed class LostRuns_Specs
         Assert.That(queued.Str("status"), Is.EqualTo("queued"));
         Assert.That(queued.Str("statusReason"), Does.Contain("Runner retry-first silent since").And.Contain("Attempt 1 lost; queued again (retry 1 of 1)"));
         Assert.That(queued.TryGetProperty("runnerId", out var noRunner) ? noRunner.ValueKind : JsonValueKind.Null, Is.EqualTo(JsonValueKind.Null));
-        var attempts = new RunAttemptStore(_stack.Database.DataSource);
+        var attempts = new RunAttemptStore(Stack.Database.DataSource);
         Assert.That(() => attempts.FinishAsync(runId, firstAttempt, new RunCompletion { Status = RunStatus.Succeeded }, CancellationToken.None),
             Throws.InstanceOf<StaleAttemptException>(), "the cut-off attempt cannot report");
 
-        _inProcessRunners.Add(await _stack.StartRunnerAsync("retry-second", FleetTesting.RunnerSettings(_stack)));
+        _inProcessRunners.Add(await Stack.StartRunnerAsync("retry-second", FleetTesting.RunnerSettings(Stack)));
         await UntilOnlineAsync("retry-second");
 
-        var done = await _client.WaitForRunEndAsync(run.Str("id"), TimeSpan.FromSeconds(90));
+        var done = await Client.WaitForRunEndAsync(run.Str("id"), TimeSpan.FromSeconds(90));
         Assert.That(done.Str("status"), Is.EqualTo("succeeded"));
         Assert.That(done.GetProperty("attempt").GetInt32(), Is.EqualTo(2), "the attempt number shows the retry");
         Assert.That(done.Str("runnerId"), Is.EqualTo("retry-second"));
-        Assert.That(await _stack.Database.ScalarAsync<int>("SELECT lost_retries FROM runs WHERE id = @runId", new { runId }), Is.EqualTo(1));
+        Assert.That(await Stack.Database.ScalarAsync<int>("SELECT lost_retries FROM runs WHERE id = @runId", new { runId }), Is.EqualTo(1));
         Assert.That(await OutboxRowsAsync(run.Str("id")), Is.EqualTo(2), "the trigger's message and exactly one retry");
         Assert.That(() => attempts.FinishAsync(runId, firstAttempt, new RunCompletion { Status = RunStatus.Failed, ExitCode = 1 }, CancellationToken.None),
             Throws.InstanceOf<StaleAttemptException>());
@@ -150,7 +146,7 @@ public sealed class LostRuns_Specs
     {
         await SaveRetryingJobAsync("retried-once", onLost: 1, "sleep 60");
         var first = await StartRunnerAsync("lose-1");
-        var run = await _client.TriggerAsync("retried-once");
+        var run = await Client.TriggerAsync("retried-once");
         await UntilAttemptRunsAsync(run.Str("id"), attempt: 1, "lose-1");
         await first.KillAsync();
         await Eventually.UntilAsync(() => RunAsync(run.Str("id")), r => r.Str("status") == "queued", "the first loss to queue a retry", TimeSpan.FromSeconds(60));

@@ -1,3 +1,5 @@
+using Narwhal.Api.Jobs;
+using Narwhal.Api.Runs;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
 using Narwhal.Testing;
@@ -13,20 +15,18 @@ namespace Narwhal.EndToEnd.Tests.Github;
 /// a 429's Retry-After) without posting anything twice; nothing for runs that do not report.
 /// </summary>
 [TestFixture]
-public sealed class CommitStatus_Specs
+public sealed class CommitStatus_Specs : StackFixture
 {
     private const string PublicUrl = "https://ci.example.com";
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
     private FakeGithubApi _github = null!;
-    private TestStack _stack = null!;
     private readonly List<Uri> _dispatchers = [];
 
     [OneTimeSetUp]
     public async Task Start()
     {
         _github = await FakeGithubApi.StartAsync();
-        _stack = await TestStack.CreateAsync();
-        await _stack.StartRunnerAsync("status-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_SLOTS"] = "4" });
+        await Stack.StartRunnerAsync("status-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_SLOTS"] = "4" });
         var settings = new Dictionary<string, string?>
         {
             ["NARWHAL_GITHUB_API_URL"] = _github.ApiUrl.ToString(),
@@ -37,8 +37,8 @@ public sealed class CommitStatus_Specs
         };
         // Two replicas, as a production fleet may run: every test also checks nothing is posted twice.
         for (var i = 0; i < 2; i++)
-            _dispatchers.Add(new Uri(TestStack.BoundAddress(await _stack.StartDispatcherAsync(settings))));
-        var jobs = new JobStore(_stack.Database.DataSource);
+            _dispatchers.Add(new Uri(TestStack.BoundAddress(await Stack.StartDispatcherAsync(settings))));
+        var jobs = new JobStore(Stack.Database.DataSource);
         await jobs.SaveAsync("checks", RunSeeder.Freestyle("echo checking", "sleep 2", "echo fine"), CancellationToken.None);
         await jobs.SaveAsync("tests", RunSeeder.Freestyle("echo testing", "sleep 1", "exit 3"), CancellationToken.None);
         await jobs.SaveAsync("quiet", RunSeeder.Freestyle("echo nobody is told"), CancellationToken.None);
@@ -52,15 +52,10 @@ public sealed class CommitStatus_Specs
         }, CancellationToken.None);
     }
 
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        await _stack.DisposeAsync();
-        await _github.DisposeAsync();
-    }
+    protected override async Task AfterStackStoppedAsync() => await _github.DisposeAsync();
 
     private async Task<Run> EndedAsync(Run run) =>
-        await Eventually.UntilAsync(() => new RunStore(_stack.Database.DataSource, TimeProvider.System).GetAsync(run.Id, CancellationToken.None),
+        await Eventually.UntilAsync(() => new RunStore(Stack.Database.DataSource, TimeProvider.System).GetAsync(run.Id, CancellationToken.None),
             r => r is { Status: not (RunStatus.Queued or RunStatus.Running) }, $"run {run.Id} to end", Deadline) ?? throw new InvalidOperationException();
 
     /// <summary>Waits until GitHub has accepted a final (non-pending) status for the commit; returns every call for it.</summary>
@@ -86,7 +81,7 @@ public sealed class CommitStatus_Specs
     {
         var sha = GithubRuns.RandomSha();
 
-        var run = await _stack.TriggerAsync("checks", sha, GithubRuns.PullRequest("acme/app", 7));
+        var run = await Stack.TriggerAsync("checks", sha, GithubRuns.PullRequest("acme/app", 7));
         Assert.That((await EndedAsync(run)).Status, Is.EqualTo(RunStatus.Succeeded));
         var calls = await UntilFinalPostedAsync(sha);
 
@@ -106,7 +101,7 @@ public sealed class CommitStatus_Specs
     {
         var shas = Enumerable.Range(0, 6).Select(_ => GithubRuns.RandomSha()).ToList();
 
-        var runs = await Task.WhenAll(shas.Select((sha, i) => _stack.TriggerAsync(i % 2 == 0 ? "checks" : "tests", sha, GithubRuns.PullRequest("acme/app", 30 + i))));
+        var runs = await Task.WhenAll(shas.Select((sha, i) => Stack.TriggerAsync(i % 2 == 0 ? "checks" : "tests", sha, GithubRuns.PullRequest("acme/app", 30 + i))));
         foreach (var run in runs) await EndedAsync(run);
 
         foreach (var sha in shas)
@@ -120,7 +115,7 @@ public sealed class CommitStatus_Specs
     public async Task When_statuses_are_posted_Should_count_them_by_state_on_the_dispatchers_metrics()
     {
         var sha = GithubRuns.RandomSha();
-        await EndedAsync(await _stack.TriggerAsync("checks", sha, GithubRuns.PullRequest("acme/app", 20)));
+        await EndedAsync(await Stack.TriggerAsync("checks", sha, GithubRuns.PullRequest("acme/app", 20)));
         await UntilFinalPostedAsync(sha);
 
         // Each replica counts what it posted itself: the fleet's figure is the sum.
@@ -143,7 +138,7 @@ public sealed class CommitStatus_Specs
     {
         var sha = GithubRuns.RandomSha();
 
-        var run = await _stack.TriggerAsync("tests", sha, GithubRuns.PullRequest("acme/app", 8));
+        var run = await Stack.TriggerAsync("tests", sha, GithubRuns.PullRequest("acme/app", 8));
         Assert.That((await EndedAsync(run)).Status, Is.EqualTo(RunStatus.Failed));
         var calls = await UntilFinalPostedAsync(sha);
 
@@ -160,7 +155,7 @@ public sealed class CommitStatus_Specs
         var sha = GithubRuns.RandomSha();
         _github.AnswerNext(sha, new GithubAnswer(502));
 
-        var run = await _stack.TriggerAsync("checks", sha, GithubRuns.PullRequest("acme/app", 9));
+        var run = await Stack.TriggerAsync("checks", sha, GithubRuns.PullRequest("acme/app", 9));
         await EndedAsync(run);
         var calls = await UntilFinalPostedAsync(sha);
 
@@ -178,7 +173,7 @@ public sealed class CommitStatus_Specs
         _github.AnswerNext(sha, new GithubAnswer(429, new Dictionary<string, string> { ["Retry-After"] = "2" },
             """{"message":"You have exceeded a secondary rate limit"}"""));
 
-        var run = await _stack.TriggerAsync("checks", sha, GithubRuns.PullRequest("acme/app", 10));
+        var run = await Stack.TriggerAsync("checks", sha, GithubRuns.PullRequest("acme/app", 10));
         await EndedAsync(run);
         var calls = await UntilFinalPostedAsync(sha);
 
@@ -197,10 +192,10 @@ public sealed class CommitStatus_Specs
 
         // Triggered through the API, not from GitHub. The fetch fails (github.com is out of reach in
         // tests, and the commit is made up), so the run ends error: reported as such.
-        var run = await _stack.TriggerAsync("app", sha, trigger: null);
+        var run = await Stack.TriggerAsync("app", sha, trigger: null);
         await Eventually.UntilAsync(() => Task.FromResult(_github.CallsFor(sha).Any(c => c.State == "pending" && c.Answered < 300)),
             "the queued run's pending status", Deadline);
-        await _stack.StartRunnerAsync("large-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_CLASSES"] = "large" });
+        await Stack.StartRunnerAsync("large-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_CLASSES"] = "large" });
         Assert.That((await EndedAsync(run)).Status, Is.EqualTo(RunStatus.Error));
         var calls = await UntilFinalPostedAsync(sha);
 
@@ -215,16 +210,16 @@ public sealed class CommitStatus_Specs
     public async Task When_a_run_neither_comes_from_github_nor_opted_in_Should_post_nothing()
     {
         var quietSha = GithubRuns.RandomSha();
-        var quiet = await _stack.TriggerAsync("quiet", quietSha, trigger: null);
+        var quiet = await Stack.TriggerAsync("quiet", quietSha, trigger: null);
         Assert.That((await EndedAsync(quiet)).Status, Is.EqualTo(RunStatus.Succeeded));
 
         // A run that does report, after it: once its final status is posted, the reporter has had its chance.
         var loudSha = GithubRuns.RandomSha();
-        await EndedAsync(await _stack.TriggerAsync("checks", loudSha, GithubRuns.PullRequest("acme/app", 11)));
+        await EndedAsync(await Stack.TriggerAsync("checks", loudSha, GithubRuns.PullRequest("acme/app", 11)));
         await UntilFinalPostedAsync(loudSha);
 
         Assert.That(_github.CallsFor(quietSha), Is.Empty);
-        Assert.That(await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM commit_status_updates WHERE run_id = @id", new { id = quiet.Id }),
+        Assert.That(await Stack.Database.ScalarAsync<long>("SELECT count(*) FROM commit_status_updates WHERE run_id = @id", new { id = quiet.Id }),
             Is.Zero, "nothing was even recorded");
     }
 }

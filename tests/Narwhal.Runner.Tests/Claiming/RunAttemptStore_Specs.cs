@@ -1,4 +1,5 @@
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Testing;
 using NUnit.Framework;
 
@@ -55,7 +56,7 @@ public sealed class RunAttemptStore_Specs
     {
         var (_, run, _) = await RunSeeder.QueuedRunAsync(_db.DataSource, "fenced");
         var claim = (await _attempts.ClaimAsync(run.Id, "cut-off-runner", CancellationToken.None)).Claimed!;
-        // What the lost-run handling of 5/7 does: the run gets a new current attempt.
+        // What the lost-run handling does: the run gets a new current attempt.
         await _db.ExecuteAsync("UPDATE runs SET attempt_id = @newAttempt, attempt = attempt + 1 WHERE id = @id",
             new { id = run.Id, newAttempt = Guid.NewGuid() });
 

@@ -61,7 +61,7 @@ public sealed class When_a_container_runs_a_command : DockerEngineTestBase
 
             Assert.That(stdout, Is.EqualTo(size));
             Assert.That(stderr, Is.Zero);
-            Assert.That(largestFrame, Is.LessThanOrEqualTo(DockerLogDemultiplexer.MaxChunkBytes));
+            Assert.That(largestFrame, Is.LessThanOrEqualTo(DockerLogReader.MaxChunkBytes));
             Assert.That(largestGrowth, Is.LessThan(size / 4), "heap growth while streaming, bytes");
             Assert.That(await Engine.WaitAsync(id, Deadline), Is.Zero);
         }

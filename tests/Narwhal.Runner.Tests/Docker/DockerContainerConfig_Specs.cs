@@ -1,11 +1,12 @@
-using System.Text.Json.Nodes;
+using Docker.DotNet.Models;
+using ContainerSpec = Narwhal.Runner.Docker.ContainerSpec;
 using Narwhal.Runner.Docker;
 using NUnit.Framework;
 
 namespace Narwhal.Runner.Tests.Docker;
 
 /// <summary>
-/// Locks in the create body sent for a job step: the security defaults hold whatever the spec
+/// Locks in the create parameters sent for a job step: the security defaults hold whatever the spec
 /// says, limits are applied only when set, and the spec's fields land in Docker's field names.
 /// </summary>
 [TestFixture]
@@ -17,59 +18,65 @@ public sealed class When_mapping_a_container_spec_to_a_create_body
         return change is null ? spec : change(spec);
     }
 
-    private static JsonObject HostConfig(JsonObject body) => body["HostConfig"]!.AsObject();
+    private static CreateContainerParameters Create(ContainerSpec spec) => DockerContainerConfig.ToCreateParameters(spec);
 
-    private static string[] Strings(JsonNode? node) => [.. node!.AsArray().Select(item => item!.GetValue<string>())];
+    private static HostConfig HostConfig(CreateContainerParameters parameters) => parameters.HostConfig!;
 
     [Test]
     public void Should_apply_the_security_defaults()
     {
-        var host = HostConfig(DockerContainerConfig.ToCreateBody(Spec()));
+        var host = HostConfig(Create(Spec()));
 
         Assert.Multiple(() =>
         {
-            Assert.That(host["Privileged"]!.GetValue<bool>(), Is.False);
-            Assert.That(Strings(host["SecurityOpt"]), Is.EqualTo(new[] { "no-new-privileges" }));
-            Assert.That(Strings(host["CapDrop"]), Is.EqualTo(new[] { "ALL" }));
-            Assert.That(Strings(host["CapAdd"]), Is.EquivalentTo(new[]
+            Assert.That(host.Privileged, Is.False);
+            Assert.That(host.SecurityOpt, Is.EqualTo(new[] { "no-new-privileges" }));
+            Assert.That(host.CapDrop, Is.EqualTo(new[] { "ALL" }));
+            Assert.That(host.CapAdd, Is.EquivalentTo(new[]
                 { "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "SETGID", "SETUID", "KILL", "NET_BIND_SERVICE" }));
-            Assert.That(host["AutoRemove"]!.GetValue<bool>(), Is.False);
+            Assert.That(host.AutoRemove, Is.False);
         });
     }
 
     [Test]
     public void Should_ask_for_the_engines_init_only_when_the_spec_does()
     {
-        Assert.That((bool)HostConfig(DockerContainerConfig.ToCreateBody(Spec(s => s with { Init = true })))["Init"]!, Is.True);
-        Assert.That(HostConfig(DockerContainerConfig.ToCreateBody(Spec())).ContainsKey("Init"), Is.False);
+        Assert.That(HostConfig(Create(Spec(s => s with { Init = true }))).Init, Is.True);
+        Assert.That(HostConfig(Create(Spec())).Init, Is.Null);
     }
 
     [Test]
     public void Should_never_mount_anything_from_the_host()
     {
-        var host = HostConfig(DockerContainerConfig.ToCreateBody(Spec()));
+        var host = HostConfig(Create(Spec()));
 
-        Assert.That(host.Select(property => property.Key), Has.None.AnyOf("Binds", "Mounts", "VolumesFrom", "Devices"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(host.Binds, Is.Null.Or.Empty);
+            Assert.That(host.Mounts, Is.Null.Or.Empty);
+            Assert.That(host.VolumesFrom, Is.Null.Or.Empty);
+            Assert.That(host.Devices, Is.Null.Or.Empty);
+        });
     }
 
     [Test]
     public void Should_run_without_tty_or_stdin_so_output_stays_multiplexed()
     {
-        var body = DockerContainerConfig.ToCreateBody(Spec());
+        var body = Create(Spec());
 
         Assert.Multiple(() =>
         {
-            Assert.That(body["Tty"]!.GetValue<bool>(), Is.False);
-            Assert.That(body["OpenStdin"]!.GetValue<bool>(), Is.False);
-            Assert.That(body["AttachStdout"]!.GetValue<bool>(), Is.True);
-            Assert.That(body["AttachStderr"]!.GetValue<bool>(), Is.True);
+            Assert.That(body.Tty, Is.False);
+            Assert.That(body.OpenStdin, Is.False);
+            Assert.That(body.AttachStdout, Is.True);
+            Assert.That(body.AttachStderr, Is.True);
         });
     }
 
     [Test]
     public void Should_set_the_limits_and_make_swap_equal_to_memory()
     {
-        var host = HostConfig(DockerContainerConfig.ToCreateBody(Spec(spec => spec with
+        var host = HostConfig(Create(Spec(spec => spec with
         {
             MemoryBytes = 512L * 1024 * 1024,
             NanoCpus = 1_500_000_000,
@@ -78,42 +85,50 @@ public sealed class When_mapping_a_container_spec_to_a_create_body
 
         Assert.Multiple(() =>
         {
-            Assert.That(host["Memory"]!.GetValue<long>(), Is.EqualTo(512L * 1024 * 1024));
-            Assert.That(host["MemorySwap"]!.GetValue<long>(), Is.EqualTo(512L * 1024 * 1024));
-            Assert.That(host["NanoCpus"]!.GetValue<long>(), Is.EqualTo(1_500_000_000));
-            Assert.That(host["PidsLimit"]!.GetValue<long>(), Is.EqualTo(256));
+            Assert.That(host.Memory, Is.EqualTo(512L * 1024 * 1024));
+            Assert.That(host.MemorySwap, Is.EqualTo(512L * 1024 * 1024));
+            Assert.That(host.NanoCPUs, Is.EqualTo(1_500_000_000));
+            Assert.That(host.PidsLimit, Is.EqualTo(256));
         });
     }
 
     [Test]
-    public void Should_leave_limits_out_when_they_are_zero()
+    public void Should_leave_limits_unset_when_they_are_zero()
     {
-        var host = HostConfig(DockerContainerConfig.ToCreateBody(Spec()));
+        var host = HostConfig(Create(Spec()));
 
-        Assert.That(host.Select(property => property.Key), Has.None.AnyOf("Memory", "MemorySwap", "NanoCpus", "PidsLimit", "NetworkMode"));
+        // 0, null and "" are the engine's "unlimited" and "default network".
+        Assert.Multiple(() =>
+        {
+            Assert.That(host.Memory, Is.Zero);
+            Assert.That(host.MemorySwap, Is.Zero);
+            Assert.That(host.NanoCPUs, Is.Zero);
+            Assert.That(host.PidsLimit, Is.Null);
+            Assert.That(host.NetworkMode, Is.Empty);
+        });
     }
 
     [Test]
     public void Should_reject_negative_limits()
     {
-        Assert.Throws<ArgumentException>(() => DockerContainerConfig.ToCreateBody(Spec(spec => spec with { MemoryBytes = -1 })));
+        Assert.Throws<ArgumentException>(() => Create(Spec(spec => spec with { MemoryBytes = -1 })));
     }
 
     [Test]
     public void Should_write_the_environment_as_KEY_equals_VALUE()
     {
-        var body = DockerContainerConfig.ToCreateBody(Spec(spec => spec with
+        var body = Create(Spec(spec => spec with
         {
             Environment = new Dictionary<string, string> { ["CI"] = "true", ["EMPTY"] = "", ["WITH_EQUALS"] = "a=b c" },
         }));
 
-        Assert.That(Strings(body["Env"]), Is.EqualTo(new[] { "CI=true", "EMPTY=", "WITH_EQUALS=a=b c" }));
+        Assert.That(body.Env, Is.EqualTo(new[] { "CI=true", "EMPTY=", "WITH_EQUALS=a=b c" }));
     }
 
     [Test]
     public void Should_reject_an_environment_name_containing_equals()
     {
-        Assert.Throws<ArgumentException>(() => DockerContainerConfig.ToCreateBody(Spec(spec => spec with
+        Assert.Throws<ArgumentException>(() => Create(Spec(spec => spec with
         {
             Environment = new Dictionary<string, string> { ["A=B"] = "x" },
         })));
@@ -122,7 +137,7 @@ public sealed class When_mapping_a_container_spec_to_a_create_body
     [Test]
     public void Should_carry_image_command_labels_and_optional_fields()
     {
-        var body = DockerContainerConfig.ToCreateBody(Spec(spec => spec with
+        var body = Create(Spec(spec => spec with
         {
             Entrypoint = ["/bin/entry"],
             Labels = new Dictionary<string, string> { ["narwhal.instance"] = "ci", ["narwhal.run"] = "42" },
@@ -133,29 +148,34 @@ public sealed class When_mapping_a_container_spec_to_a_create_body
 
         Assert.Multiple(() =>
         {
-            Assert.That(body["Image"]!.GetValue<string>(), Is.EqualTo("local/busybox:1"));
-            Assert.That(Strings(body["Cmd"]), Is.EqualTo(new[] { "/bin/sh", "-c", "echo hi" }));
-            Assert.That(Strings(body["Entrypoint"]), Is.EqualTo(new[] { "/bin/entry" }));
-            Assert.That(body["Labels"]!["narwhal.instance"]!.GetValue<string>(), Is.EqualTo("ci"));
-            Assert.That(body["Labels"]!["narwhal.run"]!.GetValue<string>(), Is.EqualTo("42"));
-            Assert.That(body["WorkingDir"]!.GetValue<string>(), Is.EqualTo("/workspace"));
-            Assert.That(body["User"]!.GetValue<string>(), Is.EqualTo("1000:1000"));
-            Assert.That(HostConfig(body)["NetworkMode"]!.GetValue<string>(), Is.EqualTo("none"));
+            Assert.That(body.Image, Is.EqualTo("local/busybox:1"));
+            Assert.That(body.Cmd, Is.EqualTo(new[] { "/bin/sh", "-c", "echo hi" }));
+            Assert.That(body.Entrypoint, Is.EqualTo(new[] { "/bin/entry" }));
+            Assert.That(body.Labels!["narwhal.instance"], Is.EqualTo("ci"));
+            Assert.That(body.Labels!["narwhal.run"], Is.EqualTo("42"));
+            Assert.That(body.WorkingDir, Is.EqualTo("/workspace"));
+            Assert.That(body.User, Is.EqualTo("1000:1000"));
+            Assert.That(HostConfig(body).NetworkMode, Is.EqualTo("none"));
         });
     }
 
     [Test]
     public void Should_keep_the_image_defaults_when_optional_fields_are_null()
     {
-        var body = DockerContainerConfig.ToCreateBody(Spec());
+        var body = Create(Spec());
 
-        Assert.That(body.Select(property => property.Key), Has.None.AnyOf("Entrypoint", "WorkingDir", "User"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(body.Entrypoint, Is.Null);
+            Assert.That(body.WorkingDir, Is.Empty);
+            Assert.That(body.User, Is.Empty);
+        });
     }
 
     [Test]
     public void Should_put_the_aliases_on_the_endpoint_of_the_run_network_and_set_the_hostname()
     {
-        var body = DockerContainerConfig.ToCreateBody(Spec(spec => spec with
+        var body = Create(Spec(spec => spec with
         {
             NetworkMode = "narwhal-run-42",
             NetworkAliases = ["postgres", "db"],
@@ -164,20 +184,20 @@ public sealed class When_mapping_a_container_spec_to_a_create_body
 
         Assert.Multiple(() =>
         {
-            Assert.That(HostConfig(body)["NetworkMode"]!.GetValue<string>(), Is.EqualTo("narwhal-run-42"));
-            Assert.That(body["NetworkingConfig"]!["EndpointsConfig"]!.AsObject().Select(endpoint => endpoint.Key),
-                Is.EqualTo(new[] { "narwhal-run-42" }));
-            Assert.That(Strings(body["NetworkingConfig"]!["EndpointsConfig"]!["narwhal-run-42"]!["Aliases"]), Is.EqualTo(new[] { "postgres", "db" }));
-            Assert.That(body["Hostname"]!.GetValue<string>(), Is.EqualTo("db-host"));
+            Assert.That(HostConfig(body).NetworkMode, Is.EqualTo("narwhal-run-42"));
+            Assert.That(body.NetworkingConfig!.EndpointsConfig!.Keys, Is.EqualTo(new[] { "narwhal-run-42" }));
+            Assert.That(body.NetworkingConfig!.EndpointsConfig!["narwhal-run-42"].Aliases, Is.EqualTo(new[] { "postgres", "db" }));
+            Assert.That(body.Hostname, Is.EqualTo("db-host"));
         });
     }
 
     [Test]
     public void Should_leave_networking_config_and_hostname_out_when_unset()
     {
-        var body = DockerContainerConfig.ToCreateBody(Spec(spec => spec with { NetworkMode = "narwhal-run-42", NetworkAliases = [] }));
+        var body = Create(Spec(spec => spec with { NetworkMode = "narwhal-run-42", NetworkAliases = [] }));
 
-        Assert.That(body.Select(property => property.Key), Has.None.AnyOf("NetworkingConfig", "Hostname"));
+        Assert.That(body.NetworkingConfig, Is.Null);
+        Assert.That(body.Hostname, Is.Empty);
     }
 
     [TestCase(null)]
@@ -188,7 +208,7 @@ public sealed class When_mapping_a_container_spec_to_a_create_body
     [TestCase("container:abc")]
     public void Should_reject_aliases_without_a_user_defined_network(string? networkMode)
     {
-        Assert.Throws<ArgumentException>(() => DockerContainerConfig.ToCreateBody(Spec(spec => spec with
+        Assert.Throws<ArgumentException>(() => Create(Spec(spec => spec with
         {
             NetworkMode = networkMode,
             NetworkAliases = ["web"],
@@ -198,7 +218,7 @@ public sealed class When_mapping_a_container_spec_to_a_create_body
     [Test]
     public void Should_reject_an_empty_alias()
     {
-        Assert.Throws<ArgumentException>(() => DockerContainerConfig.ToCreateBody(Spec(spec => spec with
+        Assert.Throws<ArgumentException>(() => Create(Spec(spec => spec with
         {
             NetworkMode = "narwhal-run-42",
             NetworkAliases = ["web", " "],
@@ -206,8 +226,8 @@ public sealed class When_mapping_a_container_spec_to_a_create_body
     }
 
     [Test]
-    public void Should_put_the_name_in_the_query_string_escaped()
+    public void Should_carry_the_container_name()
     {
-        Assert.That(DockerContainerConfig.CreateQuery(Spec(spec => spec with { Name = "a b" })), Is.EqualTo("name=a%20b"));
+        Assert.That(Create(Spec(spec => spec with { Name = "job-1-step-3" })).Name, Is.EqualTo("job-1-step-3"));
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Docker.DotNet.Models;
 using Narwhal.Runner.Docker;
 using NUnit.Framework;
 
@@ -52,14 +53,21 @@ public sealed class When_classifying_docker_engine_answers
         Assert.That(DockerErrors.EngineMessage(body), Is.EqualTo(message));
     }
 
-    [TestCase("{\"status\":\"Pulling from library/busybox\",\"id\":\"latest\"}", null)]
-    [TestCase("{\"errorDetail\":{\"message\":\"manifest unknown\"},\"error\":\"manifest unknown\"}", "manifest unknown")]
-    [TestCase("{\"errorDetail\":{\"message\":\"denied\"}}", "denied")]
-    [TestCase("not json", null)]
+    [TestCase(null, null)]
+    [TestCase("manifest unknown", "manifest unknown")]
     [TestCase("", null)]
-    public void Should_find_errors_in_the_pull_progress_stream(string line, string? error)
+    public void Should_find_errors_in_the_pull_progress_stream(string? detail, string? error)
     {
-        Assert.That(DockerErrors.PullStreamError(line), Is.EqualTo(error));
+        var message = new JSONMessage { Status = "Pulling from library/busybox", Error = detail is null ? null : new JSONError { Message = detail } };
+        Assert.That(DockerErrors.PullStreamError(message), Is.EqualTo(error));
+    }
+
+    [TestCase("Network with name run-42 (id : 7f4f) already exists", true)]
+    [TestCase("", false)]
+    [TestCase(null, false)]
+    public void Should_tell_a_duplicate_network_from_its_creation_warning(string? warning, bool duplicate)
+    {
+        Assert.That(DockerErrors.IsDuplicateNetworkWarning(warning), Is.EqualTo(duplicate));
     }
 
     [Test]

@@ -3,7 +3,7 @@ using Narwhal.Runner.Docker;
 
 namespace Narwhal.Runner.Tests.Docker;
 
-/// <summary>Builds Docker multiplexed log bytes and collects what a demultiplexer delivers.</summary>
+/// <summary>Builds Docker multiplexed log bytes and collects what the engine delivers.</summary>
 internal static class MultiplexedLog
 {
     public static byte[] Encode(params (byte Stream, byte[] Payload)[] frames)

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Narwhal.Api.Runs;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
 using Narwhal.Testing;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Narwhal.Core.Results;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Execution;
 using Narwhal.Runner.JobConfigs;
 using Narwhal.Runner.Tests.Docker;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Narwhal.Api.Jobs;
 using Narwhal.Core.Jobs;
 using Narwhal.Runner.Tests.Fleet;
 using Narwhal.Testing;

@@ -42,6 +42,6 @@ public sealed class Fencing_Specs : FleetFixture
             Assert.That(state.FinishedAt, Is.Null);
             Assert.That(state.LogKey, Is.Null, "no console log stored over the current attempt's");
         });
-        Assert.That(await Stack.Bucket.Store.StatAsync(RunExecutor.ConsoleKey(run), CancellationToken.None), Is.Null);
+        Assert.That(await Stack.Bucket.Store.StatAsync(LogShipper.ConsoleKey(run), CancellationToken.None), Is.Null);
     }
 }

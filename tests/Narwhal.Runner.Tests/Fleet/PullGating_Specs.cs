@@ -27,7 +27,7 @@ public sealed class PullGating_Specs : FleetFixture
         var longRun = await Client.TriggerIdAsync("saturating");
         var saturated = (await Stack.UntilRunningAsync(longRun)).RunnerId;
         // Not merely rejecting what it is pushed: the saturated Runner has no consumer at all.
-        var saturatedIntake = Stack.Runners.Single(r => r.Services.GetRequiredService<RunnerSettings>().RunnerId == saturated)
+        var saturatedIntake = Stack.Started.Single(r => r.Services.GetRequiredService<RunnerSettings>().RunnerId == saturated)
             .Services.GetRequiredService<RunIntake>();
         Assert.That(saturatedIntake.IsConsuming, Is.False);
         Assert.That(saturatedIntake.PausedReason, Is.EqualTo("no free slot"));

@@ -1,4 +1,5 @@
 using Narwhal.Runner.JobConfigs;
+using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Runner.Tests.JobConfigs;
@@ -20,17 +21,11 @@ internal static class JobConfigFiles
     /// <summary>The first <c>```yaml</c> block of docs/job-config.md: its complete example.</summary>
     public static string DocsExample()
     {
-        var docs = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "job-config.md"));
+        var docs = File.ReadAllText(RepositoryFiles.PathOf("docs", "job-config.md"));
         var start = docs.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
         return docs[start..docs.IndexOf("```", start, StringComparison.Ordinal)];
     }
 
-    public static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Narwhal.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Narwhal.sln not found above the test directory.");
-    }
 
     public static Narwhal.Runner.JobConfigs.JobConfig Parse(string yaml) => JobConfigParser.Parse(yaml, FileName);
 

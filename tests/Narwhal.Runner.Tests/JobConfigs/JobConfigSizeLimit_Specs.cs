@@ -1,5 +1,6 @@
 using Narwhal.Runner.Git;
 using Narwhal.Runner.JobConfigs;
+using Narwhal.Testing;
 using NUnit.Framework;
 using static Narwhal.Runner.Tests.JobConfigs.JobConfigFiles;
 
@@ -22,7 +23,7 @@ public sealed class JobConfigSizeLimit_Specs
     [Test]
     public void When_the_docs_state_the_limit_Should_state_the_codes()
     {
-        var docs = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "job-config.md"));
+        var docs = File.ReadAllText(RepositoryFiles.PathOf("docs", "job-config.md"));
 
         Assert.That(docs, Does.Contain($"**At most {JobConfigParser.MaxFileBytes / 1024} KiB**"));
     }

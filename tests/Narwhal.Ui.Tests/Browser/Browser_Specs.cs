@@ -15,11 +15,9 @@ namespace Narwhal.Ui.Tests.Browser;
 /// the pages at 360 px. Every page visited is saved as a screenshot (TRX attachment and TestResults/screenshots/).
 /// </summary>
 [TestFixture]
-public sealed class Browser_Specs
+public sealed class Browser_Specs : StackFixture
 {
     private const string Greeting = "hello-from-the-browser";
-    private TestStack _stack = null!;
-    private HttpClient _admin = null!;
     private string _root = null!;
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
@@ -32,12 +30,10 @@ public sealed class Browser_Specs
     {
         (_playwright, _browser) = await Chromium.LaunchAsync();
         SetDefaultExpectTimeout(30_000);
-        _stack = await TestStack.CreateAsync();
-        _admin = _stack.Client();
         _root = Directory.CreateTempSubdirectory("narwhal-ui-").FullName;
 
         // Prints a coloured line every 0.2 s for two minutes: long enough to watch it grow, then to abort it.
-        (await _admin.PutAsJsonAsync("/jobs/slow-greeter", new
+        (await Client.PutAsJsonAsync("/jobs/slow-greeter", new
         {
             type = "freestyle", image = TestEnvironment.BusyboxImage, description = "Greets slowly, line by line",
             script = new[] { "i=0; while [ $i -lt 600 ]; do i=$((i+1)); printf '\\033[32m%s\\033[0m line %d\\n' \"$GREETING\" \"$i\"; sleep 0.2; done" },
@@ -55,10 +51,10 @@ public sealed class Browser_Specs
               junit: ["reports/*.xml"]
               artifacts: ["dist/**"]
             """));
-        (await _admin.PutAsJsonAsync("/jobs/calculator", new { type = "git", git = new { url = repo.FileUrl } }, Json.Options)).EnsureSuccessStatusCode();
+        (await Client.PutAsJsonAsync("/jobs/calculator", new { type = "git", git = new { url = repo.FileUrl } }, Json.Options)).EnsureSuccessStatusCode();
         // The Dispatcher keeps the runner registry the Runners page shows.
-        await _stack.StartDispatcherAsync();
-        await _stack.StartRunnerAsync("ui-runner", new Dictionary<string, string?>
+        await Stack.StartDispatcherAsync();
+        await Stack.StartRunnerAsync("ui-runner", new Dictionary<string, string?>
         {
             ["NARWHAL_RUNNER_ALLOW_FILE_REPOS"] = "true",
             ["NARWHAL_RUNNER_SLOTS"] = "2",
@@ -74,9 +70,12 @@ public sealed class Browser_Specs
         if (_context is not null) await _context.DisposeAsync();
         if (_browser is not null) await _browser.DisposeAsync();
         _playwright?.Dispose();
-        _admin?.Dispose();
-        if (_stack is not null) await _stack.DisposeAsync();
+    }
+
+    protected override Task AfterStackStoppedAsync()
+    {
         if (_root is not null) Directory.Delete(_root, recursive: true);
+        return Task.CompletedTask;
     }
 
     private const string JunitReport = """
@@ -92,7 +91,7 @@ public sealed class Browser_Specs
         """;
 
     private Task<IBrowserContext> NewContextAsync(int width, int height) =>
-        _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height }, BaseURL = _stack.ApiUrl.ToString() });
+        _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height }, BaseURL = Stack.ApiUrl.ToString() });
 
     private static async Task SignInAsync(IPage page, string token)
     {
@@ -166,8 +165,8 @@ public sealed class Browser_Specs
     [Test, Order(4)]
     public async Task When_a_run_has_a_failing_test_Should_list_it_and_open_it_to_its_message_and_output()
     {
-        var run = await _admin.TriggerAsync("calculator");
-        await _admin.WaitForRunEndAsync(run.Str("id"));
+        var run = await Client.TriggerAsync("calculator");
+        await Client.WaitForRunEndAsync(run.Str("id"));
 
         await _page.GotoAsync($"/ui/runs/{run.Str("id")}");
 
@@ -206,8 +205,8 @@ public sealed class Browser_Specs
     [Test, Order(6)]
     public async Task When_signed_in_with_a_read_token_Should_see_no_trigger_or_abort_button()
     {
-        var (_, secret) = await Tokens.CreateAsync(_admin, "ui-viewer", "read");
-        var running = await _admin.TriggerAsync("slow-greeter", new { parameters = new Dictionary<string, string> { ["GREETING"] = "watched" } });
+        var (_, secret) = await Tokens.CreateAsync(Client, "ui-viewer", "read");
+        var running = await Client.TriggerAsync("slow-greeter", new { parameters = new Dictionary<string, string> { ["GREETING"] = "watched" } });
         await using var context = await NewContextAsync(1280, 900);
         var page = await context.NewPageAsync();
         await SignInAsync(page, secret);
@@ -225,8 +224,8 @@ public sealed class Browser_Specs
 
         await page.GotoAsync("/ui/runners");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Drain ui-runner" })).ToHaveCountAsync(0);
-        (await _admin.PostAsync($"/runs/{running.Str("id")}/abort", null)).EnsureSuccessStatusCode();
-        await _admin.WaitForRunEndAsync(running.Str("id"));
+        (await Client.PostAsync($"/runs/{running.Str("id")}/abort", null)).EnsureSuccessStatusCode();
+        await Client.WaitForRunEndAsync(running.Str("id"));
     }
 
     [Test, Order(7)]
@@ -235,7 +234,7 @@ public sealed class Browser_Specs
         await using var context = await NewContextAsync(360, 780);
         var page = await context.NewPageAsync();
         await SignInAsync(page, TestStack.AdminToken);
-        var failed = (await _admin.GetJsonAsync("/jobs/calculator/runs")).GetProperty("items")[0].Str("id");
+        var failed = (await Client.GetJsonAsync("/jobs/calculator/runs")).GetProperty("items")[0].Str("id");
 
         foreach (var (path, name) in new[] { ("/ui", "10-narrow-dashboard"), ("/ui/jobs", "11-narrow-jobs"),
                      ("/ui/jobs/slow-greeter", "12-narrow-job"), ($"/ui/runs/{failed}", "13-narrow-run"), ("/ui/runners", "14-narrow-runners") })
@@ -267,11 +266,11 @@ public sealed class Browser_Specs
     public async Task When_a_log_is_longer_than_the_page_shows_Should_load_earlier_output_on_demand_without_losing_a_line()
     {
         // 8,000 lines of 80 bytes: 625 KiB, so the page first shows the last 256 KiB.
-        (await _admin.PutFreestyleJobAsync("chatty", TestEnvironment.BusyboxImage,
+        (await Client.PutFreestyleJobAsync("chatty", TestEnvironment.BusyboxImage,
             "awk 'BEGIN { for (i = 1; i <= 8000; i++) printf \"line %05d \\033[36m%s\\033[0m\\n\", i, \"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmn\" }'"))
             .EnsureSuccessStatusCode();
-        var run = await _admin.TriggerAsync("chatty");
-        var done = await _admin.WaitForRunEndAsync(run.Str("id"));
+        var run = await Client.TriggerAsync("chatty");
+        var done = await Client.WaitForRunEndAsync(run.Str("id"));
         Assert.That(done.Str("status"), Is.EqualTo("succeeded"));
 
         await _page.GotoAsync($"/ui/runs/{run.Str("id")}");
@@ -299,8 +298,8 @@ public sealed class Browser_Specs
     [Test, Order(9)]
     public async Task When_a_followed_run_ends_Should_update_its_header_from_the_logs_end_event_not_at_the_next_poll()
     {
-        (await _admin.PutFreestyleJobAsync("short-lived", TestEnvironment.BusyboxImage, "echo begin", "sleep 3", "echo finished")).EnsureSuccessStatusCode();
-        var run = await _admin.TriggerAsync("short-lived");
+        (await Client.PutFreestyleJobAsync("short-lived", TestEnvironment.BusyboxImage, "echo begin", "sleep 3", "echo finished")).EnsureSuccessStatusCode();
+        var run = await Client.TriggerAsync("short-lived");
         await _page.GotoAsync($"/ui/runs/{run.Str("id")}");
         await Expect(_page.Locator("#log")).ToContainTextAsync("begin", new() { Timeout = 60_000 });
         await Expect(_page.GetByRole(AriaRole.Button, new() { Name = "Abort" })).ToBeVisibleAsync();

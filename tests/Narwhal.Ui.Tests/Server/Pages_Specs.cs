@@ -13,10 +13,8 @@ namespace Narwhal.Ui.Tests.Server;
 /// job list's filter and paging, the run page's title. The browser specs cover what needs a script.
 /// </summary>
 [TestFixture]
-public sealed class Pages_Specs
+public sealed class Pages_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _admin = null!;
     private string _readSecret = null!;
     private string _triggerSecret = null!;
     private string _queuedRunId = null!;
@@ -24,33 +22,24 @@ public sealed class Pages_Specs
     [OneTimeSetUp]
     public async Task Start()
     {
-        _stack = await TestStack.CreateAsync();
-        _admin = _stack.Client();
-        (await _admin.PutAsJsonAsync("/jobs/greeter", new
+        (await Client.PutAsJsonAsync("/jobs/greeter", new
         {
             type = "freestyle", image = TestEnvironment.BusyboxImage, script = new[] { "echo \"$GREETING\"" },
             description = "Says hello",
             parameters = new object[] { new { name = "GREETING", required = true, description = "What to say" }, new { name = "TIMES", @default = "1" } },
         }, Json.Options)).EnsureSuccessStatusCode();
-        (await _admin.PutFreestyleJobAsync("alpha-build", TestEnvironment.BusyboxImage, "true")).EnsureSuccessStatusCode();
-        (await _admin.PutFreestyleJobAsync("beta-deploy", TestEnvironment.BusyboxImage, "true")).EnsureSuccessStatusCode();
-        _queuedRunId = (await _admin.TriggerAsync("greeter", new { parameters = new Dictionary<string, string> { ["GREETING"] = "hi" } })).Str("id");
-        for (var i = 0; i < 30; i++) await _admin.TriggerAsync("alpha-build");
-        _readSecret = (await Tokens.CreateAsync(_admin, "viewer", "read")).Secret;
-        _triggerSecret = (await Tokens.CreateAsync(_admin, "developer", "trigger")).Secret;
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _admin.Dispose();
-        await _stack.DisposeAsync();
+        (await Client.PutFreestyleJobAsync("alpha-build", TestEnvironment.BusyboxImage, "true")).EnsureSuccessStatusCode();
+        (await Client.PutFreestyleJobAsync("beta-deploy", TestEnvironment.BusyboxImage, "true")).EnsureSuccessStatusCode();
+        _queuedRunId = (await Client.TriggerAsync("greeter", new { parameters = new Dictionary<string, string> { ["GREETING"] = "hi" } })).Str("id");
+        for (var i = 0; i < 30; i++) await Client.TriggerAsync("alpha-build");
+        _readSecret = (await Tokens.CreateAsync(Client, "viewer", "read")).Secret;
+        _triggerSecret = (await Tokens.CreateAsync(Client, "developer", "trigger")).Secret;
     }
 
     [Test]
     public async Task When_a_read_token_opens_a_job_and_a_queued_run_Should_show_no_trigger_abort_or_rerun_form()
     {
-        using var viewer = await UiSession.SignInAsync(_stack.ApiUrl, _readSecret);
+        using var viewer = await UiSession.SignInAsync(Stack.ApiUrl, _readSecret);
 
         var job = await viewer.GetHtmlAsync("/ui/jobs/greeter");
         var run = await viewer.GetHtmlAsync($"/ui/runs/{_queuedRunId}");
@@ -64,7 +53,7 @@ public sealed class Pages_Specs
     [Test]
     public async Task When_a_trigger_token_opens_them_Should_show_the_trigger_form_from_the_parameters_and_the_abort_button()
     {
-        using var developer = await UiSession.SignInAsync(_stack.ApiUrl, _triggerSecret);
+        using var developer = await UiSession.SignInAsync(Stack.ApiUrl, _triggerSecret);
 
         var job = await developer.GetHtmlAsync("/ui/jobs/greeter");
         var run = await developer.GetHtmlAsync($"/ui/runs/{_queuedRunId}");
@@ -77,7 +66,7 @@ public sealed class Pages_Specs
     [Test]
     public async Task When_a_read_token_posts_a_trigger_form_anyway_Should_be_refused_with_403_and_trigger_nothing()
     {
-        using var viewer = await UiSession.SignInAsync(_stack.ApiUrl, _readSecret);
+        using var viewer = await UiSession.SignInAsync(Stack.ApiUrl, _readSecret);
         var before = await RunCountAsync("greeter");
 
         var response = await viewer.PostFormAsync("/ui/jobs/greeter?handler=Trigger", new() { ["param.GREETING"] = "sneaky" }, formPage: "/ui/jobs/greeter");
@@ -90,7 +79,7 @@ public sealed class Pages_Specs
     [Test]
     public async Task When_a_trigger_form_has_no_antiforgery_token_Should_be_refused_with_400_and_trigger_nothing()
     {
-        using var developer = await UiSession.SignInAsync(_stack.ApiUrl, _triggerSecret);
+        using var developer = await UiSession.SignInAsync(Stack.ApiUrl, _triggerSecret);
         var before = await RunCountAsync("greeter");
 
         var response = await developer.PostFormAsync("/ui/jobs/greeter?handler=Trigger", new() { ["param.GREETING"] = "forged" }, withToken: false);
@@ -102,7 +91,7 @@ public sealed class Pages_Specs
     [Test]
     public async Task When_the_trigger_form_is_posted_with_a_parameter_Should_queue_a_run_with_it_by_that_token_and_open_it()
     {
-        using var developer = await UiSession.SignInAsync(_stack.ApiUrl, _triggerSecret);
+        using var developer = await UiSession.SignInAsync(Stack.ApiUrl, _triggerSecret);
 
         var response = await developer.PostFormAsync("/ui/jobs/greeter?handler=Trigger",
             new() { ["param.GREETING"] = "from the form", ["param.TIMES"] = "" }, formPage: "/ui/jobs/greeter");
@@ -110,7 +99,7 @@ public sealed class Pages_Specs
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
         var location = response.Headers.Location!.OriginalString;
         Assert.That(location, Does.StartWith("/ui/runs/"));
-        var run = await _admin.GetJsonAsync($"/runs/{location["/ui/runs/".Length..]}");
+        var run = await Client.GetJsonAsync($"/runs/{location["/ui/runs/".Length..]}");
         Assert.That(run.GetProperty("parameters").GetProperty("GREETING").GetString(), Is.EqualTo("from the form"));
         Assert.That(run.GetProperty("parameters").GetProperty("TIMES").GetString(), Is.EqualTo("1"), "an empty optional field takes the default");
         Assert.That(run.GetProperty("trigger").Str("kind"), Is.EqualTo("ui"), "triggered from the web UI");
@@ -121,7 +110,7 @@ public sealed class Pages_Specs
     [Test]
     public async Task When_the_trigger_form_misses_a_required_parameter_Should_show_the_form_again_with_the_error()
     {
-        using var developer = await UiSession.SignInAsync(_stack.ApiUrl, _triggerSecret);
+        using var developer = await UiSession.SignInAsync(Stack.ApiUrl, _triggerSecret);
 
         var response = await developer.PostFormAsync("/ui/jobs/greeter?handler=Trigger", new() { ["param.TIMES"] = "3" }, formPage: "/ui/jobs/greeter");
         var html = await response.Content.ReadAsStringAsync();
@@ -134,7 +123,7 @@ public sealed class Pages_Specs
     [Test]
     public async Task When_the_jobs_page_is_filtered_Should_list_only_matching_jobs_with_their_last_run()
     {
-        using var viewer = await UiSession.SignInAsync(_stack.ApiUrl, _readSecret);
+        using var viewer = await UiSession.SignInAsync(Stack.ApiUrl, _readSecret);
 
         var html = await viewer.GetHtmlAsync("/ui/jobs?q=ALP");
 
@@ -147,7 +136,7 @@ public sealed class Pages_Specs
     [Test]
     public async Task When_a_job_has_more_runs_than_a_page_Should_page_them_newest_first_by_cursor()
     {
-        using var viewer = await UiSession.SignInAsync(_stack.ApiUrl, _readSecret);
+        using var viewer = await UiSession.SignInAsync(Stack.ApiUrl, _readSecret);
 
         var first = await viewer.GetHtmlAsync("/ui/jobs/alpha-build");
         var older = System.Text.RegularExpressions.Regex.Match(first, "href=\"(/ui/jobs/alpha-build\\?cursor=[^\"]+)\" rel=\"next\"");
@@ -161,7 +150,7 @@ public sealed class Pages_Specs
     [Test]
     public async Task When_a_run_page_is_opened_Should_name_the_status_in_the_title_and_serve_the_live_status()
     {
-        using var viewer = await UiSession.SignInAsync(_stack.ApiUrl, _readSecret);
+        using var viewer = await UiSession.SignInAsync(Stack.ApiUrl, _readSecret);
 
         var html = await viewer.GetHtmlAsync($"/ui/runs/{_queuedRunId}");
         var status = await viewer.Http.GetFromJsonAsync<JsonElement>($"/ui/runs/{_queuedRunId}/status.json");
@@ -174,7 +163,7 @@ public sealed class Pages_Specs
     [Test]
     public async Task When_a_page_is_rendered_Should_say_how_long_it_took_and_forbid_framing_and_foreign_scripts()
     {
-        using var viewer = await UiSession.SignInAsync(_stack.ApiUrl, _readSecret);
+        using var viewer = await UiSession.SignInAsync(Stack.ApiUrl, _readSecret);
 
         var response = await viewer.GetAsync("/ui/jobs/alpha-build");
 
@@ -190,7 +179,7 @@ public sealed class Pages_Specs
     [TestCase("/ui/jobs/greeter/runs/999")]
     public async Task When_something_does_not_exist_Should_answer_404_with_a_page(string path)
     {
-        using var viewer = await UiSession.SignInAsync(_stack.ApiUrl, _readSecret);
+        using var viewer = await UiSession.SignInAsync(Stack.ApiUrl, _readSecret);
 
         var response = await viewer.GetAsync(path);
 
@@ -202,11 +191,11 @@ public sealed class Pages_Specs
     [Test]
     public async Task When_the_assets_are_asked_for_Should_serve_them_cacheable_under_their_hash()
     {
-        using var viewer = await UiSession.SignInAsync(_stack.ApiUrl, _readSecret);
+        using var viewer = await UiSession.SignInAsync(Stack.ApiUrl, _readSecret);
         var html = await viewer.GetHtmlAsync("/ui");
         var css = System.Text.RegularExpressions.Regex.Match(html, "href=\"(/ui/assets/narwhal.css\\?v=[0-9a-f]+)\"").Groups[1].Value;
 
-        var response = await new HttpClient { BaseAddress = _stack.ApiUrl }.GetAsync(css);
+        var response = await new HttpClient { BaseAddress = Stack.ApiUrl }.GetAsync(css);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/css"));
@@ -214,5 +203,5 @@ public sealed class Pages_Specs
     }
 
     private async Task<int> RunCountAsync(string job) =>
-        (await _admin.GetJsonAsync($"/jobs/{job}/runs?limit=100")).GetProperty("items").GetArrayLength();
+        (await Client.GetJsonAsync($"/jobs/{job}/runs?limit=100")).GetProperty("items").GetArrayLength();
 }

@@ -10,29 +10,12 @@ namespace Narwhal.Ui.Tests.Server;
 
 /// <summary>Signing in and out of the web UI, the session cookie, and what happens to a session whose token goes away.</summary>
 [TestFixture]
-public sealed class Session_Specs
+public sealed class Session_Specs : StackFixture
 {
-    private TestStack _stack = null!;
-    private HttpClient _admin = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _stack = await TestStack.CreateAsync();
-        _admin = _stack.Client();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _admin.Dispose();
-        await _stack.DisposeAsync();
-    }
-
     [Test]
     public async Task When_a_page_is_opened_without_a_session_Should_redirect_to_sign_in_with_the_return_address()
     {
-        using var anonymous = UiSession.Anonymous(_stack.ApiUrl);
+        using var anonymous = UiSession.Anonymous(Stack.ApiUrl);
         var response = await anonymous.GetAsync("/ui/jobs?q=api");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
@@ -42,7 +25,7 @@ public sealed class Session_Specs
     [Test]
     public async Task When_a_script_endpoint_is_called_without_a_session_Should_answer_401_not_a_redirect()
     {
-        using var client = new HttpClient { BaseAddress = _stack.ApiUrl };
+        using var client = new HttpClient { BaseAddress = Stack.ApiUrl };
         var response = await client.GetAsync($"/ui/runs/{Guid.NewGuid()}/status.json");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
@@ -51,7 +34,7 @@ public sealed class Session_Specs
     [Test]
     public async Task When_the_root_is_opened_Should_redirect_to_the_ui()
     {
-        using var anonymous = UiSession.Anonymous(_stack.ApiUrl);
+        using var anonymous = UiSession.Anonymous(Stack.ApiUrl);
         var response = await anonymous.GetAsync("/");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
@@ -61,7 +44,7 @@ public sealed class Session_Specs
     [Test]
     public async Task When_signing_in_with_an_unknown_token_Should_stay_on_the_form_saying_so()
     {
-        using var anonymous = UiSession.Anonymous(_stack.ApiUrl);
+        using var anonymous = UiSession.Anonymous(Stack.ApiUrl);
         var response = await anonymous.PostFormAsync("/ui/sign-in", new() { ["Token"] = "nwl_not-a-token" });
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
@@ -72,7 +55,7 @@ public sealed class Session_Specs
     [Test]
     public async Task When_signing_in_with_a_valid_token_Should_set_an_http_only_lax_cookie_for_the_ui_and_redirect_to_the_dashboard()
     {
-        using var anonymous = UiSession.Anonymous(_stack.ApiUrl);
+        using var anonymous = UiSession.Anonymous(Stack.ApiUrl);
         var response = await anonymous.PostFormAsync("/ui/sign-in", new() { ["Token"] = TestStack.AdminToken });
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
@@ -90,7 +73,7 @@ public sealed class Session_Specs
     [TestCase("/jobs")]
     public async Task When_the_return_address_is_not_a_ui_page_Should_go_to_the_dashboard(string returnUrl)
     {
-        using var anonymous = UiSession.Anonymous(_stack.ApiUrl);
+        using var anonymous = UiSession.Anonymous(Stack.ApiUrl);
         var response = await anonymous.PostFormAsync("/ui/sign-in", new() { ["Token"] = TestStack.AdminToken, ["ReturnUrl"] = returnUrl });
 
         Assert.That(response.Headers.Location!.OriginalString, Is.EqualTo("/ui"));
@@ -99,7 +82,7 @@ public sealed class Session_Specs
     [Test]
     public async Task When_the_return_address_is_a_ui_page_Should_go_back_there()
     {
-        using var anonymous = UiSession.Anonymous(_stack.ApiUrl);
+        using var anonymous = UiSession.Anonymous(Stack.ApiUrl);
         var response = await anonymous.PostFormAsync("/ui/sign-in", new() { ["Token"] = TestStack.AdminToken, ["ReturnUrl"] = "/ui/runners" });
 
         Assert.That(response.Headers.Location!.OriginalString, Is.EqualTo("/ui/runners"));
@@ -108,11 +91,11 @@ public sealed class Session_Specs
     [Test]
     public async Task When_a_form_is_posted_without_its_antiforgery_token_Should_refuse_it_with_400()
     {
-        using var anonymous = UiSession.Anonymous(_stack.ApiUrl);
+        using var anonymous = UiSession.Anonymous(Stack.ApiUrl);
         var signIn = await anonymous.PostFormAsync("/ui/sign-in", new() { ["Token"] = TestStack.AdminToken }, withToken: false);
         Assert.That(signIn.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
 
-        using var session = await UiSession.SignInAsync(_stack.ApiUrl, TestStack.AdminToken);
+        using var session = await UiSession.SignInAsync(Stack.ApiUrl, TestStack.AdminToken);
         var signOut = await session.PostFormAsync("/ui/sign-out", new(), withToken: false);
         Assert.That(signOut.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That((await session.GetAsync("/ui")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "still signed in");
@@ -121,8 +104,8 @@ public sealed class Session_Specs
     [Test]
     public async Task When_a_form_posts_another_sessions_antiforgery_token_Should_refuse_it()
     {
-        using var mine = await UiSession.SignInAsync(_stack.ApiUrl, TestStack.AdminToken);
-        using var other = await UiSession.SignInAsync(_stack.ApiUrl, TestStack.AdminToken);
+        using var mine = await UiSession.SignInAsync(Stack.ApiUrl, TestStack.AdminToken);
+        using var other = await UiSession.SignInAsync(Stack.ApiUrl, TestStack.AdminToken);
         var foreign = await other.AntiforgeryTokenAsync("/ui");
 
         var response = await mine.PostFormAsync("/ui/sign-out", new() { ["__RequestVerificationToken"] = foreign }, withToken: false);
@@ -133,7 +116,7 @@ public sealed class Session_Specs
     [Test]
     public async Task When_signed_out_Should_need_to_sign_in_again()
     {
-        using var session = await UiSession.SignInAsync(_stack.ApiUrl, TestStack.AdminToken);
+        using var session = await UiSession.SignInAsync(Stack.ApiUrl, TestStack.AdminToken);
         var signOut = await session.PostFormAsync("/ui/sign-out", new(), formPage: "/ui");
 
         Assert.That(signOut.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
@@ -146,11 +129,11 @@ public sealed class Session_Specs
     [Test]
     public async Task When_the_sessions_token_is_revoked_Should_end_the_session_within_seconds()
     {
-        var (id, secret) = await Tokens.CreateAsync(_admin, "soon-revoked", "read");
-        using var session = await UiSession.SignInAsync(_stack.ApiUrl, secret);
+        var (id, secret) = await Tokens.CreateAsync(Client, "soon-revoked", "read");
+        using var session = await UiSession.SignInAsync(Stack.ApiUrl, secret);
         Assert.That((await session.GetAsync("/ui")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
 
-        (await _admin.DeleteAsync($"/tokens/{id}")).EnsureSuccessStatusCode();
+        (await Client.DeleteAsync($"/tokens/{id}")).EnsureSuccessStatusCode();
 
         var answer = await Eventually.UntilAsync(() => session.GetAsync("/ui/jobs"), r => r.StatusCode == HttpStatusCode.Redirect,
             "the revoked token's session to end", TimeSpan.FromSeconds(20));
@@ -160,8 +143,8 @@ public sealed class Session_Specs
     [Test]
     public async Task When_the_sessions_token_expires_Should_end_the_session()
     {
-        var (_, secret) = await Tokens.CreateAsync(_admin, "short-lived", "read", DateTime.UtcNow.AddSeconds(4));
-        using var session = await UiSession.SignInAsync(_stack.ApiUrl, secret);
+        var (_, secret) = await Tokens.CreateAsync(Client, "short-lived", "read", DateTime.UtcNow.AddSeconds(4));
+        using var session = await UiSession.SignInAsync(Stack.ApiUrl, secret);
 
         var answer = await Eventually.UntilAsync(() => session.GetAsync("/ui"), r => r.StatusCode == HttpStatusCode.Redirect,
             "the expired token's session to end", TimeSpan.FromSeconds(30));
@@ -198,7 +181,7 @@ public sealed class Session_Specs
     [Test]
     public async Task When_a_second_api_replica_gets_the_cookie_Should_accept_it_with_the_keys_kept_encrypted_in_postgres()
     {
-        using var session = await UiSession.SignInAsync(_stack.ApiUrl, TestStack.AdminToken);
+        using var session = await UiSession.SignInAsync(Stack.ApiUrl, TestStack.AdminToken);
         await using var replica = await StartReplicaAsync([]);
         var replicaUrl = new Uri(TestStack.BoundAddress(replica));
 
@@ -207,7 +190,7 @@ public sealed class Session_Specs
         await replica.StopAsync();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        var keys = await _stack.Database.ScalarAsync<string>("SELECT string_agg(xml, '') FROM data_protection_keys");
+        var keys = await Stack.Database.ScalarAsync<string>("SELECT string_agg(xml, '') FROM data_protection_keys");
         Assert.That(keys, Does.Contain("narwhalEncryptedKey"));
         Assert.That(keys, Does.Not.Contain("<masterKey"), "the key material is encrypted with NARWHAL_SECRETS_KEYS at rest");
     }
@@ -215,7 +198,7 @@ public sealed class Session_Specs
     /// <summary>Another Api process of the same installation (same database, keys, settings), on its own port.</summary>
     private async Task<WebApplication> StartReplicaAsync(Dictionary<string, string?> overrides)
     {
-        var settings = _stack.CommonSettings();
+        var settings = Stack.CommonSettings();
         settings["NARWHAL_API_LISTEN"] = "http://127.0.0.1:0";
         foreach (var (key, value) in overrides) settings[key] = value;
         var replica = ApiApplication.Build([], b => b.Configuration.AddInMemoryCollection(settings));

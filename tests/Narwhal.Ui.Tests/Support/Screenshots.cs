@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Ui.Tests.Support;
@@ -9,7 +10,7 @@ namespace Narwhal.Ui.Tests.Support;
 /// </summary>
 public static class Screenshots
 {
-    public static string Directory { get; } = Path.Combine(Repository.Root, "TestResults", "screenshots");
+    public static string Directory { get; } = Path.Combine(RepositoryFiles.Root, "TestResults", "screenshots");
 
     public static async Task<string> SaveAsync(IPage page, string name)
     {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Narwhal.Core.Auth;
+using Narwhal.Api.Auth;
 
 namespace Narwhal.Api.Ui.Auth;
 

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Narwhal.Api.Auth;
-using Narwhal.Core.Auth;
 
 namespace Narwhal.Api.Ui.Auth;
 

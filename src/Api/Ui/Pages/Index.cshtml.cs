@@ -1,6 +1,7 @@
+using Narwhal.Api.Runs;
+using Narwhal.Api.Ui;
 using Narwhal.Core.Fleet;
 using Narwhal.Core.Runs;
-using Narwhal.Core.Ui;
 
 namespace Narwhal.Api.Ui.Pages;
 

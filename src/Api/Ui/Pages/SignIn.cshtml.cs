@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
+using Narwhal.Api.Auth;
 using Narwhal.Api.Ui.Auth;
-using Narwhal.Core.Auth;
 
 namespace Narwhal.Api.Ui.Pages;
 

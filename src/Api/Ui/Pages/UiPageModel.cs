@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Narwhal.Api.Auth;
 using Narwhal.Api.Ui.Auth;
-using Narwhal.Core.Auth;
 
 namespace Narwhal.Api.Ui.Pages;
 

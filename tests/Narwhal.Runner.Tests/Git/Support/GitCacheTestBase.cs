@@ -1,3 +1,4 @@
+using Narwhal.Testing;
 using Narwhal.Testing.Git;
 using System.Collections.Concurrent;
 using Narwhal.Runner.Git;

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
-using Narwhal.Core.Ui;
+using Narwhal.Api.Ui;
 
 namespace Narwhal.Api.Ui.Pages.Jobs;
 

@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Narwhal.Api.Auth;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Endpoints;
+using Narwhal.Api.Jobs;
 using Narwhal.Api.Runs;
 using Narwhal.Api.Ui.Auth;
-using Narwhal.Core.Auth;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Results;

@@ -4,7 +4,7 @@ namespace Narwhal.Runner.Git;
 
 /// <summary>
 /// Reading a fetched commit out of its mirror for <see cref="GitMirrorCache"/>: the workspace as a
-/// tar stream, or one file. Each read holds the mirror's read lock, so eviction waits for it.
+/// tar stream, or one file. Each read holds the mirror's read lock, so eviction skips a mirror being read.
 /// </summary>
 internal sealed class GitMirrorReader(string cacheDirectory, bool allowLocalRepositories, MirrorLocks locks, GitRunner git)
 {

@@ -9,7 +9,7 @@ namespace Narwhal.Core.Resilience;
 /// calls through. What is retried is decided by <see cref="TransientErrors.IsTransient"/> only;
 /// a call cancelled by its caller's token is never retried.
 /// </summary>
-public static partial class NarwhalResilience
+public static class NarwhalResilience
 {
     public static readonly TimeSpan DefaultBaseDelay = TimeSpan.FromMilliseconds(200);
 
@@ -80,28 +80,30 @@ public static partial class NarwhalResilience
                 { Result: var result } => retryResult is not null && retryResult(result!),
             });
         // AttemptNumber is zero-based: the attempt that just failed is AttemptNumber + 1, and so is the retry about to run.
+        // Message templates bind by position, so the retry number, equal to the attempt number, has a name of its own.
         options.OnRetry = args =>
         {
+            var attempt = args.AttemptNumber + 1;
+            var delayMs = args.RetryDelay.TotalMilliseconds;
             if (maxRetries == Unbounded && args.Outcome.Exception is { } failure)
-                LogRetryWithinBudget(logger, failure, name, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, failure.GetType().Name, failure.Message);
+                logger.LogWarning(RetryWithinBudget, failure,
+                    "{Pipeline}: attempt {Attempt} failed with {ExceptionType}: {ExceptionMessage}; retrying in {DelayMs:0} ms while its time lasts",
+                    name, attempt, failure.GetType().Name, failure.Message, delayMs);
             else if (args.Outcome.Exception is { } ex)
-                LogRetryAfterException(logger, ex, name, args.AttemptNumber + 1, maxRetries, args.RetryDelay.TotalMilliseconds, ex.GetType().Name, ex.Message);
+                logger.LogWarning(RetryAfterException, ex,
+                    "{Pipeline}: attempt {Attempt} failed with {ExceptionType}: {ExceptionMessage}; retry {Retry} of {MaxRetries} in {DelayMs:0} ms",
+                    name, attempt, ex.GetType().Name, ex.Message, attempt, maxRetries, delayMs);
             else
-                LogRetryAfterResult(logger, name, args.AttemptNumber + 1, maxRetries, args.RetryDelay.TotalMilliseconds, args.Outcome.Result?.ToString());
+                logger.LogWarning(RetryAfterResult,
+                    "{Pipeline}: attempt {Attempt} returned {Result}; retry {Retry} of {MaxRetries} in {DelayMs:0} ms",
+                    name, attempt, args.Outcome.Result?.ToString(), attempt, maxRetries, delayMs);
             return default;
         };
         return options;
     }
 
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Warning,
-        Message = "{Pipeline}: attempt {Attempt} failed with {ExceptionType}: {ExceptionMessage}; retry {Attempt} of {MaxRetries} in {DelayMs:0} ms")]
-    private static partial void LogRetryAfterException(ILogger logger, Exception exception, string pipeline, int attempt, int maxRetries, double delayMs, string exceptionType, string exceptionMessage);
-
-    [LoggerMessage(EventId = 9003, Level = LogLevel.Warning,
-        Message = "{Pipeline}: attempt {Attempt} failed with {ExceptionType}: {ExceptionMessage}; retrying in {DelayMs:0} ms while its time lasts")]
-    private static partial void LogRetryWithinBudget(ILogger logger, Exception exception, string pipeline, int attempt, double delayMs, string exceptionType, string exceptionMessage);
-
-    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning,
-        Message = "{Pipeline}: attempt {Attempt} returned {Result}; retry {Attempt} of {MaxRetries} in {DelayMs:0} ms")]
-    private static partial void LogRetryAfterResult(ILogger logger, string pipeline, int attempt, int maxRetries, double delayMs, string? result);
+    // Event ids (and names) that log queries and alerts may select on.
+    private static readonly EventId RetryAfterException = new(9001, "LogRetryAfterException");
+    private static readonly EventId RetryAfterResult = new(9002, "LogRetryAfterResult");
+    private static readonly EventId RetryWithinBudget = new(9003, "LogRetryWithinBudget");
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace Narwhal.Core.Storage;
@@ -5,8 +6,8 @@ namespace Narwhal.Core.Storage;
 /// <summary>
 /// <see cref="IObjectStore"/> on a directory, for single-machine installs
 /// (<c>NARWHAL_STORAGE=filesystem</c>, root <c>NARWHAL_STORAGE_DIR</c>; see <see cref="StorageFactory"/>).
-/// Writing is in FileSystemObjectStore.Writing.cs, listing and prefix deletes in
-/// FileSystemObjectStore.Listing.cs, the key-to-path mapping in <see cref="FileSystemLayout"/>.
+/// Writing is <see cref="FileSystemObjectWriter"/>'s, walking the tree for listings and prefix
+/// deletes <see cref="FileSystemObjectTree"/>'s, the key-to-path mapping <see cref="FileSystemLayout"/>'s.
 /// </summary>
 /// <remarks>
 /// <para><b>Shared directory.</b> The Api reads what the Runners write, so the Api and every Runner
@@ -41,12 +42,14 @@ namespace Narwhal.Core.Storage;
 /// belongs to the Narwhal user alone. The root itself may be a link.</para>
 /// <para>Linux only (extended attributes and directory fsync through libc).</para>
 /// </remarks>
-public sealed partial class FileSystemObjectStore : IObjectStore
+public sealed class FileSystemObjectStore : IObjectStore
 {
     /// <summary>Longest key segment, in UTF-8 bytes with each '%' counted as the three of "%25": a file name's limit.</summary>
     public const int MaxKeySegmentBytes = FileSystemLayout.MaxSegmentBytes;
 
     private readonly FileSystemLayout _layout;
+    private readonly FileSystemObjectWriter _writer;
+    private readonly FileSystemObjectTree _tree;
     private readonly ILogger<FileSystemObjectStore> _logger;
 
     public FileSystemObjectStore(string rootDirectory, ILogger<FileSystemObjectStore> logger)
@@ -56,6 +59,8 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         if (!OperatingSystem.IsLinux())
             throw new PlatformNotSupportedException("The filesystem object store runs on Linux only (it keeps metadata in extended attributes).");
         _layout = new FileSystemLayout(rootDirectory);
+        _writer = new FileSystemObjectWriter(_layout, logger);
+        _tree = new FileSystemObjectTree(_layout, logger);
         _logger = logger;
     }
 
@@ -72,7 +77,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         if (!Directory.Exists(RootDirectory))
         {
             Directory.CreateDirectory(RootDirectory);
-            LogRootCreated(RootDirectory);
+            _logger.LogInformation("Created the object store root {Root}", RootDirectory);
         }
         var probe = Path.Join(RootDirectory, FileSystemLayout.TemporaryPrefix + "probe-" + Guid.NewGuid().ToString("N"));
         try
@@ -141,8 +146,50 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         {
             return false; // nothing under that name, not even its directory
         }
-        PruneEmptyDirectories(Path.GetDirectoryName(path)!);
+        _tree.PruneEmptyDirectories(Path.GetDirectoryName(path)!);
         return true;
+    });
+
+    public async Task PutFileAsync(string key, string path, string contentType, CancellationToken ct)
+    {
+        _layout.ObjectPath(key); // an invalid key is refused before the file is opened
+        await using var file = ObjectUploads.OpenFile(path);
+        await PutAsync(key, file, contentType, ct);
+    }
+
+    /// <summary>Checks the key, the content and the root; the writer does the rest (see Writes above).</summary>
+    public async Task PutAsync(string key, Stream content, string contentType, CancellationToken ct)
+    {
+        var path = _layout.ObjectPath(key);
+        ObjectUploads.ValidateContent(content, contentType);
+        if (contentType.Length > FileSystemObjectMetadata.MaxContentTypeLength)
+            throw new ArgumentException($"The content type is longer than {FileSystemObjectMetadata.MaxContentTypeLength} characters.", nameof(contentType));
+        ThrowIfNoRoot();
+        _layout.ThrowIfLinked(path);
+        await _writer.WriteAsync(key, path, content, contentType, ct);
+    }
+
+    /// <summary>
+    /// Walks the tree one directory at a time, which is the page: only the entries of the
+    /// directories on the current path are in memory, never the whole listing.
+    /// </summary>
+    public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken ct)
+    {
+        ObjectKeys.ValidatePrefix(prefix, allowEmpty: true);
+        ThrowIfNoRoot();
+        foreach (var (key, path) in _tree.Walk(prefix, ct))
+        {
+            // Deleted between the directory read and now: not there any more, as S3 would say a moment later.
+            if (ReadInfo(key, path, withContentType: false) is { } info) yield return info;
+        }
+    }
+
+    /// <summary>Deletes in key order, keeping what the store did not write (see <see cref="FileSystemObjectTree.DeletePrefix"/>).</summary>
+    public Task DeletePrefixAsync(string prefix, CancellationToken ct) => Run(() =>
+    {
+        ObjectKeys.ValidatePrefix(prefix, allowEmpty: false);
+        ThrowIfNoRoot();
+        return _tree.DeletePrefix(prefix, ct);
     });
 
     /// <summary>Size, ETag and time of the object file at <paramref name="path"/>, read from one open handle (one version); null when missing.</summary>
@@ -198,7 +245,4 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             return Task.FromException<T>(e);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Created the object store root {Root}")]
-    private partial void LogRootCreated(string root);
 }

@@ -11,10 +11,10 @@ namespace Narwhal.Core.Storage;
 
 /// <summary>
 /// <see cref="IObjectStore"/> on an S3-compatible server (MinIO, AWS, s3rver) through AWSSDK.S3.
-/// Every S3 call runs through one retry pipeline (<see cref="NarwhalResilience"/>); uploads are in
-/// S3ObjectStore.Upload.cs.
+/// Every S3 call runs through one retry pipeline (<see cref="NarwhalResilience"/>); uploads are
+/// <see cref="S3ObjectUploader"/>'s.
 /// </summary>
-public sealed partial class S3ObjectStore : IObjectStore, IDisposable
+public sealed class S3ObjectStore : IObjectStore, IDisposable
 {
     /// <summary>S3's smallest part (AWS and MinIO reject smaller ones except the last: EntityTooSmall).</summary>
     public const int MinPartSizeBytes = 5 * 1024 * 1024;
@@ -22,10 +22,14 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
     /// <summary>S3 lists at most this many keys per request, and deletes at most this many per batch.</summary>
     public const int MaxPageSize = 1000;
 
+    /// <summary>S3 numbers parts 1..10000.</summary>
+    public const int MaxParts = 10_000;
+
     private readonly StorageSettings _settings;
     private readonly ILogger<S3ObjectStore> _logger;
     private readonly AmazonS3Client _client;
     private readonly ResiliencePipeline _retry;
+    private readonly S3ObjectUploader _uploader;
     private readonly int _listPageSize = MaxPageSize;
 
     public S3ObjectStore(StorageSettings settings, ILogger<S3ObjectStore> logger)
@@ -40,6 +44,7 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
         _logger = logger;
         _client = S3ClientFactory.Create(settings);
         _retry = NarwhalResilience.CreateRetryPipeline("s3", logger);
+        _uploader = new S3ObjectUploader(_client, _retry, settings, logger);
     }
 
     /// <summary>
@@ -67,7 +72,7 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
         try
         {
             await _retry.ExecuteAsync(async token => await _client.PutBucketAsync(request, token), ct);
-            LogBucketCreated(_settings.Bucket);
+            _logger.LogInformation("Created bucket {Bucket}", _settings.Bucket);
         }
         catch (AmazonS3Exception e) when (e.ErrorCode == "BucketAlreadyOwnedByYou")
         {
@@ -92,6 +97,17 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
             return false;
         }
     }
+
+    public async Task PutFileAsync(string key, string path, string contentType, CancellationToken ct)
+    {
+        ObjectKeys.Validate(key);
+        await using var file = ObjectUploads.OpenFile(path);
+        await PutAsync(key, file, contentType, ct);
+    }
+
+    /// <summary>One part in memory at a time, whatever the size (see <see cref="S3ObjectUploader"/>).</summary>
+    public Task PutAsync(string key, Stream content, string contentType, CancellationToken ct) =>
+        _uploader.PutAsync(key, content, contentType, ct);
 
     public async Task<StoredObject?> GetAsync(string key, ByteRange? range, CancellationToken ct)
     {
@@ -228,7 +244,7 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
         if (errors.Count > 0)
             throw new IOException($"S3 refused to delete {errors.Count} of {keys.Count} objects in bucket '{_settings.Bucket}', " +
                 $"first: '{errors[0].Key}' {errors[0].Code}: {errors[0].Message}");
-        LogDeletedBatch(keys.Count, _settings.Bucket);
+        _logger.LogDebug("Deleted {Count} objects from bucket {Bucket}", keys.Count, _settings.Bucket);
     }
 
     public void Dispose() => _client.Dispose();
@@ -254,10 +270,4 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
         var slash = contentRange.LastIndexOf('/');
         return slash >= 0 && long.TryParse(contentRange.AsSpan(slash + 1), out var total) ? total : null;
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Created bucket {Bucket}")]
-    private partial void LogBucketCreated(string bucket);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Deleted {Count} objects from bucket {Bucket}")]
-    private partial void LogDeletedBatch(int count, string bucket);
 }

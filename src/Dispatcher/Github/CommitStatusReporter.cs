@@ -13,7 +13,7 @@ namespace Narwhal.Dispatcher.Github;
 /// touches the run: it is tried again with backoff (GitHub's Retry-After honoured) until the give-up
 /// time, then dropped with a warning. Without a token it posts nothing and expires what is recorded.
 /// </summary>
-public sealed partial class CommitStatusReporter(
+public sealed class CommitStatusReporter(
     NpgsqlDataSource db, CommitStatusStore store, GithubStatusClient client, GithubStatusSettings settings,
     GithubMetrics metrics, ILogger<CommitStatusReporter> logger) : BackgroundService
 {
@@ -38,10 +38,13 @@ public sealed partial class CommitStatusReporter(
     {
         if (!settings.Enabled)
         {
-            LogOff(logger, settings.GiveUpAfter.TotalMinutes);
+            logger.LogInformation(Events.Off,
+                "Commit statuses are off: NARWHAL_GITHUB_TOKEN is not set. Recorded updates are dropped after {GiveUpMinutes} min",
+                settings.GiveUpAfter.TotalMinutes);
             return ExpireLoopAsync(stoppingToken);
         }
-        LogOn(logger, settings.ApiUrl, settings.Host, settings.PublicUrl?.ToString() ?? "none (statuses without a link)");
+        logger.LogInformation(Events.On, "Commit statuses: reporting to {ApiUrl} for repositories on {Host}; links to {PublicUrl}",
+            settings.ApiUrl, settings.Host, settings.PublicUrl?.ToString() ?? "none (statuses without a link)");
         var listener = new PostgresListener(db, logger);
         // On every (re)connect, one pass: updates recorded while no one listened announced nothing.
         return Task.WhenAll(
@@ -71,7 +74,7 @@ public sealed partial class CommitStatusReporter(
             var why = update.Trigger.Kind == TriggerKind.Github
                 ? $"the trigger names no repository ('{update.Trigger.Github?.Repository}')"
                 : $"{update.Job.Git?.Url ?? "the job"} is not a repository on {settings.Host}";
-            LogSkipped(logger, update.RunId, update.JobName, why);
+            logger.LogDebug(Events.Skipped, "No commit status for run {RunId} of {Job}: {Why}", update.RunId, update.JobName, why);
             await store.CompleteAsync(update.Id, CommitStatusOutcome.Skipped, why, ct);
             return;
         }
@@ -97,24 +100,30 @@ public sealed partial class CommitStatusReporter(
             case GithubPostOutcome.Posted:
                 await store.CompleteAsync(update.Id, CommitStatusOutcome.Posted, null, record);
                 metrics.Posted(status.State);
-                LogPosted(logger, status.State.Name(), status.Context, repository.FullName, update.CommitSha, update.RunId);
+                logger.LogDebug(Events.Posted, "Posted {State} {Context} on {Repository}@{Sha} (run {RunId})",
+                    status.State.Name(), status.Context, repository.FullName, update.CommitSha, update.RunId);
                 break;
             case GithubPostOutcome.Refused:
                 await store.CompleteAsync(update.Id, CommitStatusOutcome.Refused, result.Detail, record);
                 metrics.Failed();
-                LogRefused(logger, status.State.Name(), status.Context, repository.FullName, update.CommitSha, update.RunId, result.Detail);
+                logger.LogWarning(Events.Refused, "GitHub refused the {State} status {Context} on {Repository}@{Sha} (run {RunId}): {Detail}; not retried",
+                    status.State.Name(), status.Context, repository.FullName, update.CommitSha, update.RunId, result.Detail);
                 break;
             default:
                 var delay = result.RetryAfter ?? Backoff(update.Attempts);
                 if (await store.RetryLaterAsync(update.Id, delay, settings.GiveUpAfter, result.Detail, record))
                 {
                     metrics.Failed();
-                    LogGaveUp(logger, status.State.Name(), status.Context, repository.FullName, update.CommitSha, update.RunId,
+                    logger.LogWarning(Events.GaveUp,
+                        "Gave up posting the {State} status {Context} on {Repository}@{Sha} (run {RunId}) after {Attempts} attempt(s) over {GiveUpMinutes} min: {Detail}",
+                        status.State.Name(), status.Context, repository.FullName, update.CommitSha, update.RunId,
                         update.Attempts, settings.GiveUpAfter.TotalMinutes, result.Detail);
                 }
                 else
                 {
-                    LogRetryLater(logger, status.State.Name(), status.Context, repository.FullName, update.CommitSha, update.RunId,
+                    logger.LogInformation(Events.RetryLater,
+                        "Posting the {State} status {Context} on {Repository}@{Sha} (run {RunId}) failed: {Detail}; trying again in {DelaySeconds:0} s",
+                        status.State.Name(), status.Context, repository.FullName, update.CommitSha, update.RunId,
                         result.Detail, delay.TotalSeconds);
                 }
                 break;
@@ -153,7 +162,7 @@ public sealed partial class CommitStatusReporter(
             catch (Exception ex)
             {
                 // Postgres away, say: the updates stay recorded and are posted at a later pass.
-                LogPassFailed(logger, ex);
+                logger.LogWarning(Events.PassFailed, ex, PassFailedMessage);
             }
             await WaitForDoorbellAsync(settings.PollInterval, stoppingToken);
         }
@@ -173,7 +182,7 @@ public sealed partial class CommitStatusReporter(
             }
             catch (Exception ex)
             {
-                LogPassFailed(logger, ex);
+                logger.LogWarning(Events.PassFailed, ex, PassFailedMessage);
             }
             await Task.Delay(HousekeepingInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
@@ -188,7 +197,9 @@ public sealed partial class CommitStatusReporter(
         if (expire)
         {
             var expired = await store.ExpireAsync(settings.GiveUpAfter, "not posted: NARWHAL_GITHUB_TOKEN is not set", ct);
-            if (expired > 0) LogExpired(logger, expired, settings.GiveUpAfter.TotalMinutes);
+            if (expired > 0)
+                logger.LogWarning(Events.Expired, "Dropped {Count} commit status update(s) older than {GiveUpMinutes} min: no GitHub token is configured",
+                    expired, settings.GiveUpAfter.TotalMinutes);
         }
         await store.PruneAsync(KeepFinished, ct);
     }
@@ -207,38 +218,19 @@ public sealed partial class CommitStatusReporter(
         }
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information,
-        Message = "Commit statuses: reporting to {ApiUrl} for repositories on {Host}; links to {PublicUrl}")]
-    private static partial void LogOn(ILogger logger, Uri apiUrl, string host, string publicUrl);
+    private const string PassFailedMessage = "A commit status pass failed; the updates stay recorded for the next one";
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Information,
-        Message = "Commit statuses are off: NARWHAL_GITHUB_TOKEN is not set. Recorded updates are dropped after {GiveUpMinutes} min")]
-    private static partial void LogOff(ILogger logger, double giveUpMinutes);
-
-    [LoggerMessage(EventId = 6003, Level = LogLevel.Debug,
-        Message = "Posted {State} {Context} on {Repository}@{Sha} (run {RunId})")]
-    private static partial void LogPosted(ILogger logger, string state, string context, string repository, string sha, Guid runId);
-
-    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning,
-        Message = "GitHub refused the {State} status {Context} on {Repository}@{Sha} (run {RunId}): {Detail}; not retried")]
-    private static partial void LogRefused(ILogger logger, string state, string context, string repository, string sha, Guid runId, string detail);
-
-    [LoggerMessage(EventId = 6005, Level = LogLevel.Warning,
-        Message = "Gave up posting the {State} status {Context} on {Repository}@{Sha} (run {RunId}) after {Attempts} attempt(s) over {GiveUpMinutes} min: {Detail}")]
-    private static partial void LogGaveUp(ILogger logger, string state, string context, string repository, string sha, Guid runId,
-        int attempts, double giveUpMinutes, string detail);
-
-    [LoggerMessage(EventId = 6006, Level = LogLevel.Information,
-        Message = "Posting the {State} status {Context} on {Repository}@{Sha} (run {RunId}) failed: {Detail}; trying again in {DelaySeconds:0} s")]
-    private static partial void LogRetryLater(ILogger logger, string state, string context, string repository, string sha, Guid runId,
-        string detail, double delaySeconds);
-
-    [LoggerMessage(EventId = 6007, Level = LogLevel.Debug, Message = "No commit status for run {RunId} of {Job}: {Why}")]
-    private static partial void LogSkipped(ILogger logger, Guid runId, string job, string why);
-
-    [LoggerMessage(EventId = 6008, Level = LogLevel.Warning, Message = "Dropped {Count} commit status update(s) older than {GiveUpMinutes} min: no GitHub token is configured")]
-    private static partial void LogExpired(ILogger logger, int count, double giveUpMinutes);
-
-    [LoggerMessage(EventId = 6009, Level = LogLevel.Warning, Message = "A commit status pass failed; the updates stay recorded for the next one")]
-    private static partial void LogPassFailed(ILogger logger, Exception exception);
+    /// <summary>Event ids (and names) of the reporter's log lines, which log queries and alerts may select on.</summary>
+    private static class Events
+    {
+        public static readonly EventId On = new(6001, "LogOn");
+        public static readonly EventId Off = new(6002, "LogOff");
+        public static readonly EventId Posted = new(6003, "LogPosted");
+        public static readonly EventId Refused = new(6004, "LogRefused");
+        public static readonly EventId GaveUp = new(6005, "LogGaveUp");
+        public static readonly EventId RetryLater = new(6006, "LogRetryLater");
+        public static readonly EventId Skipped = new(6007, "LogSkipped");
+        public static readonly EventId Expired = new(6008, "LogExpired");
+        public static readonly EventId PassFailed = new(6009, "LogPassFailed");
+    }
 }

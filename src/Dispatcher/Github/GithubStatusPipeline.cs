@@ -28,7 +28,7 @@ public sealed record GithubStatusPipelineOptions
 /// <see cref="TransientErrors.IsTransient"/> for exceptions) with exponential backoff and jitter —
 /// or exactly the wait GitHub asks for (Retry-After, x-ratelimit-reset) — around a per-attempt timeout.
 /// </summary>
-public static partial class GithubStatusPipeline
+public static class GithubStatusPipeline
 {
     public static ResiliencePipeline<HttpResponseMessage> Create(GithubStatusPipelineOptions options, TimeProvider clock, ILogger logger) =>
         new ResiliencePipelineBuilder<HttpResponseMessage> { Name = "github-statuses" }
@@ -55,9 +55,13 @@ public static partial class GithubStatusPipeline
                 OnRetry = args =>
                 {
                     if (args.Outcome.Exception is { } ex)
-                        LogRetryAfterException(logger, args.AttemptNumber + 1, ex.GetType().Name, ex.Message, args.RetryDelay.TotalMilliseconds);
+                        logger.LogWarning(RetryAfterException,
+                            "GitHub status post: attempt {Attempt} failed with {ExceptionType}: {ExceptionMessage}; retrying in {DelayMs:0} ms",
+                            args.AttemptNumber + 1, ex.GetType().Name, ex.Message, args.RetryDelay.TotalMilliseconds);
                     else
-                        LogRetryAfterAnswer(logger, args.AttemptNumber + 1, (int)args.Outcome.Result!.StatusCode, args.RetryDelay.TotalMilliseconds);
+                        logger.LogWarning(RetryAfterAnswer,
+                            "GitHub status post: attempt {Attempt} answered {StatusCode}; retrying in {DelayMs:0} ms",
+                            args.AttemptNumber + 1, (int)args.Outcome.Result!.StatusCode, args.RetryDelay.TotalMilliseconds);
                     // The answer being retried is not returned to anyone: release its connection.
                     args.Outcome.Result?.Dispose();
                     return default;
@@ -66,11 +70,7 @@ public static partial class GithubStatusPipeline
             .AddTimeout(options.AttemptTimeout)
             .Build();
 
-    [LoggerMessage(EventId = 6101, Level = LogLevel.Warning,
-        Message = "GitHub status post: attempt {Attempt} failed with {ExceptionType}: {ExceptionMessage}; retrying in {DelayMs:0} ms")]
-    private static partial void LogRetryAfterException(ILogger logger, int attempt, string exceptionType, string exceptionMessage, double delayMs);
-
-    [LoggerMessage(EventId = 6102, Level = LogLevel.Warning,
-        Message = "GitHub status post: attempt {Attempt} answered {StatusCode}; retrying in {DelayMs:0} ms")]
-    private static partial void LogRetryAfterAnswer(ILogger logger, int attempt, int statusCode, double delayMs);
+    // Event ids (and names) that log queries and alerts may select on.
+    private static readonly EventId RetryAfterException = new(6101, "LogRetryAfterException");
+    private static readonly EventId RetryAfterAnswer = new(6102, "LogRetryAfterAnswer");
 }

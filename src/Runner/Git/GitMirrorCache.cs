@@ -10,16 +10,24 @@ namespace Narwhal.Runner.Git;
 /// under a size budget, least recently used first (<see cref="EvictAsync"/>).
 /// Several Runner processes may share one cache directory (see <see cref="MirrorLocks"/>).
 /// </summary>
-/// <remarks>Reading and eviction live in GitMirrorCache.Reading.cs and GitMirrorCache.Eviction.cs.</remarks>
-public sealed partial class GitMirrorCache
+/// <remarks>Fetching is this class's own; reading is <see cref="GitMirrorReader"/>'s, eviction <see cref="GitMirrorEvictor"/>'s.</remarks>
+public sealed class GitMirrorCache
 {
     public static readonly TimeSpan DefaultFetchTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Files larger than this are refused by <see cref="ReadFileAsync"/>. The file read is the job
+    /// config, so its documented limit is the one: a second, larger one here made users meet two.
+    /// </summary>
+    public const int MaxFileBytes = JobConfigs.JobConfigParser.MaxFileBytes;
 
     private readonly string _cacheDirectory;
     private readonly ILogger<GitMirrorCache> _logger;
     private readonly TimeSpan _fetchTimeout;
     private readonly bool _allowLocalRepositories;
     private readonly MirrorLocks _locks = new();
+    private readonly GitMirrorReader _reader;
+    private readonly GitMirrorEvictor _evictor;
     private int _fetchCount;
 
     /// <param name="cacheDirectory">Created when missing.</param>
@@ -33,6 +41,8 @@ public sealed partial class GitMirrorCache
         _fetchTimeout = fetchTimeout ?? DefaultFetchTimeout;
         _allowLocalRepositories = allowLocalRepositories;
         Git = new GitRunner(logger);
+        _reader = new GitMirrorReader(_cacheDirectory, allowLocalRepositories, _locks, Git);
+        _evictor = new GitMirrorEvictor(_cacheDirectory, _locks, logger);
         Directory.CreateDirectory(_cacheDirectory);
     }
 
@@ -74,6 +84,32 @@ public sealed partial class GitMirrorCache
         }
     }
 
+    /// <summary>
+    /// Writes a tar of the commit's tree to <paramref name="destination"/>, streamed from
+    /// <c>git archive</c> (nothing is written to disk). With <paramref name="uid"/> / <paramref name="gid"/>,
+    /// every entry is owned by them (see <see cref="TarOwnership"/>); otherwise git's 0:0.
+    /// The commit must have been fetched (<see cref="FetchAsync"/>). Every file of the commit is
+    /// included: the repository's <c>export-ignore</c> / <c>export-subst</c> attributes are overridden.
+    /// </summary>
+    public Task WriteArchiveAsync(string url, string commitSha, Stream destination, int? uid, int? gid, CancellationToken ct) =>
+        _reader.WriteArchiveAsync(url, commitSha, destination, uid, gid, ct);
+
+    /// <summary>
+    /// Reads one file at the commit (e.g. <c>.narwhal.yml</c>) as UTF-8; null when the path is absent,
+    /// is a folder, or is a symlink leading out of the tree. In-tree symlinks are followed.
+    /// Throws <see cref="GitFetchException"/> (<see cref="GitFailure.FileTooLarge"/>) over <see cref="MaxFileBytes"/>.
+    /// </summary>
+    public Task<string?> ReadFileAsync(string url, string commitSha, string path, CancellationToken ct) =>
+        _reader.ReadFileAsync(url, commitSha, path, ct);
+
+    /// <summary>
+    /// Deletes mirrors, least recently used first (fetch, archive and file reads all count as use),
+    /// until the cache's mirrors total at most <paramref name="budgetBytes"/>. Mirrors being fetched,
+    /// read or evicted by anyone (this process or another sharing the directory) are skipped, so the
+    /// budget may still be exceeded afterwards. Returns the bytes freed.
+    /// </summary>
+    public Task<long> EvictAsync(long budgetBytes, CancellationToken ct) => _evictor.EvictAsync(budgetBytes, ct);
+
     private async Task<string> FetchBranchAsync(MirrorDirectory mirror, GitRemote remote, string branch, GitCredentials? credentials, CancellationToken ct)
     {
         var what = $"branch '{branch}'";
@@ -89,7 +125,7 @@ public sealed partial class GitMirrorCache
             }
             if (!fetch.Succeeded) throw FetchFailed(fetch, session, what, remote);
         }
-        var head = await Git.RunAsync(Command(mirror, "rev-parse", "--verify", "--quiet", $"refs/heads/{branch}^{{commit}}"), ct).ConfigureAwait(false);
+        var head = await Git.RunAsync(GitMirrorReader.Command(mirror, "rev-parse", "--verify", "--quiet", $"refs/heads/{branch}^{{commit}}"), ct).ConfigureAwait(false);
         if (!head.Succeeded || !GitRefNames.IsFullSha(head.Output.Trim()))
             throw new GitFetchException(GitFailure.RefNotFound, $"Fetching {what} from {remote} failed: {what} was not found.");
         return head.Output.Trim();
@@ -217,9 +253,5 @@ public sealed partial class GitMirrorCache
             throw new GitFetchException(GitFailure.Failed, $"Preparing the mirror of {remote} failed: {GitSecretScrubber.Scrub(GitErrors.Summary(result.Error))}");
     }
 
-    private async Task<bool> HasCommitAsync(MirrorDirectory mirror, string sha, CancellationToken ct) =>
-        mirror.Exists && (await Git.RunAsync(Command(mirror, "cat-file", "-e", $"{sha}^{{commit}}"), ct).ConfigureAwait(false)).Succeeded;
-
-    private static GitCommand Command(MirrorDirectory mirror, params string[] arguments) =>
-        new() { Arguments = ["--git-dir", mirror.GitDirectory, .. arguments] };
+    private Task<bool> HasCommitAsync(MirrorDirectory mirror, string sha, CancellationToken ct) => _reader.HasCommitAsync(mirror, sha, ct);
 }

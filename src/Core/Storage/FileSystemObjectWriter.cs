@@ -4,7 +4,12 @@ using Microsoft.Extensions.Logging;
 
 namespace Narwhal.Core.Storage;
 
-public sealed partial class FileSystemObjectStore
+/// <summary>
+/// Writes one object of <see cref="FileSystemObjectStore"/>: into a temporary file beside it,
+/// hashed while copied, metadata attribute set, fsynced, renamed over the object, directory fsynced.
+/// The store has checked the key, the content and the root before it calls.
+/// </summary>
+internal sealed class FileSystemObjectWriter(FileSystemLayout layout, ILogger logger)
 {
     /// <summary>Bytes copied per read and write: one pooled buffer, whatever the object's size.</summary>
     private const int CopyBufferSize = 1024 * 1024;
@@ -15,28 +20,14 @@ public sealed partial class FileSystemObjectStore
     /// </summary>
     private const int DirectoryAttempts = 3;
 
-    public async Task PutFileAsync(string key, string path, string contentType, CancellationToken ct)
-    {
-        _layout.ObjectPath(key); // an invalid key is refused before the file is opened
-        await using var file = ObjectUploads.OpenFile(path);
-        await PutAsync(key, file, contentType, ct);
-    }
-
     /// <summary>
-    /// Copies <paramref name="content"/> into a temporary file beside the object through one pooled
+    /// Copies <paramref name="content"/> into a temporary file beside <paramref name="path"/> through one pooled
     /// buffer, hashing as it goes; sets the metadata attribute, fsyncs, closes, renames over the
     /// object and fsyncs the directory. On any failure the temporary file is removed and the
     /// previous version, if any, stays.
     /// </summary>
-    public async Task PutAsync(string key, Stream content, string contentType, CancellationToken ct)
+    public async Task WriteAsync(string key, string path, Stream content, string contentType, CancellationToken ct)
     {
-        var path = _layout.ObjectPath(key);
-        ObjectUploads.ValidateContent(content, contentType);
-        if (contentType.Length > FileSystemObjectMetadata.MaxContentTypeLength)
-            throw new ArgumentException($"The content type is longer than {FileSystemObjectMetadata.MaxContentTypeLength} characters.", nameof(contentType));
-        ThrowIfNoRoot();
-        _layout.ThrowIfLinked(path);
-
         var directory = Path.GetDirectoryName(path)!;
         var (temporary, file, changedDirectories) = CreateTemporaryFile(directory);
         long length;
@@ -53,14 +44,14 @@ public sealed partial class FileSystemObjectStore
         }
         FileSystemNative.SyncDirectory(directory);
         foreach (var parent in changedDirectories) FileSystemNative.SyncDirectory(parent);
-        LogStored(key, length);
+        logger.LogDebug("Stored {Key} ({Bytes} bytes)", key, length);
     }
 
     private (string Path, FileStream File, List<string> ChangedDirectories) CreateTemporaryFile(string directory)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var changed = _layout.CreateDirectories(directory);
+            var changed = layout.CreateDirectories(directory);
             var temporary = Path.Join(directory, FileSystemLayout.TemporaryPrefix + Guid.NewGuid().ToString("N"));
             try
             {
@@ -115,13 +106,7 @@ public sealed partial class FileSystemObjectStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            LogTemporaryFileLeft(e, path, failure.Message);
+            logger.LogWarning(e, "Could not remove the temporary file {Path} of a failed upload ({Cause}); it stays until removed by hand", path, failure.Message);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Stored {Key} ({Bytes} bytes)")]
-    private partial void LogStored(string key, long bytes);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the temporary file {Path} of a failed upload ({Cause}); it stays until removed by hand")]
-    private partial void LogTemporaryFileLeft(Exception exception, string path, string cause);
 }

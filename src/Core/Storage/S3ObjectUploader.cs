@@ -2,22 +2,19 @@ using System.Buffers;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
+using Narwhal.Core.Configuration;
+using Polly;
 
 namespace Narwhal.Core.Storage;
 
-public sealed partial class S3ObjectStore
+/// <summary>
+/// Uploads of <see cref="S3ObjectStore"/>: one PutObject for content that fits in a part, a
+/// multipart upload (aborted on failure) for anything longer, every request through the store's
+/// retry pipeline.
+/// </summary>
+internal sealed class S3ObjectUploader(AmazonS3Client client, ResiliencePipeline retry, StorageSettings settings, ILogger logger)
 {
-    /// <summary>S3 numbers parts 1..10000.</summary>
-    public const int MaxParts = 10_000;
-
     private static readonly TimeSpan AbortBudget = TimeSpan.FromSeconds(30);
-
-    public async Task PutFileAsync(string key, string path, string contentType, CancellationToken ct)
-    {
-        ObjectKeys.Validate(key);
-        await using var file = ObjectUploads.OpenFile(path);
-        await PutAsync(key, file, contentType, ct);
-    }
 
     /// <summary>
     /// Reads <paramref name="content"/> one part at a time into a pooled buffer of
@@ -30,7 +27,7 @@ public sealed partial class S3ObjectStore
         ObjectKeys.Validate(key);
         ObjectUploads.ValidateContent(content, contentType);
 
-        var partSize = _settings.PartSizeBytes;
+        var partSize = settings.PartSizeBytes;
         var buffer = ArrayPool<byte>.Shared.Rent(partSize);
         try
         {
@@ -48,20 +45,20 @@ public sealed partial class S3ObjectStore
     }
 
     private Task<PutObjectResponse> PutSingleAsync(string key, byte[] buffer, int length, string contentType, CancellationToken ct) =>
-        _retry.ExecuteAsync(async token => await _client.PutObjectAsync(new PutObjectRequest
+        retry.ExecuteAsync(async token => await client.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = _settings.Bucket,
+            BucketName = settings.Bucket,
             Key = key,
             InputStream = new MemoryStream(buffer, 0, length, writable: false),
             ContentType = contentType,
-            UseChunkEncoding = _settings.UseChunkEncoding,
+            UseChunkEncoding = settings.UseChunkEncoding,
         }, token), ct).AsTask();
 
     private async Task PutMultipartAsync(string key, PartReader reader, int firstLength, string contentType, CancellationToken ct)
     {
-        var upload = await _retry.ExecuteAsync(async token => await _client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
+        var upload = await retry.ExecuteAsync(async token => await client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
         {
-            BucketName = _settings.Bucket,
+            BucketName = settings.Bucket,
             Key = key,
             ContentType = contentType,
             // AWS wants the algorithm named up front when parts carry checksums, and every part's
@@ -69,7 +66,7 @@ public sealed partial class S3ObjectStore
             ChecksumAlgorithm = ChecksumAlgorithm.CRC32,
         }, token), ct);
         var uploadId = upload.UploadId;
-        LogMultipartStarted(key, uploadId);
+        logger.LogDebug("Multipart upload of {Key} started: {UploadId}", key, uploadId);
 
         var parts = new List<PartETag>();
         try
@@ -77,21 +74,21 @@ public sealed partial class S3ObjectStore
             var length = firstLength;
             while (length > 0)
             {
-                if (parts.Count == MaxParts)
+                if (parts.Count == S3ObjectStore.MaxParts)
                     throw new InvalidOperationException(
-                        $"Object '{key}' is larger than {MaxParts} parts of {_settings.PartSizeBytes} bytes; raise NARWHAL_S3_PART_SIZE_MB.");
+                        $"Object '{key}' is larger than {S3ObjectStore.MaxParts} parts of {settings.PartSizeBytes} bytes; raise NARWHAL_S3_PART_SIZE_MB.");
                 parts.Add(await UploadPartAsync(key, uploadId, parts.Count + 1, reader.Buffer, length, ct));
                 length = await reader.FillAsync(ct);
             }
 
-            await _retry.ExecuteAsync(async token => await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            await retry.ExecuteAsync(async token => await client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
-                BucketName = _settings.Bucket,
+                BucketName = settings.Bucket,
                 Key = key,
                 UploadId = uploadId,
                 PartETags = parts,
             }, token), ct);
-            LogMultipartCompleted(key, uploadId, parts.Count);
+            logger.LogDebug("Multipart upload of {Key} completed in {Parts} parts: {UploadId}", key, parts.Count, uploadId);
         }
         catch (Exception failure)
         {
@@ -102,16 +99,16 @@ public sealed partial class S3ObjectStore
 
     private async Task<PartETag> UploadPartAsync(string key, string uploadId, int partNumber, byte[] buffer, int length, CancellationToken ct)
     {
-        var response = await _retry.ExecuteAsync(async token => await _client.UploadPartAsync(new UploadPartRequest
+        var response = await retry.ExecuteAsync(async token => await client.UploadPartAsync(new UploadPartRequest
         {
-            BucketName = _settings.Bucket,
+            BucketName = settings.Bucket,
             Key = key,
             UploadId = uploadId,
             PartNumber = partNumber,
             PartSize = length,
             // A fresh stream over the same bytes for every attempt: a retry re-sends this part only.
             InputStream = new MemoryStream(buffer, 0, length, writable: false),
-            UseChunkEncoding = _settings.UseChunkEncoding,
+            UseChunkEncoding = settings.UseChunkEncoding,
             ChecksumAlgorithm = ChecksumAlgorithm.CRC32,
         }, token), ct);
         return new PartETag { PartNumber = partNumber, ETag = response.ETag, ChecksumCRC32 = response.ChecksumCRC32 };
@@ -126,17 +123,17 @@ public sealed partial class S3ObjectStore
         using var budget = new CancellationTokenSource(AbortBudget);
         try
         {
-            await _retry.ExecuteAsync(async token => await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest
+            await retry.ExecuteAsync(async token => await client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest
             {
-                BucketName = _settings.Bucket,
+                BucketName = settings.Bucket,
                 Key = key,
                 UploadId = uploadId,
             }, token), budget.Token);
-            LogMultipartAborted(cause, key, uploadId);
+            logger.LogWarning(cause, "Multipart upload of {Key} failed and was aborted: {UploadId}", key, uploadId);
         }
         catch (Exception abortFailure)
         {
-            LogAbortFailed(abortFailure, key, uploadId);
+            logger.LogError(abortFailure, "Multipart upload of {Key} failed and could not be aborted; its parts stay until a lifecycle rule removes them: {UploadId}", key, uploadId);
         }
     }
 
@@ -174,16 +171,4 @@ public sealed partial class S3ObjectStore
             return _peeked;
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Multipart upload of {Key} started: {UploadId}")]
-    private partial void LogMultipartStarted(string key, string uploadId);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Multipart upload of {Key} completed in {Parts} parts: {UploadId}")]
-    private partial void LogMultipartCompleted(string key, string uploadId, int parts);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Multipart upload of {Key} failed and was aborted: {UploadId}")]
-    private partial void LogMultipartAborted(Exception cause, string key, string uploadId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Multipart upload of {Key} failed and could not be aborted; its parts stay until a lifecycle rule removes them: {UploadId}")]
-    private partial void LogAbortFailed(Exception exception, string key, string uploadId);
 }

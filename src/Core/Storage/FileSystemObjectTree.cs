@@ -1,33 +1,24 @@
 using System.IO.Enumeration;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace Narwhal.Core.Storage;
 
-public sealed partial class FileSystemObjectStore
+/// <summary>
+/// The object files of <see cref="FileSystemObjectStore"/> as a tree: walked in key order one
+/// directory at a time (only the entries of the directories on the current path are in memory,
+/// never the whole listing), deleted by prefix, and directories left empty removed. Symbolic links
+/// are skipped with a warning. The store has checked that the root exists before it calls.
+/// </summary>
+internal sealed class FileSystemObjectTree(FileSystemLayout layout, ILogger logger)
 {
-    /// <summary>
-    /// Walks the tree one directory at a time, which is the page: only the entries of the
-    /// directories on the current path are in memory, never the whole listing.
-    /// </summary>
-    public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken ct)
-    {
-        ObjectKeys.ValidatePrefix(prefix, allowEmpty: true);
-        foreach (var (key, path) in Walk(prefix, ct))
-        {
-            // Deleted between the directory read and now: not there any more, as S3 would say a moment later.
-            if (ReadInfo(key, path, withContentType: false) is { } info) yield return info;
-        }
-    }
-
     /// <summary>
     /// Deletes object by object in key order, as a listing finds them, and removes each directory
     /// left empty once the walk is past it. Temporary files of uploads in progress and anything
     /// else the store did not write (links included) stay, and so do their directories.
+    /// Returns how many objects were deleted.
     /// </summary>
-    public Task DeletePrefixAsync(string prefix, CancellationToken ct) => Run(() =>
+    public int DeletePrefix(string prefix, CancellationToken ct)
     {
-        ObjectKeys.ValidatePrefix(prefix, allowEmpty: false);
         string? previousDirectory = null;
         var deleted = 0;
         foreach (var (_, path) in Walk(prefix, ct))
@@ -41,16 +32,15 @@ public sealed partial class FileSystemObjectStore
             deleted++;
         }
         if (previousDirectory is not null) PruneEmptyDirectories(previousDirectory);
-        LogDeletedPrefix(deleted, prefix);
+        logger.LogDebug("Deleted {Count} objects under {Prefix}", deleted, prefix);
         return deleted;
-    });
+    }
 
     /// <summary>Every object file whose key starts with <paramref name="prefix"/>, in ordinal key order.</summary>
-    private IEnumerable<(string Key, string Path)> Walk(string prefix, CancellationToken ct)
+    public IEnumerable<(string Key, string Path)> Walk(string prefix, CancellationToken ct)
     {
-        ThrowIfNoRoot();
-        var (directory, keyBase, namePrefix) = _layout.PrefixStart(prefix);
-        _layout.ThrowIfLinked(directory);
+        var (directory, keyBase, namePrefix) = layout.PrefixStart(prefix);
+        layout.ThrowIfLinked(directory);
         return WalkDirectory(directory, keyBase, namePrefix, ct);
     }
 
@@ -94,7 +84,7 @@ public sealed partial class FileSystemObjectStore
             var path = Path.Join(directory, name);
             if (isLink)
             {
-                LogLinkSkipped(path);
+                logger.LogWarning("Skipped {Path}: a symbolic link in the object store, which the filesystem store does not follow", path);
                 continue;
             }
             var segment = isDirectory ? FileSystemLayout.DirectorySegment(name) : FileSystemLayout.ObjectSegment(name);
@@ -108,9 +98,9 @@ public sealed partial class FileSystemObjectStore
     /// Removes <paramref name="directory"/> and then each parent below the root while they are
     /// empty. Stops at the first one with an entry, including one added concurrently.
     /// </summary>
-    private void PruneEmptyDirectories(string directory)
+    public void PruneEmptyDirectories(string directory)
     {
-        for (var current = directory; _layout.IsBelowRoot(current); current = Path.GetDirectoryName(current)!)
+        for (var current = directory; layout.IsBelowRoot(current); current = Path.GetDirectoryName(current)!)
         {
             if (!Directory.Exists(current)) continue; // pruned already
             if (HasEntries(current)) return;
@@ -132,10 +122,4 @@ public sealed partial class FileSystemObjectStore
     {
         public string SortName { get; } = IsDirectory ? Segment + "/" : Segment;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped {Path}: a symbolic link in the object store, which the filesystem store does not follow")]
-    private partial void LogLinkSkipped(string path);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Deleted {Count} objects under {Prefix}")]
-    private partial void LogDeletedPrefix(int count, string prefix);
 }

@@ -2,27 +2,20 @@ using System.Text;
 
 namespace Narwhal.Runner.Git;
 
-/// <summary>Reading a fetched commit out of its mirror: the workspace as a tar stream, or one file.</summary>
-public sealed partial class GitMirrorCache
+/// <summary>
+/// Reading a fetched commit out of its mirror for <see cref="GitMirrorCache"/>: the workspace as a
+/// tar stream, or one file. Each read holds the mirror's read lock, so eviction skips a mirror being read.
+/// </summary>
+internal sealed class GitMirrorReader(string cacheDirectory, bool allowLocalRepositories, MirrorLocks locks, GitRunner git)
 {
-    /// <summary>
-    /// Files larger than this are refused by <see cref="ReadFileAsync"/>. The file read is the job
-    /// config, so its documented limit is the one: a second, larger one here made users meet two.
-    /// </summary>
-    public const int MaxFileBytes = JobConfigs.JobConfigParser.MaxFileBytes;
+    private const int MaxFileBytes = GitMirrorCache.MaxFileBytes;
 
-    /// <summary>
-    /// Writes a tar of the commit's tree to <paramref name="destination"/>, streamed from
-    /// <c>git archive</c> (nothing is written to disk). With <paramref name="uid"/> / <paramref name="gid"/>,
-    /// every entry is owned by them (see <see cref="TarOwnership"/>); otherwise git's 0:0.
-    /// The commit must have been fetched (<see cref="FetchAsync"/>). Every file of the commit is
-    /// included: the repository's <c>export-ignore</c> / <c>export-subst</c> attributes are overridden.
-    /// </summary>
+    /// <summary>Streams <c>git archive</c> of the commit, owners rewritten when asked (see <see cref="GitMirrorCache.WriteArchiveAsync"/>).</summary>
     public async Task WriteArchiveAsync(string url, string commitSha, Stream destination, int? uid, int? gid, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(destination);
         var (remote, mirror, sha) = ReadTarget(url, commitSha);
-        using (await _locks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
+        using (await locks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
         {
             await RequireCommitAsync(mirror, remote, sha, ct).ConfigureAwait(false);
             mirror.Touch();
@@ -32,23 +25,19 @@ public sealed partial class GitMirrorCache
                     ? (tar, token) => tar.CopyToAsync(destination, token)
                     : (tar, token) => TarOwnership.RewriteAsync(tar, destination, uid, gid, token),
             };
-            var result = await Git.RunAsync(command, ct).ConfigureAwait(false);
+            var result = await git.RunAsync(command, ct).ConfigureAwait(false);
             if (!result.Succeeded)
                 throw new GitFetchException(GitFailure.Failed, $"git archive of commit {sha} from {remote} failed: {GitSecretScrubber.Scrub(GitErrors.Summary(result.Error))}");
             await destination.FlushAsync(ct).ConfigureAwait(false);
         }
     }
 
-    /// <summary>
-    /// Reads one file at the commit (e.g. <c>.narwhal.yml</c>) as UTF-8; null when the path is absent,
-    /// is a folder, or is a symlink leading out of the tree. In-tree symlinks are followed.
-    /// Throws <see cref="GitFetchException"/> (<see cref="GitFailure.FileTooLarge"/>) over <see cref="MaxFileBytes"/>.
-    /// </summary>
+    /// <summary>One file at the commit through <c>git cat-file --batch --follow-symlinks</c> (see <see cref="GitMirrorCache.ReadFileAsync"/>).</summary>
     public async Task<string?> ReadFileAsync(string url, string commitSha, string path, CancellationToken ct)
     {
         var (remote, mirror, sha) = ReadTarget(url, commitSha);
         var treePath = GitRefNames.TreePath(path) ?? throw new ArgumentException($"'{path}' is not a path inside a repository.", nameof(path));
-        using (await _locks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
+        using (await locks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
         {
             await RequireCommitAsync(mirror, remote, sha, ct).ConfigureAwait(false);
             mirror.Touch();
@@ -58,7 +47,7 @@ public sealed partial class GitMirrorCache
                 StandardInput = $"{sha}:{treePath}\n",
                 ReadOutput = async (output, token) => content = await ReadBlobAsync(output, treePath, sha, token).ConfigureAwait(false),
             };
-            var result = await Git.RunAsync(command, ct).ConfigureAwait(false);
+            var result = await git.RunAsync(command, ct).ConfigureAwait(false);
             if (!result.Succeeded)
                 throw new GitFetchException(GitFailure.Failed, $"Reading '{treePath}' at {sha} from {remote} failed: {GitSecretScrubber.Scrub(GitErrors.Summary(result.Error))}");
             return content;
@@ -94,8 +83,8 @@ public sealed partial class GitMirrorCache
     {
         if (!GitRefNames.IsFullSha(commitSha))
             throw new ArgumentException($"'{commitSha}' is not a full 40-hex commit id (use the one FetchAsync returned).", nameof(commitSha));
-        var remote = GitRemote.Parse(url, _allowLocalRepositories);
-        return (remote, MirrorDirectory.For(_cacheDirectory, remote.MirrorName), commitSha.ToLowerInvariant());
+        var remote = GitRemote.Parse(url, allowLocalRepositories);
+        return (remote, MirrorDirectory.For(cacheDirectory, remote.MirrorName), commitSha.ToLowerInvariant());
     }
 
     private async Task RequireCommitAsync(MirrorDirectory mirror, GitRemote remote, string sha, CancellationToken ct)
@@ -103,4 +92,12 @@ public sealed partial class GitMirrorCache
         if (!await HasCommitAsync(mirror, sha, ct).ConfigureAwait(false))
             throw new GitFetchException(GitFailure.RefNotFound, $"Commit {sha} of {remote} is not in the Runner's mirror: fetch it first (or the mirror was evicted).");
     }
+
+    /// <summary>Whether the mirror holds the commit (commits never change, so one there needs no fetch).</summary>
+    public async Task<bool> HasCommitAsync(MirrorDirectory mirror, string sha, CancellationToken ct) =>
+        mirror.Exists && (await git.RunAsync(Command(mirror, "cat-file", "-e", $"{sha}^{{commit}}"), ct).ConfigureAwait(false)).Succeeded;
+
+    /// <summary>A git command on the mirror's repository.</summary>
+    public static GitCommand Command(MirrorDirectory mirror, params string[] arguments) =>
+        new() { Arguments = ["--git-dir", mirror.GitDirectory, .. arguments] };
 }

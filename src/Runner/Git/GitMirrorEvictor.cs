@@ -1,14 +1,9 @@
 namespace Narwhal.Runner.Git;
 
-/// <summary>Keeping the cache directory under a size budget.</summary>
-public sealed partial class GitMirrorCache
+/// <summary>Keeps <see cref="GitMirrorCache"/>'s directory under a size budget, least recently used mirror first.</summary>
+internal sealed class GitMirrorEvictor(string cacheDirectory, MirrorLocks locks, ILogger logger)
 {
-    /// <summary>
-    /// Deletes mirrors, least recently used first (fetch, archive and file reads all count as use),
-    /// until the cache's mirrors total at most <paramref name="budgetBytes"/>. Mirrors being fetched,
-    /// read or evicted by anyone (this process or another sharing the directory) are skipped, so the
-    /// budget may still be exceeded afterwards. Returns the bytes freed.
-    /// </summary>
+    /// <summary>Evicts on a pool thread (see <see cref="GitMirrorCache.EvictAsync"/>); returns the bytes freed.</summary>
     public Task<long> EvictAsync(long budgetBytes, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(budgetBytes);
@@ -17,7 +12,7 @@ public sealed partial class GitMirrorCache
 
     private long Evict(long budgetBytes, CancellationToken ct)
     {
-        var mirrors = MirrorDirectory.All(_cacheDirectory)
+        var mirrors = MirrorDirectory.All(cacheDirectory)
             .Select(mirror => (Mirror: mirror, Size: mirror.SizeBytes(), LastUsed: mirror.LastUsedUtc))
             .OrderBy(entry => entry.LastUsed)
             .ToList();
@@ -27,10 +22,10 @@ public sealed partial class GitMirrorCache
         {
             if (total <= budgetBytes) break;
             ct.ThrowIfCancellationRequested();
-            using var lease = _locks.TryAcquireForEviction(mirror);
+            using var lease = locks.TryAcquireForEviction(mirror);
             if (lease is null)
             {
-                _logger.LogInformation("Eviction skips mirror {Mirror}: in use", mirror.Name);
+                logger.LogInformation("Eviction skips mirror {Mirror}: in use", mirror.Name);
                 continue;
             }
             if (!Directory.Exists(mirror.GitDirectory)) continue; // another process evicted it first
@@ -41,9 +36,9 @@ public sealed partial class GitMirrorCache
             Directory.Delete(doomed, recursive: true);
             total -= size;
             freed += size;
-            _logger.LogInformation("Evicted mirror {Mirror} ({Bytes} bytes, last used {LastUsed:O})", mirror.Name, size, lastUsed);
+            logger.LogInformation("Evicted mirror {Mirror} ({Bytes} bytes, last used {LastUsed:O})", mirror.Name, size, lastUsed);
         }
-        _logger.LogInformation("Git cache: {Total} bytes in mirrors after eviction (budget {Budget}), {Freed} freed", total, budgetBytes, freed);
+        logger.LogInformation("Git cache: {Total} bytes in mirrors after eviction (budget {Budget}), {Freed} freed", total, budgetBytes, freed);
         return freed;
     }
 
@@ -51,15 +46,15 @@ public sealed partial class GitMirrorCache
     private long RemoveLeftovers(CancellationToken ct)
     {
         long freed = 0;
-        foreach (var (path, name) in MirrorDirectory.Leftovers(_cacheDirectory))
+        foreach (var (path, name) in MirrorDirectory.Leftovers(cacheDirectory))
         {
             ct.ThrowIfCancellationRequested();
-            using var lease = _locks.TryAcquireForEviction(MirrorDirectory.For(_cacheDirectory, name));
+            using var lease = locks.TryAcquireForEviction(MirrorDirectory.For(cacheDirectory, name));
             if (lease is null || !Directory.Exists(path)) continue; // being created right now, or already gone
             var size = MirrorDirectory.SizeOf(path);
             Directory.Delete(path, recursive: true);
             freed += size;
-            _logger.LogInformation("Removed leftover {Folder} ({Bytes} bytes)", Path.GetFileName(path), size);
+            logger.LogInformation("Removed leftover {Folder} ({Bytes} bytes)", Path.GetFileName(path), size);
         }
         return freed;
     }

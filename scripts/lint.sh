@@ -20,9 +20,16 @@ command -v dotnet >/dev/null 2>&1 || die "dotnet (the .NET 10 SDK) is not on PAT
 mode=(--verify-no-changes)
 [[ "${1:-}" == --fix ]] && mode=()
 
+# The solution, and the benchmark projects that live outside it.
+targets=(Narwhal.sln bench/Narwhal.Bench/Narwhal.Bench.csproj bench/Narwhal.Chaos/Narwhal.Chaos.csproj)
+
 t0=$SECONDS
-log "dotnet format whitespace ${mode[*]}"
-dotnet format whitespace Narwhal.sln "${mode[@]}" || die "layout differs from .editorconfig (scripts/lint.sh --fix repairs it)"
-log "dotnet format style ${mode[*]}"
-dotnet format style Narwhal.sln --severity warn "${mode[@]}" || die "code style differs from .editorconfig (scripts/lint.sh --fix repairs most of it)"
+for target in "${targets[@]}"; do
+  log "dotnet format whitespace $target ${mode[*]}"
+  dotnet format whitespace "$target" "${mode[@]}" \
+    || die "layout in $target differs from .editorconfig (scripts/lint.sh --fix repairs it)"
+  log "dotnet format style $target ${mode[*]}"
+  dotnet format style "$target" --severity warn "${mode[@]}" \
+    || die "code style in $target differs from .editorconfig (scripts/lint.sh --fix repairs most of it)"
+done
 log "style check passed ($((SECONDS - t0)) s)"

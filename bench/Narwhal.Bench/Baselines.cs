@@ -1,9 +1,6 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
-using Narwhal.Runner;
 using Narwhal.Runner.Docker;
-using Narwhal.Runner.Execution;
 using Narwhal.Testing;
 
 namespace Narwhal.Bench;

@@ -90,7 +90,7 @@ public sealed record BenchOptions
                 "--deadline-minutes" => options with { Deadline = TimeSpan.FromMinutes(Int(1)) },
                 "--out" => options with { Output = Value() },
                 "--phases" => options with { Phases = ParsePhases(Value()) },
-                "-h" or "--help" => throw new HelpRequested(),
+                "-h" or "--help" => throw new HelpRequestedException(),
                 _ => throw new ArgumentException($"Unknown option '{arg}'."),
             };
         }
@@ -106,5 +106,5 @@ public sealed record BenchOptions
         return phases;
     }
 
-    public sealed class HelpRequested : Exception;
+    public sealed class HelpRequestedException : Exception;
 }

@@ -71,7 +71,7 @@ public sealed class DockerEventStream : IAsyncDisposable
             await events.DisposeAsync();
             throw new InvalidOperationException($"Could not subscribe to the Docker events API at {dockerHost}: {ex.Message}", ex);
         }
-        events._pump = Task.Run(() => events.PumpAsync(stream));
+        events._pump = Task.Run(() => events.PumpAsync(stream), CancellationToken.None); // the pump ends when the stream is disposed
         return events;
     }
 

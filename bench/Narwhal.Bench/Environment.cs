@@ -1,7 +1,5 @@
-using System.Net.Http.Json;
 using System.Runtime;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Narwhal.Runner.Docker;
 using Narwhal.Testing;

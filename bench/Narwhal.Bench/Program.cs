@@ -11,7 +11,7 @@ try
 {
     options = BenchOptions.Parse(args);
 }
-catch (BenchOptions.HelpRequested)
+catch (BenchOptions.HelpRequestedException)
 {
     Console.WriteLine(BenchOptions.Usage);
     return 0;

@@ -136,8 +136,11 @@ public static partial class UiPhase
                  LATERAL (SELECT now() - make_interval(mins => @count - n + 1) AS ts) t
             WHERE j.name LIKE @pattern
             """;
-        var common = new { failed = RunStatus.Failed.Name(), succeeded = RunStatus.Succeeded.Name(),
-            trigger = Json.Serialize(new RunTrigger { Kind = TriggerKind.Api, TokenName = "bench" }) };
+        var common = new
+        {
+            failed = RunStatus.Failed.Name(), succeeded = RunStatus.Succeeded.Name(),
+            trigger = Json.Serialize(new RunTrigger { Kind = TriggerKind.Api, TokenName = "bench" })
+        };
         await connection.ExecuteAsync(new CommandDefinition(insert, new { common.failed, common.succeeded, common.trigger, count = options.UiRuns, pattern = BigJob },
             cancellationToken: ct, commandTimeout: 600));
         await connection.ExecuteAsync(new CommandDefinition(insert, new { common.failed, common.succeeded, common.trigger, count = 3, pattern = "bench-ui-%" },

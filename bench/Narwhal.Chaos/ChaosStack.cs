@@ -1,7 +1,7 @@
 using System.Globalization;
-using Dapper;
 using System.Net;
 using System.Net.Http.Json;
+using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Narwhal.Bench;
 using Narwhal.Core.Persistence;

@@ -1,8 +1,8 @@
-using Narwhal.Core.Metrics;
 using Narwhal.Api.Endpoints;
 using Narwhal.Api.Extensions;
 using Narwhal.Api.OpenApi;
 using Narwhal.Api.Ui;
+using Narwhal.Core.Metrics;
 
 namespace Narwhal.Api;
 

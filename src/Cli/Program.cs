@@ -82,7 +82,8 @@ public static class Program
 
             if (spec.OutputElse is { } other) parsed.Move("output", other, value => !CliContext.IsOutputFormat(value));
             using var context = new CliContext(parsed, stdout, stderr, stdin ?? TextReader.Null,
-                new Dictionary<string, string?>(env), terminal ?? Terminal.None, interrupts) { Handler = handler };
+                new Dictionary<string, string?>(env), terminal ?? Terminal.None, interrupts)
+            { Handler = handler };
             return await spec.Run(context);
         }
         catch (CliException e)

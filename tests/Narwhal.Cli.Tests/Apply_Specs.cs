@@ -102,7 +102,7 @@ public sealed class Apply_Specs : StackFixture
         Assert.That(dry.ExitCode, Is.EqualTo(0), dry.ToString());
         Assert.That(dry.Stdout, Does.Contain("~ update    job changed-build").And.Contain("timeoutSeconds: 600 → 900")
             .And.Contain("~ update    secret changed-build/DEPLOY_KEY (value changes)")
-            .And.Contain("=") .And.Contain("Dry run: nothing was changed."));
+            .And.Contain("=").And.Contain("Dry run: nothing was changed."));
         Assert.That(dry.Stdout, Does.Not.Contain("key-two"));
         Assert.That((await Client.GetJsonAsync("/jobs/changed-build")).GetProperty("timeoutSeconds").GetInt32(), Is.EqualTo(600));
 

@@ -98,7 +98,7 @@ public sealed class Follow_Specs : StackFixture
         Assert.That(run.IsCompleted, Is.False, "still following");
 
         interrupts.Raise(); // the offer is back after "no": asks again; stdin is at its end → no
-        await Eventually.UntilAsync(() => Task.FromResult(System.Text.RegularExpressions.Regex.Matches(stderr.ToString(), "Abort run").Count == 2), "asked a second time", TimeSpan.FromSeconds(10));
+        await Eventually.UntilAsync(() => Task.FromResult(System.Text.RegularExpressions.Regex.Count(stderr.ToString(), "Abort run") == 2), "asked a second time", TimeSpan.FromSeconds(10));
         var runs = await Client.GetJsonAsync("/runs?job=slow&status=running");
         var id = runs.GetProperty("items")[0].Str("id");
         Assert.That((await Client.PostAsync($"/runs/{id}/abort", null)).IsSuccessStatusCode);

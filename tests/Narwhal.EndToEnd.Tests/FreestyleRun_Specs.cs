@@ -4,7 +4,6 @@ using Narwhal.Runner.Docker;
 using Narwhal.Runner.Execution;
 using Narwhal.Testing;
 using NUnit.Framework;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Narwhal.EndToEnd.Tests;
 

@@ -1,14 +1,13 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
 using Narwhal.Core.Persistence;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Execution;
 using Narwhal.Testing;
 using Narwhal.Testing.Git;
 using NUnit.Framework;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Narwhal.EndToEnd.Tests;
 

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Narwhal.Api.Outbox;
 using Narwhal.Core.Messaging;
@@ -11,11 +10,11 @@ namespace Narwhal.EndToEnd.Tests;
 /// <summary>A run that got stored is published even when the Api died between commit and publish; an unroutable publish is never counted as done.</summary>
 [TestFixture]
 public sealed class Outbox_Specs() : StackFixture(apiSettings: new Dictionary<string, string?>
-    {
-// The relay sweeps often and does not wait for the request path in these tests.
-["NARWHAL_OUTBOX_RELAY_INTERVAL"] = "0.2",
-["NARWHAL_OUTBOX_RELAY_MIN_AGE"] = "0",
-    })
+{
+    // The relay sweeps often and does not wait for the request path in these tests.
+    ["NARWHAL_OUTBOX_RELAY_INTERVAL"] = "0.2",
+    ["NARWHAL_OUTBOX_RELAY_MIN_AGE"] = "0",
+})
 {
     [Test]
     public async Task When_the_api_crashed_after_commit_before_publish_Should_have_the_relay_publish_and_the_run_execute()

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Narwhal.Core.Persistence;
 using Narwhal.Testing;
 using Narwhal.Testing.Git;

@@ -1,9 +1,9 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Narwhal.Core.Messaging;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Execution;
 using Narwhal.Testing;
 using NUnit.Framework;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Narwhal.EndToEnd.Tests;
 
@@ -45,7 +45,7 @@ public sealed class RunnerHousekeeping_Specs : StackFixture
     {
         using var engine = new DockerEngine(TestEnvironment.DockerHost, NullLogger<DockerEngine>.Instance);
         var labels = new Dictionary<string, string> { [RunLabels.Instance] = Stack.Instance, [RunLabels.RunnerId] = "phoenix" };
-        var network = await engine.CreateNetworkAsync($"narwhal-{Stack.Instance}-leftover", labels, @internal: false, CancellationToken.None);
+        var network = await engine.CreateNetworkAsync($"narwhal-{Stack.Instance}-leftover", labels, internalOnly: false, CancellationToken.None);
         await engine.CreateContainerAsync(new ContainerSpec
         {
             Name = $"narwhal-{Stack.Instance}-leftover", Image = TestEnvironment.BusyboxImage, Command = ["sleep", "300"], Labels = labels,

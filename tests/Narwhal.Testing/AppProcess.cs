@@ -152,7 +152,7 @@ public class AppProcess : IAsyncDisposable
     public async Task StopAsync(TimeSpan? grace = null)
     {
         if (_process.HasExited) return;
-        Kill(_process.Id, SigTerm);
+        _ = Kill(_process.Id, SigTerm); // a process gone already is what we want
         using var wait = new CancellationTokenSource(grace ?? _stopGrace);
         try
         {

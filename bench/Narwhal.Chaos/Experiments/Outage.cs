@@ -36,7 +36,7 @@ public static class Outage
                     try { await Task.Delay(TimeSpan.FromSeconds(ctx.Options.OutageSeconds), ctx.Ct); }
                     finally { await SharedServices.RabbitMqAppAsync("start_app", data, ctx.Say, CancellationToken.None); }
                 }
-                : chaos => ProxyOutageAsync(chaos.Amqp!, ctx));
+        : chaos => ProxyOutageAsync(chaos.Amqp!, ctx));
     }
 
     /// <summary>The service refuses this stack's connections (open ones cut) for the outage, then is back.</summary>

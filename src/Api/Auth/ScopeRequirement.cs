@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Authorization;
-using Narwhal.Api.Auth;
 
 namespace Narwhal.Api.Auth;
 

@@ -1,6 +1,5 @@
 using Dapper;
 using Narwhal.Api.Errors;
-using Narwhal.Core.Persistence;
 using Npgsql;
 
 namespace Narwhal.Api.Auth;

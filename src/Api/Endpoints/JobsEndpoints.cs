@@ -5,7 +5,6 @@ using Narwhal.Api.Dtos;
 using Narwhal.Api.Jobs;
 using Narwhal.Api.Validation;
 using Narwhal.Core.Configuration;
-using Narwhal.Core.Jobs;
 
 namespace Narwhal.Api.Endpoints;
 

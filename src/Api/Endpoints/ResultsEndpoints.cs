@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Narwhal.Api.Auth;
 using Narwhal.Api.Downloads;
 using Narwhal.Api.Logs;

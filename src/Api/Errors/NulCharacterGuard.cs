@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Narwhal.Api.Validation;
 
 namespace Narwhal.Api.Errors;

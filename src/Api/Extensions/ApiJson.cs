@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Narwhal.Api.Errors;
-using Narwhal.Core.Persistence;
 
 namespace Narwhal.Api.Extensions;
 

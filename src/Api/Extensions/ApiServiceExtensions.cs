@@ -7,11 +7,9 @@ using Narwhal.Api.OpenApi;
 using Narwhal.Api.Outbox;
 using Narwhal.Api.Runs;
 using Narwhal.Api.Startup;
-using Narwhal.Core.Configuration;
 using Narwhal.Core.Hosting;
 using Narwhal.Core.Logging;
 using Narwhal.Core.Messaging;
-using Narwhal.Core.Persistence;
 
 namespace Narwhal.Api.Extensions;
 

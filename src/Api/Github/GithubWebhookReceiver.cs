@@ -1,7 +1,6 @@
 using Narwhal.Api.Github.Webhooks;
 using Narwhal.Api.Jobs;
 using Narwhal.Api.Runs;
-using Narwhal.Core.Jobs;
 using Narwhal.Core.Runs;
 
 namespace Narwhal.Api.Github;

@@ -6,13 +6,15 @@ namespace Narwhal.Api.Github;
 /// the Api's memory without limit. Over the bound the request is refused at once (503, Retry-After) rather than
 /// queued, which would only move the pile-up into waiting connections.
 /// </summary>
-public sealed class WebhookIntake(ApiSettings settings)
+public sealed class WebhookIntake(ApiSettings settings) : IDisposable
 {
     public const int RetryAfterSeconds = 1;
     private readonly SemaphoreSlim _slots = new(settings.GithubWebhookMaxConcurrent, settings.GithubWebhookMaxConcurrent);
 
     /// <summary>A slot to release (dispose) once the body is read and checked, or null when all are taken.</summary>
     public IDisposable? TryEnter() => _slots.Wait(0) ? new Slot(_slots) : null;
+
+    public void Dispose() => _slots.Dispose();
 
     private sealed class Slot(SemaphoreSlim slots) : IDisposable
     {

@@ -53,7 +53,7 @@ public sealed class LogNotificationHub(NpgsqlDataSource db, ILogger<LogNotificat
     private void SignalAll()
     {
         foreach (var set in _followers.Values)
-        foreach (var channel in set.Keys)
-            channel.Writer.TryWrite(true);
+            foreach (var channel in set.Keys)
+                channel.Writer.TryWrite(true);
     }
 }

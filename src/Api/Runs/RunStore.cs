@@ -161,8 +161,11 @@ public sealed class RunStore(NpgsqlDataSource db, TimeProvider clock)
                 abort_requested_at = now(), abort_requested_by = @requestedBy
             WHERE id = @id AND status = @queued
             RETURNING {RunRow.Columns}
-            """, new { id, requestedBy, aborted = RunStatus.Aborted.Name(), queued = RunStatus.Queued.Name(),
-                reason = queuedReason }, tx, cancellationToken: ct));
+            """, new
+        {
+            id, requestedBy, aborted = RunStatus.Aborted.Name(), queued = RunStatus.Queued.Name(),
+            reason = queuedReason
+        }, tx, cancellationToken: ct));
         if (aborted is not null) return new AbortResult(AbortOutcome.Aborted, aborted.ToRun());
 
         var marked = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition($"""

@@ -1,7 +1,6 @@
 using Narwhal.Api.Metrics;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Outbox;
-using Narwhal.Core.Runs;
 
 namespace Narwhal.Api.Runs;
 

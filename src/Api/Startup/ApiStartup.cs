@@ -1,5 +1,4 @@
 using Narwhal.Api.Auth;
-using Narwhal.Core.Configuration;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Secrets;
 using Narwhal.Core.Storage;

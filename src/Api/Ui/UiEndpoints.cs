@@ -3,9 +3,7 @@ using Narwhal.Api.Endpoints;
 using Narwhal.Api.Runs;
 using Narwhal.Api.Ui.Auth;
 using Narwhal.Api.Ui.Rendering;
-using Narwhal.Core.Results;
 using Narwhal.Core.Runs;
-using Narwhal.Core.Storage;
 
 namespace Narwhal.Api.Ui;
 

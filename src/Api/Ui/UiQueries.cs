@@ -1,6 +1,5 @@
 using Dapper;
 using Narwhal.Core.Jobs;
-using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
 using Npgsql;
 
@@ -8,8 +7,8 @@ namespace Narwhal.Api.Ui;
 
 /// <summary>
 /// The few reads the web UI needs that the REST stores do not offer, each one query: the job list with every job's
-/// newest run, and the queue depths of the dashboard. Runs and jobs themselves are read through <see cref="RunStore"/>
-/// and <see cref="JobStore"/>.
+/// newest run, and the queue depths of the dashboard. Runs and jobs themselves are read through <see cref="Runs.RunStore"/>
+/// and <see cref="Jobs.JobStore"/>.
 /// </summary>
 public sealed class UiQueries(NpgsqlDataSource db)
 {

@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Mvc;
@@ -9,7 +8,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.WebEncoders;
 using Narwhal.Api.Auth;
 using Narwhal.Api.DataProtection;
-using Narwhal.Api.Ui;
 using Narwhal.Api.Ui.Auth;
 using Narwhal.Core.Secrets;
 using Npgsql;

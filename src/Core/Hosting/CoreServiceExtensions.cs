@@ -5,7 +5,6 @@ using Narwhal.Core.Configuration;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Persistence;
-using Narwhal.Core.Runs;
 using Narwhal.Core.Secrets;
 using Narwhal.Core.Storage;
 

@@ -18,8 +18,11 @@ public sealed class RunFileStore(NpgsqlDataSource db)
             SELECT @runId, @kind, @Path, @Size, @ContentType, @ObjectKey
             WHERE EXISTS (SELECT 1 FROM runs WHERE id = @runId AND attempt_id = @attemptId AND status = @running)
             ON CONFLICT (run_id, kind, path) DO UPDATE SET size = excluded.size, content_type = excluded.content_type, object_key = excluded.object_key
-            """, new { runId, attemptId, kind = KindName(file.Kind), file.Path, file.Size, file.ContentType, file.ObjectKey,
-                running = RunStatus.Running.Name() }, cancellationToken: ct)) == 1;
+            """, new
+        {
+            runId, attemptId, kind = KindName(file.Kind), file.Path, file.Size, file.ContentType, file.ObjectKey,
+            running = RunStatus.Running.Name()
+        }, cancellationToken: ct)) == 1;
     }
 
     public async Task<bool> SetJunitSummaryAsync(Guid runId, Guid attemptId, string key, CancellationToken ct)

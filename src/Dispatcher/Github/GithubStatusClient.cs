@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json.Serialization;
 using Narwhal.Dispatcher.Github.Statuses;
 using Polly;

@@ -1,4 +1,3 @@
-using Narwhal.Core.Results;
 using Narwhal.Core.Storage;
 
 namespace Narwhal.Dispatcher.Retention;

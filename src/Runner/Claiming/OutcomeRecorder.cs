@@ -1,5 +1,4 @@
 using Narwhal.Core.Resilience;
-using Narwhal.Core.Runs;
 using Polly;
 
 namespace Narwhal.Runner.Claiming;

@@ -116,8 +116,11 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
             SET status = @status, exit_code = @ExitCode, status_reason = @Reason, log_key = COALESCE(@LogKey, log_key),
                 log_size = COALESCE(@LogSize, log_size), log_truncated = @LogTruncated, finished_at = now(), updated_at = now()
             WHERE id = @runId AND attempt_id = @attemptId AND status = ANY(@from)
-            """, new { runId, attemptId, status = completion.Status.Name(), completion.ExitCode, completion.Reason, completion.LogKey,
-                completion.LogSize, completion.LogTruncated, from = FinishableFrom },
+            """, new
+        {
+            runId, attemptId, status = completion.Status.Name(), completion.ExitCode, completion.Reason, completion.LogKey,
+            completion.LogSize, completion.LogTruncated, from = FinishableFrom
+        },
             cancellationToken: ct));
         if (updated > 0) return;
         // A retry of a write whose answer was lost finds its own outcome already there: done.

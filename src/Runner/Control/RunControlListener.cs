@@ -2,11 +2,9 @@ using System.Text.Json;
 using Narwhal.Contracts;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Persistence;
-using Narwhal.Core.Runs;
 using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Execution;
 using Narwhal.Runner.Fleet;
-using Narwhal.Runner.Intake;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using Docker.DotNet;
 using Docker.DotNet.Models;
-using Microsoft.Extensions.Logging;
 
 namespace Narwhal.Runner.Docker;
 
@@ -157,14 +156,14 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
         return [.. rows.Select(row => new ContainerSummary(row.ID, [.. row.Names ?? []], row.Image, row.State, Labels(row.Labels)))];
     }
 
-    public async Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, bool @internal, CancellationToken ct)
+    public async Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, bool internalOnly, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var parameters = new NetworksCreateParameters
         {
             Name = name,
             Driver = "bridge",
-            Internal = @internal,
+            Internal = internalOnly,
             Attachable = false,
             EnableIPv6 = false,
             Labels = new Dictionary<string, string>(labels),
@@ -178,7 +177,7 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
         }
         if (created.Warning is { Length: > 0 } warning)
             _logger.LogWarning("Docker warned creating network {Network}: {Warning}", name, warning);
-        _logger.LogDebug("Created network {Network} ({NetworkId}), internal: {Internal}", name, created.ID, @internal);
+        _logger.LogDebug("Created network {Network} ({NetworkId}), internal: {Internal}", name, created.ID, internalOnly);
         return created.ID;
     }
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Threading.Channels;
 using Docker.DotNet;
 using Docker.DotNet.Models;
-using Microsoft.Extensions.Logging;
 
 namespace Narwhal.Runner.Docker;
 

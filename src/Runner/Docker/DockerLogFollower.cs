@@ -1,7 +1,6 @@
 using System.Net;
 using Docker.DotNet;
 using Docker.DotNet.Models;
-using Microsoft.Extensions.Logging;
 
 namespace Narwhal.Runner.Docker;
 

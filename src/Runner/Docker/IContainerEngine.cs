@@ -84,13 +84,13 @@ public interface IContainerEngine
     /// Creates a user-defined bridge network and returns its id. Containers created with
     /// <see cref="ContainerSpec.NetworkMode"/> = <paramref name="name"/> resolve each other by container
     /// name and <see cref="ContainerSpec.NetworkAliases"/>, without publishing host ports.
-    /// <paramref name="internal"/>: the engine drops all traffic leaving the network (to other networks, the
+    /// <paramref name="internalOnly"/>: the engine drops all traffic leaving the network (to other networks, the
     /// internet) and does not masquerade; containers on it still reach each other. The isolation is the
     /// engine's firewall: on Docker 20.10 the containers still see a default route. A network of the same name already existing is a
     /// <see cref="DockerEngineException"/> (409). Each bridge network takes one of the engine's address
     /// pools (about 30 by default): remove them, a leak soon makes creating networks fail.
     /// </summary>
-    Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, bool @internal, CancellationToken ct);
+    Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, bool internalOnly, CancellationToken ct);
 
     /// <summary>
     /// Removes a network by name or id. A network that is already gone is success. It does not

@@ -1,6 +1,5 @@
-using Narwhal.Runner.Claiming;
 using Narwhal.Core.Configuration;
-using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Docker;
 
 namespace Narwhal.Runner.Execution;

@@ -1,6 +1,5 @@
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Resilience;
-using Narwhal.Core.Runs;
 using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Git;
 using Narwhal.Runner.JobConfigs;

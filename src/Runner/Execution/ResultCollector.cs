@@ -1,12 +1,11 @@
-using Narwhal.Runner.Claiming;
 using System.Formats.Tar;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.FileSystemGlobbing;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Results;
-using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;
+using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Junit;
 using Narwhal.Runner.Masking;

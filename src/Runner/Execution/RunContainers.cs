@@ -1,6 +1,6 @@
-using Narwhal.Runner.Claiming;
 using Narwhal.Core.Configuration;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Git;
 

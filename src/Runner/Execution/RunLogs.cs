@@ -1,7 +1,6 @@
-using Narwhal.Runner.Claiming;
 using Narwhal.Core.Logs;
-using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;
+using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Fleet;
 
 namespace Narwhal.Runner.Execution;

@@ -1,7 +1,6 @@
-using Narwhal.Runner.Claiming;
 using System.Diagnostics;
 using Narwhal.Core.Configuration;
-using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Docker;
 
 namespace Narwhal.Runner.Execution;
@@ -39,7 +38,7 @@ public sealed class RunNetwork : IAsyncDisposable
         using var bounded = new CancellationTokenSource(engineCallTimeout);
         try
         {
-            await engine.CreateNetworkAsync(name, labels, @internal: false, bounded.Token);
+            await engine.CreateNetworkAsync(name, labels, internalOnly: false, bounded.Token);
         }
         catch (Exception)
         {

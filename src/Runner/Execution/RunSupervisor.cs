@@ -1,6 +1,5 @@
-using Narwhal.Runner.Claiming;
 using System.Collections.Concurrent;
-using Narwhal.Core.Runs;
+using Narwhal.Runner.Claiming;
 
 namespace Narwhal.Runner.Execution;
 

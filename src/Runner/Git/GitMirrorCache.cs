@@ -41,7 +41,7 @@ public sealed class GitMirrorCache
         _fetchTimeout = fetchTimeout ?? DefaultFetchTimeout;
         _allowLocalRepositories = allowLocalRepositories;
         Git = new GitRunner(logger);
-        _reader = new GitMirrorReader(_cacheDirectory, allowLocalRepositories, _locks, Git);
+        _reader = new GitMirrorReader(_cacheDirectory, allowLocalRepositories, Git);
         _evictor = new GitMirrorEvictor(_cacheDirectory, _locks, logger);
         Directory.CreateDirectory(_cacheDirectory);
     }

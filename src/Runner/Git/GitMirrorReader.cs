@@ -6,7 +6,7 @@ namespace Narwhal.Runner.Git;
 /// Reading a fetched commit out of its mirror for <see cref="GitMirrorCache"/>: the workspace as a
 /// tar stream, or one file. Each read holds the mirror's read lock, so eviction skips a mirror being read.
 /// </summary>
-internal sealed class GitMirrorReader(string cacheDirectory, bool allowLocalRepositories, MirrorLocks locks, GitRunner git)
+internal sealed class GitMirrorReader(string cacheDirectory, bool allowLocalRepositories, GitRunner git)
 {
     private const int MaxFileBytes = GitMirrorCache.MaxFileBytes;
 
@@ -15,7 +15,7 @@ internal sealed class GitMirrorReader(string cacheDirectory, bool allowLocalRepo
     {
         ArgumentNullException.ThrowIfNull(destination);
         var (remote, mirror, sha) = ReadTarget(url, commitSha);
-        using (await locks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
+        using (await MirrorLocks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
         {
             await RequireCommitAsync(mirror, remote, sha, ct).ConfigureAwait(false);
             mirror.Touch();
@@ -37,7 +37,7 @@ internal sealed class GitMirrorReader(string cacheDirectory, bool allowLocalRepo
     {
         var (remote, mirror, sha) = ReadTarget(url, commitSha);
         var treePath = GitRefNames.TreePath(path) ?? throw new ArgumentException($"'{path}' is not a path inside a repository.", nameof(path));
-        using (await locks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
+        using (await MirrorLocks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
         {
             await RequireCommitAsync(mirror, remote, sha, ct).ConfigureAwait(false);
             mirror.Touch();

@@ -32,7 +32,7 @@ internal sealed class MirrorLocks
         }
     }
 
-    public async Task<IDisposable> AcquireReadAsync(MirrorDirectory mirror, CancellationToken ct) =>
+    public static async Task<IDisposable> AcquireReadAsync(MirrorDirectory mirror, CancellationToken ct) =>
         await FileLock.AcquireAsync(mirror.UsePath, exclusive: false, ct).ConfigureAwait(false);
 
     /// <summary>Everything at once or nothing: null when anyone uses the mirror.</summary>

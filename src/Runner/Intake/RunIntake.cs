@@ -219,7 +219,7 @@ public sealed class RunIntake(
         await base.StopAsync(cancellationToken);
         if (_channel is not null)
         {
-            try { await _channel.CloseAsync(); } catch (Exception ex) { logger.LogDebug(ex, "Closing the intake channel failed"); }
+            try { await _channel.CloseAsync(CancellationToken.None); } catch (Exception ex) { logger.LogDebug(ex, "Closing the intake channel failed"); }
         }
     }
 }

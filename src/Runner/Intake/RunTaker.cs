@@ -62,7 +62,7 @@ public sealed class RunTaker(RunClaimer claimer, RunSupervisor supervisor, Runne
         }
         if (message is null)
         {
-            await channel.BasicRejectAsync(deliveryTag, requeue: false);
+            await channel.BasicRejectAsync(deliveryTag, requeue: false, CancellationToken.None);
             return false;
         }
 
@@ -71,7 +71,8 @@ public sealed class RunTaker(RunClaimer claimer, RunSupervisor supervisor, Runne
         // is lost, the redelivered message finds the run no longer queued and is skipped.
         try
         {
-            await channel.BasicAckAsync(deliveryTag, multiple: false);
+            // Not cancellable: the claim is committed, and the ack is what stops a redelivery.
+            await channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None);
         }
         catch (Exception ex)
         {

@@ -60,7 +60,7 @@ public static class JobConfigParser
                 throw ConfigError.At(parser.Current!.Start,
                     $"the file must be a mapping of keys (image, script, …), found {RawNodeReader.Describe(parser.Current)}");
 
-            var raw = (RawJobConfig)Deserializer.Deserialize(parser, typeof(RawJobConfig))!;
+            var raw = Deserializer.Deserialize<RawJobConfig>(parser);
             parser.Consume<DocumentEnd>();
             if (!parser.Accept<StreamEnd>(out _))
                 throw ConfigError.At(parser.Current!.Start, "the file holds more than one YAML document: remove the second '---'");

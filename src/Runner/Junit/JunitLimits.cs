@@ -9,13 +9,13 @@ public static class JunitLimits
     /// <summary>Deeper element nesting makes the file unparseable.</summary>
     public const int MaxDepth = 64;
 
-    /// <summary><see cref="JunitFailure.Output"/>.</summary>
+    /// <summary><see cref="Narwhal.Core.Results.JunitFailure.Output"/>.</summary>
     public const int MaxOutputBytes = 4 * 1024;
 
-    /// <summary>Lines of failure/error text kept at the start of <see cref="JunitFailure.Output"/>.</summary>
+    /// <summary>Lines of failure/error text kept at the start of <see cref="Narwhal.Core.Results.JunitFailure.Output"/>.</summary>
     public const int MaxFailureTextLines = 20;
 
-    /// <summary><see cref="JunitFailure.Message"/> and <see cref="JunitFailure.Type"/>.</summary>
+    /// <summary><see cref="Narwhal.Core.Results.JunitFailure.Message"/> and <see cref="Narwhal.Core.Results.JunitFailure.Type"/>.</summary>
     public const int MaxMessageBytes = 1024;
 
     /// <summary>Suite, class and test names.</summary>

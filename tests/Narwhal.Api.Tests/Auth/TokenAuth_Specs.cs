@@ -5,7 +5,6 @@ using System.Text;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Tests.Support;
 using Narwhal.Core.Persistence;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Auth;

@@ -1,6 +1,5 @@
 using System.Net;
 using Narwhal.Api.Tests.Support;
-using Narwhal.Testing;
 using Narwhal.Testing.Faults;
 using NUnit.Framework;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using Narwhal.Api.Dtos;
 using Narwhal.Api.Github.Webhooks;
 using Narwhal.Api.Tests.Support;
 using NUnit.Framework;

@@ -1,11 +1,8 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Tests.Support;
-using Narwhal.Core.Jobs;
 using Narwhal.Core.Persistence;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Github;

@@ -64,7 +64,7 @@ public sealed class RepositoryIdentity_Specs
     {
         var identities = new GithubRepositoryPayload { FullName = "Acme/Api", HtmlUrl = "https://ghe.acme.test/Acme/Api" }.Identities();
 
-        RepositoryIdentity.TryParse("git@ghe.acme.test:acme/api.git", out var ssh);
+        Assert.That(RepositoryIdentity.TryParse("git@ghe.acme.test:acme/api.git", out var ssh), Is.True);
         Assert.That(identities, Does.Contain(ssh));
         Assert.That(ssh.ToString(), Is.EqualTo("ghe.acme.test/acme/api"));
     }

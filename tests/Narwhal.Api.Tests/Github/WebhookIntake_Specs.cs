@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using Narwhal.Api.Github.Webhooks;
 using Narwhal.Api.Tests.Support;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Github;

@@ -1,7 +1,6 @@
 using System.Net;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Tests.Support;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Jobs;

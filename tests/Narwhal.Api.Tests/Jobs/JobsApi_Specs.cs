@@ -3,7 +3,6 @@ using System.Text.Json;
 using Narwhal.Api.Tests.Support;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Jobs;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Tests.Support;
 using Narwhal.Core.Persistence;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Jobs;

@@ -1,6 +1,5 @@
 using System.Net;
 using Narwhal.Api.Tests.Support;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Jobs;

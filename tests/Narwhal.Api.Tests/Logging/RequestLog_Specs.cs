@@ -1,4 +1,3 @@
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Logging;

@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using Narwhal.Api.Tests.Support;
 using Narwhal.Core.Metrics;
-using Narwhal.Testing;
 using NUnit.Framework;
 using static Narwhal.Api.Tests.Support.JobRequests;
 

@@ -1,4 +1,3 @@
-using Narwhal.Api.Tests.Support;
 using Narwhal.Core.Fleet;
 
 namespace Narwhal.Api.Tests.OpenApi;

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text;
-using Narwhal.Core.Results;
 using Narwhal.Dispatcher.Retention;
 
 namespace Narwhal.Api.Tests.OpenApi;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Routing;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.OpenApi;

@@ -37,16 +37,16 @@ internal sealed class OpenApiContract
     {
         var operations = new List<DocumentedOperation>();
         foreach (var path in document.GetProperty("paths").EnumerateObject())
-        foreach (var operation in path.Value.EnumerateObject().Where(o => o.Name is not ("parameters" or "summary" or "description" or "servers")))
-        {
-            var responses = operation.Value.GetProperty("responses").EnumerateObject().ToDictionary(
-                r => r.Name,
-                r => (IReadOnlyList<string>)(r.Value.TryGetProperty("content", out var content) ? content.EnumerateObject().Select(c => c.Name).ToList() : []));
-            var scope = operation.Value.TryGetProperty("x-narwhal-scope", out var s) ? s.GetString() : null;
-            var hasJsonBody = operation.Value.TryGetProperty("requestBody", out var body)
-                              && body.GetProperty("content").TryGetProperty("application/json", out _);
-            operations.Add(new DocumentedOperation(operation.Name.ToUpperInvariant(), path.Name, scope, responses) { HasJsonBody = hasJsonBody });
-        }
+            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Name is not ("parameters" or "summary" or "description" or "servers")))
+            {
+                var responses = operation.Value.GetProperty("responses").EnumerateObject().ToDictionary(
+                    r => r.Name,
+                    r => (IReadOnlyList<string>)(r.Value.TryGetProperty("content", out var content) ? content.EnumerateObject().Select(c => c.Name).ToList() : []));
+                var scope = operation.Value.TryGetProperty("x-narwhal-scope", out var s) ? s.GetString() : null;
+                var hasJsonBody = operation.Value.TryGetProperty("requestBody", out var body)
+                                  && body.GetProperty("content").TryGetProperty("application/json", out _);
+                operations.Add(new DocumentedOperation(operation.Name.ToUpperInvariant(), path.Name, scope, responses) { HasJsonBody = hasJsonBody });
+            }
         return new OpenApiContract(operations, catchAllTemplates);
     }
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.OpenApi;

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.OpenApi;
@@ -26,11 +25,11 @@ public sealed class OpenApiExamples_Specs
         var document = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json")).RootElement.Clone();
         _examples = [];
         foreach (var path in document.GetProperty("paths").EnumerateObject())
-        foreach (var operation in path.Value.EnumerateObject())
-            if (operation.Value.TryGetProperty("requestBody", out var body)
-                && body.GetProperty("content").TryGetProperty("application/json", out var json)
-                && json.TryGetProperty("example", out var example))
-                _examples[$"{operation.Name.ToUpperInvariant()} {path.Name}"] = example;
+            foreach (var operation in path.Value.EnumerateObject())
+                if (operation.Value.TryGetProperty("requestBody", out var body)
+                    && body.GetProperty("content").TryGetProperty("application/json", out var json)
+                    && json.TryGetProperty("example", out var example))
+                    _examples[$"{operation.Name.ToUpperInvariant()} {path.Name}"] = example;
     }
 
     [OneTimeTearDown]

@@ -4,7 +4,6 @@ using Narwhal.Core.Results;
 using Narwhal.Core.Runs;
 using Narwhal.Core.Storage;
 using Narwhal.Runner.Claiming;
-using Narwhal.Testing;
 
 namespace Narwhal.Api.Tests.OpenApi;
 

@@ -1,6 +1,5 @@
 using Narwhal.Api.Tests.Support;
 using Narwhal.Core.Messaging;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Outbox;

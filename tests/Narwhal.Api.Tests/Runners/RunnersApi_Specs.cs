@@ -5,7 +5,6 @@ using Narwhal.Contracts;
 using Narwhal.Core.Fleet;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Persistence;
-using Narwhal.Testing;
 using NUnit.Framework;
 using RabbitMQ.Client;
 

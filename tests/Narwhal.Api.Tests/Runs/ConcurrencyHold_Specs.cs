@@ -6,7 +6,6 @@ using Narwhal.Core.Messaging;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
 using Narwhal.Runner.Claiming;
-using Narwhal.Testing;
 using NUnit.Framework;
 using static Narwhal.Api.Tests.Support.JobRequests;
 

@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
 using Narwhal.Api.Runs;
-using Narwhal.Core.Runs;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Runs;

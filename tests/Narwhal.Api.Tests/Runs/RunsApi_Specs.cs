@@ -3,7 +3,6 @@ using System.Text.Json;
 using Narwhal.Api.Dtos;
 using Narwhal.Api.Tests.Support;
 using Narwhal.Core.Runs;
-using Narwhal.Testing;
 using NUnit.Framework;
 using static Narwhal.Api.Tests.Support.JobRequests;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Narwhal.Api.Tests.Support;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Secrets;

@@ -1,6 +1,5 @@
 using Narwhal.Api.Dtos;
 using Narwhal.Core.Jobs;
-using Narwhal.Testing;
 
 namespace Narwhal.Api.Tests.Support;
 

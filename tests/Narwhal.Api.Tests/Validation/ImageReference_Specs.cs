@@ -1,5 +1,4 @@
 using Narwhal.Api.Jobs;
-using Narwhal.Core.Jobs;
 using NUnit.Framework;
 
 namespace Narwhal.Api.Tests.Validation;

@@ -198,7 +198,8 @@ public sealed class JobRequestValidator_Specs
         // The canonical spec is what makes a repeated PUT "unchanged": equal meaning, equal bytes.
         var implicitDefaults = SpecOf(Git("https://git.example.com/repo.git"));
         var explicitDefaults = SpecOf(Git("https://git.example.com/repo.git", defaultBranch: "main", configPath: ".narwhal.yml")
-            with { ResourceClass = "small", Parameters = [], Description = "   " });
+            with
+        { ResourceClass = "small", Parameters = [], Description = "   " });
 
         Assert.That(Json.Serialize(explicitDefaults), Is.EqualTo(Json.Serialize(implicitDefaults)));
     }

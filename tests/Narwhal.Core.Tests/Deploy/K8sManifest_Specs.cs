@@ -156,7 +156,7 @@ public sealed partial class K8sManifest_Specs
     {
         // GET /autoscale as the Dispatcher serialises it (ASP.NET's web JSON defaults), two classes.
         var report = new AutoscaleReport([Class("small", desired: 3), Class("large", desired: 7)]);
-        using var json = JsonDocument.Parse(JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+        using var json = JsonDocument.Parse(JsonSerializer.Serialize(report, JsonSerializerOptions.Web));
         var triggers = OfKind("ScaledObject")
             .SelectMany(s => s.Root.Map("spec")!.Maps("triggers").Where(t => t.Str("type") == "metrics-api").Select(t => (s, t.Map("metadata")!)))
             .ToList();

@@ -1,6 +1,5 @@
 using System.Text;
 using Narwhal.Core.Logs;
-using Narwhal.Core.Runs;
 using Narwhal.Runner.Claiming;
 using Narwhal.Testing;
 using Npgsql;

@@ -1,15 +1,14 @@
-using Narwhal.Testing.Metrics;
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Narwhal.Core.Metrics;
+using Narwhal.Testing.Metrics;
 using NUnit.Framework;
 
 namespace Narwhal.Core.Tests.Metrics;

@@ -1,4 +1,3 @@
-using Narwhal.Testing.Metrics;
 using System.Diagnostics.Metrics;
 using Narwhal.Core.Metrics;
 using NUnit.Framework;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using NUnit.Framework;
 using Narwhal.Core.Resilience;
 using Narwhal.Testing;
+using NUnit.Framework;
 
 namespace Narwhal.Core.Tests.Resilience;
 

@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
+using Narwhal.Core.Resilience;
 using Npgsql;
 using NUnit.Framework;
-using Narwhal.Core.Resilience;
 using Polly.Timeout;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -94,7 +94,7 @@ public sealed class TransientErrors_Specs
 
         // RabbitMQ.Client 7.1.2
         yield return Case(new BrokerUnreachableException(new SocketException((int)SocketError.ConnectionRefused)), true, "RabbitMQ_broker_unreachable_refused");
-        yield return Case(new BrokerUnreachableException(new Exception("unknown cause")), true, "RabbitMQ_broker_unreachable_unknown_cause");
+        yield return Case(new BrokerUnreachableException(new InvalidOperationException("unknown cause")), true, "RabbitMQ_broker_unreachable_unknown_cause");
         yield return Case(new BrokerUnreachableException(new AuthenticationFailureException("ACCESS_REFUSED")), false, "RabbitMQ_broker_unreachable_bad_credentials");
         yield return Case(new AlreadyClosedException(Shutdown(ShutdownInitiator.Peer, Constants.ConnectionForced, "CONNECTION_FORCED - broker forced connection closure")), true, "RabbitMQ_closed_by_broker_shutdown");
         yield return Case(new AlreadyClosedException(Shutdown(ShutdownInitiator.Library, Constants.InternalError, "End of stream")), true, "RabbitMQ_socket_lost");

@@ -1,5 +1,5 @@
-using NUnit.Framework;
 using Narwhal.Core.Storage;
+using NUnit.Framework;
 using static Narwhal.Core.Tests.Storage.TestContent;
 
 namespace Narwhal.Core.Tests.Storage;

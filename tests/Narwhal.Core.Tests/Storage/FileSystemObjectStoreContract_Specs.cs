@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using NUnit.Framework;
 using Narwhal.Core.Storage;
+using NUnit.Framework;
 
 namespace Narwhal.Core.Tests.Storage;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using NUnit.Framework;
 using Narwhal.Core.Storage;
+using NUnit.Framework;
 using static Narwhal.Core.Tests.Storage.TestContent;
 
 namespace Narwhal.Core.Tests.Storage;

@@ -1,5 +1,5 @@
-using NUnit.Framework;
 using Narwhal.Core.Storage;
+using NUnit.Framework;
 
 namespace Narwhal.Core.Tests.Storage;
 

@@ -1,8 +1,8 @@
 using Amazon.S3;
 using Microsoft.Extensions.Logging.Abstractions;
-using NUnit.Framework;
 using Narwhal.Core.Storage;
 using Narwhal.Testing;
+using NUnit.Framework;
 
 namespace Narwhal.Core.Tests.Storage;
 

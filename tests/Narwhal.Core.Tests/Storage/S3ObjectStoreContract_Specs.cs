@@ -1,6 +1,6 @@
-using NUnit.Framework;
 using Narwhal.Core.Storage;
 using Narwhal.Testing;
+using NUnit.Framework;
 
 namespace Narwhal.Core.Tests.Storage;
 

@@ -1,8 +1,8 @@
 using Amazon.S3;
 using Microsoft.Extensions.Logging;
-using NUnit.Framework;
 using Narwhal.Core.Storage;
 using Narwhal.Testing;
+using NUnit.Framework;
 using static Narwhal.Core.Tests.Storage.S3FaultProxy;
 using static Narwhal.Core.Tests.Storage.TestContent;
 

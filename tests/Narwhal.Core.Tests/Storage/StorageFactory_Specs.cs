@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
-using NUnit.Framework;
 using Narwhal.Core.Storage;
+using NUnit.Framework;
 
 namespace Narwhal.Core.Tests.Storage;
 

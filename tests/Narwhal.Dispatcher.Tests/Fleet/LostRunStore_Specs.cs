@@ -3,8 +3,8 @@ using Narwhal.Core.Fleet;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Logs;
 using Narwhal.Core.Runs;
-using Narwhal.Runner.Claiming;
 using Narwhal.Dispatcher.Fleet;
+using Narwhal.Runner.Claiming;
 using Narwhal.Testing;
 using NUnit.Framework;
 

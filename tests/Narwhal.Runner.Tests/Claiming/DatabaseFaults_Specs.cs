@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using Narwhal.Core.Persistence;
 using Narwhal.Runner.Tests.Fleet;
 using Narwhal.Testing;
 using Narwhal.Testing.Faults;

@@ -1,7 +1,7 @@
 using Docker.DotNet.Models;
-using ContainerSpec = Narwhal.Runner.Docker.ContainerSpec;
 using Narwhal.Runner.Docker;
 using NUnit.Framework;
+using ContainerSpec = Narwhal.Runner.Docker.ContainerSpec;
 
 namespace Narwhal.Runner.Tests.Docker;
 

@@ -1,4 +1,3 @@
-using Narwhal.Runner.Docker;
 using Narwhal.Testing;
 using NUnit.Framework;
 

@@ -21,7 +21,7 @@ public sealed class When_a_run_uses_its_own_network : DockerEngineTestBase
         var labels = new Dictionary<string, string>(TestLabels) { ["narwhal.run"] = "42" };
 
         var clock = Stopwatch.StartNew();
-        var id = await Engine.CreateNetworkAsync(name, labels, @internal: false, Deadline);
+        var id = await Engine.CreateNetworkAsync(name, labels, internalOnly: false, Deadline);
         var created = clock.Elapsed;
         var listed = await Engine.ListNetworksAsync(new Dictionary<string, string>(TestLabels) { ["narwhal.run"] = "42" }, Deadline);
         var other = await Engine.ListNetworksAsync(new Dictionary<string, string>(TestLabels) { ["narwhal.run"] = "43" }, Deadline);
@@ -47,10 +47,10 @@ public sealed class When_a_run_uses_its_own_network : DockerEngineTestBase
     public async Task Should_refuse_a_second_network_of_the_same_name()
     {
         var name = NetworkName();
-        await Engine.CreateNetworkAsync(name, TestLabels, @internal: false, Deadline);
+        await Engine.CreateNetworkAsync(name, TestLabels, internalOnly: false, Deadline);
         try
         {
-            var error = Assert.ThrowsAsync<DockerEngineException>(() => Engine.CreateNetworkAsync(name, TestLabels, @internal: false, Deadline));
+            var error = Assert.ThrowsAsync<DockerEngineException>(() => Engine.CreateNetworkAsync(name, TestLabels, internalOnly: false, Deadline));
 
             Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
             Assert.That(error.Operation, Is.EqualTo(DockerOperations.CreateNetwork));
@@ -63,10 +63,10 @@ public sealed class When_a_run_uses_its_own_network : DockerEngineTestBase
 
     [TestCase(false, TestName = "Should_let_a_container_reach_a_service_by_its_alias")]
     [TestCase(true, TestName = "Should_let_a_container_reach_a_service_by_its_alias_on_an_internal_network")]
-    public async Task Should_resolve_a_service_by_alias(bool @internal)
+    public async Task Should_resolve_a_service_by_alias(bool internalOnly)
     {
         var network = NetworkName();
-        await Engine.CreateNetworkAsync(network, TestLabels, @internal, Deadline);
+        await Engine.CreateNetworkAsync(network, TestLabels, internalOnly, Deadline);
         var service = await Engine.CreateContainerAsync(
             Shell($"mkdir -p /www && echo {Page} > /www/index.html && exec httpd -f -p 8080 -h /www") with
             {
@@ -93,7 +93,7 @@ public sealed class When_a_run_uses_its_own_network : DockerEngineTestBase
             // What makes it internal is the engine's firewall (traffic leaving the bridge is dropped; the
             // container still shows a default route on Docker 20.10). Checking that would need traffic to
             // the outside, which tests never send: the engine's own flag is checked instead.
-            Assert.That((await Engine.ListNetworksAsync(TestLabels, Deadline)).Single().Internal, Is.EqualTo(@internal));
+            Assert.That((await Engine.ListNetworksAsync(TestLabels, Deadline)).Single().Internal, Is.EqualTo(internalOnly));
         }
         finally
         {
@@ -107,7 +107,7 @@ public sealed class When_a_run_uses_its_own_network : DockerEngineTestBase
     public async Task Should_refuse_to_remove_a_network_a_container_is_still_on()
     {
         var network = NetworkName();
-        await Engine.CreateNetworkAsync(network, TestLabels, @internal: true, Deadline);
+        await Engine.CreateNetworkAsync(network, TestLabels, internalOnly: true, Deadline);
         var container = await Engine.CreateContainerAsync(Shell("sleep 300") with { NetworkMode = network }, Deadline);
         try
         {

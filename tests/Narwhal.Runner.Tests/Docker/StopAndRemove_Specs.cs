@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Narwhal.Runner.Docker;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Runner.Tests.Docker;

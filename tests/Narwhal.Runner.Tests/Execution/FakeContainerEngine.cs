@@ -78,7 +78,7 @@ internal sealed class FakeContainerEngine : IContainerEngine
     public Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<ContainerSummary>>([]);
 
-    public Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, bool @internal, CancellationToken ct)
+    public Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, bool internalOnly, CancellationToken ct)
     {
         LiveNetworks[name] = true;
         _calls.Enqueue($"create-network {name}");

@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Narwhal.Core.Results;
-using Narwhal.Core.Runs;
 using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Execution;
 using Narwhal.Runner.JobConfigs;

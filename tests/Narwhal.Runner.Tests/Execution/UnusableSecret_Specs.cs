@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Narwhal.Api.Jobs;
 using Narwhal.Core.Jobs;
 using Narwhal.Runner.Tests.Fleet;

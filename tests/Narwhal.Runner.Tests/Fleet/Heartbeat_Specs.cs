@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Narwhal.Contracts;
 using Narwhal.Runner.Fleet;
-using Narwhal.Testing;
 using NUnit.Framework;
 using static Narwhal.Runner.Tests.Fleet.FleetTestExtensions;
 

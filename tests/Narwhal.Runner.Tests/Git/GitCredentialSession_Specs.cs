@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Runtime.Versioning;
 using Narwhal.Runner.Git;
 using Narwhal.Runner.Tests.Git.Support;
-using Narwhal.Testing.Git;
 using NUnit.Framework;
 
 namespace Narwhal.Runner.Tests.Git;

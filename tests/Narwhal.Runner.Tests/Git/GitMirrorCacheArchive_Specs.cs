@@ -1,9 +1,9 @@
 using System.Formats.Tar;
+using System.Runtime.Versioning;
 using System.Text;
 using Narwhal.Runner.Git;
 using Narwhal.Runner.Tests.Git.Support;
 using Narwhal.Testing.Git;
-using System.Runtime.Versioning;
 using NUnit.Framework;
 
 namespace Narwhal.Runner.Tests.Git;

@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using Narwhal.Runner.Git;
 using Narwhal.Runner.Tests.Git.Support;
-using Narwhal.Testing.Git;
 using Narwhal.Testing;
+using Narwhal.Testing.Git;
 using NUnit.Framework;
 
 namespace Narwhal.Runner.Tests.Git;

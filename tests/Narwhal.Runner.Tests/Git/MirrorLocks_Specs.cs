@@ -54,8 +54,8 @@ public sealed class MirrorLocks_Specs
     public async Task When_readers_share_a_mirror_Should_let_them_in_together_and_keep_eviction_out()
     {
         var locks = new MirrorLocks();
-        using var first = await locks.AcquireReadAsync(_mirror, CancellationToken.None);
-        using var second = await new MirrorLocks().AcquireReadAsync(_mirror, CancellationToken.None);
+        using var first = await MirrorLocks.AcquireReadAsync(_mirror, CancellationToken.None);
+        using var second = await MirrorLocks.AcquireReadAsync(_mirror, CancellationToken.None);
 
         Assert.That(locks.TryAcquireForEviction(_mirror), Is.Null);
         using var fetch = await locks.AcquireFetchAsync(_mirror, CancellationToken.None);

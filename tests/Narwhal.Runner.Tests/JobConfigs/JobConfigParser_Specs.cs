@@ -22,7 +22,7 @@ public sealed class JobConfigParser_Specs
             Assert.That(config.Build, Is.Null);
             Assert.That(config.Script, Is.EqualTo(new[] { "sh ci/build.sh", "wget -q -O - http://web:8080/" }));
             Assert.That(config.Env, Is.EqualTo(new Dictionary<string, string>
-                { ["GOFLAGS"] = "-mod=vendor", ["RETRIES"] = "3", ["VERBOSE"] = "true" }));
+            { ["GOFLAGS"] = "-mod=vendor", ["RETRIES"] = "3", ["VERBOSE"] = "true" }));
             Assert.That(config.Services.Keys, Is.EqualTo(new[] { "web", "cache" }), "file order");
             Assert.That(config.Timeout, Is.EqualTo(TimeSpan.FromMinutes(90)));
             Assert.That(config.Resources, Is.EqualTo(new ResourcesConfig { Cpus = 2, MemoryBytes = 4L * 1024 * 1024 * 1024 }));

@@ -2,7 +2,6 @@ using Narwhal.Runner.Git;
 using Narwhal.Runner.JobConfigs;
 using Narwhal.Testing;
 using NUnit.Framework;
-using static Narwhal.Runner.Tests.JobConfigs.JobConfigFiles;
 
 namespace Narwhal.Runner.Tests.JobConfigs;
 

@@ -10,10 +10,10 @@ namespace Narwhal.Testing.Faults;
 /// RabbitMQ) that cuts connections at chosen points of the conversation — the network faults a
 /// process must survive, placed exactly instead of hoped for.
 ///
-/// Rules look at the bytes that pass: <see cref="CutReplyTo"/> waits for the client to send a
+/// Rules look at the bytes that pass: <see cref="CutReplyTo(string, string, int)"/> waits for the client to send a
 /// pattern (part of an SQL text), then drops the server's answer up to and including a chunk that
 /// holds the reply pattern (<c>UPDATE 1</c>) and closes both sides — the server has done the work,
-/// the client never hears of it. <see cref="CutRequest"/> closes both sides before a request that
+/// the client never hears of it. <see cref="CutRequest(string, int)"/> closes both sides before a request that
 /// holds the pattern reaches the server. <see cref="Refuse"/> takes the service away (connections
 /// are accepted and closed at once) until <see cref="Restore"/>; <see cref="CutAll"/> closes every
 /// open connection.

@@ -12,7 +12,7 @@ public static class TestGit
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-                UseShellExecute = false,
+            UseShellExecute = false,
         };
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("GIT_", StringComparison.Ordinal)).ToList()) info.Environment.Remove(name);

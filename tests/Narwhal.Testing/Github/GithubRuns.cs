@@ -1,6 +1,5 @@
 using Narwhal.Api.Jobs;
 using Narwhal.Api.Runs;
-using Narwhal.Core.Jobs;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Outbox;
 using Narwhal.Core.Runs;

@@ -1,9 +1,9 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Narwhal.Api;
 using Narwhal.Testing;
 using Narwhal.Ui.Tests.Support;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using NUnit.Framework;
 
 namespace Narwhal.Ui.Tests.Server;
@@ -157,7 +157,7 @@ public sealed class Session_Specs : StackFixture
         await using var behindProxy = await StartReplicaAsync(new() { ["NARWHAL_PUBLIC_URL"] = "https://ci.example.com" });
         // No cookie jar: it would (rightly) never send a Secure cookie over http; the cookie goes back by hand.
         using var http = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false })
-            { BaseAddress = new Uri(TestStack.BoundAddress(behindProxy)) };
+        { BaseAddress = new Uri(TestStack.BoundAddress(behindProxy)) };
 
         var form = await http.GetAsync("/ui/sign-in");
         var csrf = form.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("narwhal_ui_csrf=", StringComparison.Ordinal));
@@ -166,7 +166,7 @@ public sealed class Session_Specs : StackFixture
         using var post = new HttpRequestMessage(HttpMethod.Post, "/ui/sign-in")
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
-                { ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token), ["Token"] = TestStack.AdminToken }),
+            { ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token), ["Token"] = TestStack.AdminToken }),
         };
         post.Headers.Add("Cookie", csrf.Split(';')[0]);
         var response = await http.SendAsync(post);

@@ -1,5 +1,4 @@
 using Narwhal.Api.Runs;
-using Narwhal.Core.Runs;
 
 namespace Narwhal.Api.Github.Webhooks;
 

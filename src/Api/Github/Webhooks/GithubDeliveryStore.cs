@@ -1,8 +1,6 @@
 using Dapper;
-using Microsoft.Extensions.Logging;
 using Narwhal.Api.Runs;
 using Narwhal.Core.Resilience;
-using Narwhal.Core.Runs;
 using Npgsql;
 using Polly;
 
@@ -44,8 +42,11 @@ public sealed class GithubDeliveryStore(NpgsqlDataSource db, RunStore runs, ILog
                 outcome = excluded.outcome, reason = excluded.reason, run_ids = '{}', superseded_run_ids = '{}', received_at = now()
             WHERE github_deliveries.outcome = @rejected
             RETURNING id
-            """, new { plan.DeliveryId, plan.Event, plan.Action, plan.Repository, outcome = plan.Outcome.Name(), plan.Reason,
-                rejected = DeliveryOutcome.Rejected.Name() }, tx, cancellationToken: ct));
+            """, new
+        {
+            plan.DeliveryId, plan.Event, plan.Action, plan.Repository, outcome = plan.Outcome.Name(), plan.Reason,
+            rejected = DeliveryOutcome.Rejected.Name()
+        }, tx, cancellationToken: ct));
         if (fresh is null)
         {
             var original = await GetAsync(connection, tx, plan.DeliveryId, ct)

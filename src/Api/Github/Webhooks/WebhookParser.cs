@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Narwhal.Api.Errors;
-using Narwhal.Core.Persistence;
 
 namespace Narwhal.Api.Github.Webhooks;
 

@@ -1,5 +1,4 @@
 using Narwhal.Api.Runs;
-using Narwhal.Api.Ui;
 using Narwhal.Core.Fleet;
 using Narwhal.Core.Runs;
 

@@ -115,8 +115,11 @@ public sealed class CommitStatusStore(NpgsqlDataSource db)
                                THEN @gaveUp END
             WHERE id = @id AND done_at IS NULL
             RETURNING outcome
-            """, new { id, error, delaySeconds = delay.TotalSeconds, giveUpSeconds = giveUpAfter.TotalSeconds,
-                gaveUp = OutcomeName(CommitStatusOutcome.GaveUp) }, cancellationToken: ct));
+            """, new
+        {
+            id, error, delaySeconds = delay.TotalSeconds, giveUpSeconds = giveUpAfter.TotalSeconds,
+            gaveUp = OutcomeName(CommitStatusOutcome.GaveUp)
+        }, cancellationToken: ct));
         return outcome is not null;
     }
 

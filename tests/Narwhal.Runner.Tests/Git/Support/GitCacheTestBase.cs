@@ -1,7 +1,7 @@
-using Narwhal.Testing;
-using Narwhal.Testing.Git;
 using System.Collections.Concurrent;
 using Narwhal.Runner.Git;
+using Narwhal.Testing;
+using Narwhal.Testing.Git;
 using NUnit.Framework;
 
 namespace Narwhal.Runner.Tests.Git.Support;

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Mvc;
-using Narwhal.Api.Ui;
 
 namespace Narwhal.Api.Ui.Pages.Jobs;
 

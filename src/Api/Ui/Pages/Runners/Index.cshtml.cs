@@ -7,7 +7,6 @@ using Narwhal.Api.Runners;
 using Narwhal.Api.Runs;
 using Narwhal.Api.Ui.Auth;
 using Narwhal.Core.Fleet;
-using Narwhal.Core.Runs;
 
 namespace Narwhal.Api.Ui.Pages.Runners;
 

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
 using Narwhal.Api.Runs;
-using Narwhal.Core.Runs;
 
 namespace Narwhal.Api.Ui.Pages.Runs;
 

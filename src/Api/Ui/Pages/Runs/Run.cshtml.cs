@@ -6,7 +6,6 @@ using Narwhal.Api.Endpoints;
 using Narwhal.Api.Jobs;
 using Narwhal.Api.Runs;
 using Narwhal.Api.Ui.Auth;
-using Narwhal.Core.Jobs;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Results;
 using Narwhal.Core.Runs;

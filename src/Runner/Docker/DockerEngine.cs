@@ -24,15 +24,11 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
     /// </summary>
     public static readonly TimeSpan ArchiveTimeout = TimeSpan.FromMinutes(30);
 
-    /// <summary>
-    /// How long after its output ended the engine may still report an exec as running: the exit
-    /// code is recorded from containerd's exit event, which can arrive just after the stream closes.
-    /// </summary>
-    private static readonly TimeSpan ExecExitGrace = TimeSpan.FromSeconds(10);
-
     private readonly DockerClient _client;
     private readonly DockerLogFollower _logs;
     private readonly DockerImageBuilder _builds;
+    private readonly DockerNetworks _networks;
+    private readonly DockerExec _exec;
     private readonly ILogger<DockerEngine> _logger;
 
     public DockerEngine(string dockerHost, ILogger<DockerEngine> logger)
@@ -45,6 +41,8 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
         _client = DockerClientFactory.Create(dockerHost, apiVersion);
         _logs = new DockerLogFollower(_client, logger);
         _builds = new DockerImageBuilder(_client, logger);
+        _networks = new DockerNetworks(_client, logger);
+        _exec = new DockerExec(_client);
         _logger = logger;
     }
 
@@ -156,53 +154,13 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
         return [.. rows.Select(row => new ContainerSummary(row.ID, [.. row.Names ?? []], row.Image, row.State, Labels(row.Labels)))];
     }
 
-    public async Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, bool internalOnly, CancellationToken ct)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        var parameters = new NetworksCreateParameters
-        {
-            Name = name,
-            Driver = "bridge",
-            Internal = internalOnly,
-            Attachable = false,
-            EnableIPv6 = false,
-            Labels = new Dictionary<string, string>(labels),
-        };
-        var created = await CallAsync(DockerOperations.CreateNetwork, RequestTimeout, token => _client.Networks.CreateNetworkAsync(parameters, token), ct);
-        if (DockerErrors.IsDuplicateNetworkWarning(created.Warning))
-        {
-            // A second network of the same name is an error, not a twin: remove the twin just made.
-            await RemoveNetworkAsync(created.ID, ct);
-            throw new DockerEngineException(DockerOperations.CreateNetwork, HttpStatusCode.Conflict, created.Warning);
-        }
-        if (created.Warning is { Length: > 0 } warning)
-            _logger.LogWarning("Docker warned creating network {Network}: {Warning}", name, warning);
-        _logger.LogDebug("Created network {Network} ({NetworkId}), internal: {Internal}", name, created.ID, internalOnly);
-        return created.ID;
-    }
+    public Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, bool internalOnly, CancellationToken ct) =>
+        _networks.CreateAsync(name, labels, internalOnly, ct);
 
-    public async Task RemoveNetworkAsync(string nameOrId, CancellationToken ct)
-    {
-        try
-        {
-            // A 403 "has active endpoints" (containers still attached) is an error: remove them first.
-            await CallAsync(DockerOperations.RemoveNetwork, RequestTimeout, async token =>
-            {
-                await _client.Networks.DeleteNetworkAsync(Id(nameOrId), token);
-                return true;
-            }, ct);
-        }
-        catch (DockerEngineException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
-        {
-        }
-    }
+    public Task RemoveNetworkAsync(string nameOrId, CancellationToken ct) => _networks.RemoveAsync(nameOrId, ct);
 
-    public async Task<IReadOnlyList<NetworkSummary>> ListNetworksAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct)
-    {
-        var rows = await CallAsync(DockerOperations.ListNetworks, RequestTimeout,
-            token => _client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = LabelFilters(labels) }, token), ct);
-        return [.. rows.Select(row => new NetworkSummary(row.ID, row.Name, row.Driver, row.Internal, Labels(row.Labels)))];
-    }
+    public Task<IReadOnlyList<NetworkSummary>> ListNetworksAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>
+        _networks.ListAsync(labels, ct);
 
     public Task PutArchiveAsync(string containerId, string path, Stream tar, CancellationToken ct)
     {
@@ -235,31 +193,8 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
         }
     }
 
-    public async Task<long> ExecAsync(string containerId, IReadOnlyList<string> command, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(command);
-        if (command.Count == 0) throw new ArgumentException("The command must not be empty.", nameof(command));
-
-        var created = await CallAsync(DockerOperations.CreateExec, RequestTimeout, token => _client.Exec.CreateContainerExecAsync(Id(containerId),
-            new ContainerExecCreateParameters { Cmd = [.. command], AttachStdin = false, AttachStdout = true, AttachStderr = true, TTY = false }, token), ct);
-
-        // Attached: the engine ends the output when the process exits. Read and discarded; no timeout besides the token.
-        using (var output = await CallAsync(DockerOperations.StartExec, Timeout.InfiniteTimeSpan,
-                   token => _client.Exec.StartContainerExecAsync(created.ID, new ContainerExecStartParameters { Detach = false, TTY = false }, token), ct))
-        {
-            await output.CopyOutputToAsync(Stream.Null, Stream.Null, Stream.Null, ct);
-        }
-
-        var deadline = DateTime.UtcNow + ExecExitGrace;
-        while (true)
-        {
-            var answer = await CallAsync(DockerOperations.InspectExec, RequestTimeout, token => _client.Exec.InspectContainerExecAsync(created.ID, token), ct);
-            if (!answer.Running && answer.ExitCode is { } exitCode) return exitCode;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Exec {created.ID} ended its output but the engine reported no exit code within {ExecExitGrace.TotalSeconds:0} s.");
-            await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
-        }
-    }
+    public Task<long> ExecAsync(string containerId, IReadOnlyList<string> command, CancellationToken ct) =>
+        _exec.RunAsync(containerId, command, ct);
 
     public Task<ImageBuildResult> BuildImageAsync(ImageBuildRequest request, Func<string, CancellationToken, ValueTask> onOutput,
         CancellationToken ct) =>
@@ -328,13 +263,13 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
     }
 
     /// <summary>The filter selecting objects that carry every given label.</summary>
-    private static Dictionary<string, IDictionary<string, bool>> LabelFilters(IReadOnlyDictionary<string, string> labels)
+    internal static Dictionary<string, IDictionary<string, bool>> LabelFilters(IReadOnlyDictionary<string, string> labels)
     {
         ArgumentNullException.ThrowIfNull(labels);
         return new() { ["label"] = labels.ToDictionary(label => $"{label.Key}={label.Value}", _ => true) };
     }
 
-    private static IReadOnlyDictionary<string, string> Labels(IDictionary<string, string>? labels) =>
+    internal static IReadOnlyDictionary<string, string> Labels(IDictionary<string, string>? labels) =>
         labels is null ? new Dictionary<string, string>() : new Dictionary<string, string>(labels);
 
     /// <summary>
@@ -349,7 +284,7 @@ public sealed class DockerEngine : IContainerEngine, IDisposable, IAsyncDisposab
         return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
     }
 
-    private static string Id(string containerId)
+    internal static string Id(string containerId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(containerId);
         return containerId;

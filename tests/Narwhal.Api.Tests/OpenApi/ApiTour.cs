@@ -1,7 +1,4 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
+using static Narwhal.Api.Tests.OpenApi.TourData;
 
 namespace Narwhal.Api.Tests.OpenApi;
 
@@ -10,116 +7,46 @@ namespace Narwhal.Api.Tests.OpenApi;
 /// once, and the errors clients meet (400, 401, 403, 404, 409, 410, 413, 415, 416, 422, 304, 206)
 /// are provoked on purpose. Each step names the status it aims for; a step that gets another one
 /// is listed in <see cref="Misses"/> (the conformance check still judges what did come back).
+/// The walk is one ordered sequence (later parts use what earlier ones created), so this class
+/// keeps the order and the steps that span every resource; each resource's steps live in their own class.
 /// </summary>
-internal sealed partial class ApiTour(TestStack stack, ExchangeRecorder recorder) : IDisposable
+internal sealed class ApiTour(TestStack stack, ExchangeRecorder recorder) : IDisposable
 {
-    private const string Job = "tour-free";
-    private const string GoneJob = "tour-gone";
-    private const string MissingJob = "tour-missing";
-    private const string SecretKey = "TOUR_KEY";
-    private static readonly string MissingId = Guid.NewGuid().ToString();
-
-    private readonly HttpClient _admin = recorder.Client(TestStack.AdminToken);
-    private readonly HttpClient _anonymous = recorder.Client(null);
-    private HttpClient _reader = null!;
+    private readonly TourSession _tour = new(recorder);
 
     /// <summary>Steps that did not get the status they aimed for, with what came back.</summary>
-    public List<string> Misses { get; } = [];
+    public List<string> Misses => _tour.Misses;
 
     public async Task RunAsync(OpenApiContract contract)
     {
         await HealthAsync();
-        await TokensAsync();
-        await JobsAsync();
-        await SecretsAsync();
-        await GitCredentialsAsync();
-        await RunsAsync();
-        await ResultsAsync();
-        await RunnersAsync();
-        await GithubAsync();
+        await new TokensTour(_tour).RunAsync();
+        await new JobsTour(_tour).RunAsync();
+        await new RunsTour(_tour, stack).RunAsync();
+        await new RunnersTour(_tour, stack).RunAsync();
+        await new GithubTour(_tour).RunAsync();
         await BodyErrorsAsync();
         await AuthAsync(contract);
     }
 
     private async Task HealthAsync()
     {
-        await Step(_anonymous, HttpMethod.Get, "/health/live", 200);
-        await Step(_anonymous, HttpMethod.Get, "/health/ready", 200);
-    }
-
-    private async Task TokensAsync()
-    {
-        var reader = await ReadJsonAsync(await Step(_admin, HttpMethod.Post, "/tokens", 201, new { name = "tour-reader", scopes = new[] { "read" } }));
-        _reader = recorder.Client(reader.GetProperty("secret").GetString());
-        await Step(_admin, HttpMethod.Post, "/tokens", 409, new { name = "tour-reader", scopes = new[] { "read" } });
-        await Step(_admin, HttpMethod.Post, "/tokens", 400, new { name = "", scopes = Array.Empty<string>() });
-        var temporary = await ReadJsonAsync(await Step(_admin, HttpMethod.Post, "/tokens", 201, new { name = "tour-temporary", scopes = new[] { "trigger" } }));
-        var id = temporary.GetProperty("token").GetProperty("id").GetString();
-        await Step(_admin, HttpMethod.Get, "/tokens", 200);
-        await Step(_admin, HttpMethod.Delete, $"/tokens/{id}", 204);
-        await Step(_admin, HttpMethod.Delete, $"/tokens/{id}", 404);
-    }
-
-    private static object FreestyleJob(string script = "echo tour") => new
-    {
-        type = "freestyle",
-        image = TestEnvironment.BusyboxImage,
-        script = new[] { script },
-        parameters = new[] { new { name = "GREETING", @default = "hello" } },
-    };
-
-    private async Task JobsAsync()
-    {
-        await Step(_admin, HttpMethod.Put, $"/jobs/{Job}", 201, FreestyleJob());
-        await Step(_admin, HttpMethod.Put, $"/jobs/{Job}", 200, FreestyleJob());
-        await Step(_admin, HttpMethod.Put, $"/jobs/{Job}", 400, new { type = "freestyle" });
-        await Step(_admin, HttpMethod.Get, "/jobs", 200);
-        await Step(_admin, HttpMethod.Get, "/jobs?limit=1", 200);
-        await Step(_admin, HttpMethod.Get, "/jobs?limit=0", 400);
-        await Step(_admin, HttpMethod.Get, $"/jobs/{Job}", 200);
-        await Step(_admin, HttpMethod.Get, $"/jobs/{MissingJob}", 404);
-        await Step(_admin, HttpMethod.Delete, $"/jobs/{MissingJob}", 404);
-    }
-
-    private async Task SecretsAsync()
-    {
-        var secret = new { value = "tour-secret-value" };
-        await Step(_admin, HttpMethod.Get, $"/jobs/{Job}/secrets", 200);
-        await Step(_admin, HttpMethod.Get, $"/jobs/{MissingJob}/secrets", 404);
-        await Step(_admin, HttpMethod.Put, $"/jobs/{Job}/secrets/{SecretKey}", 201, secret);
-        await Step(_admin, HttpMethod.Put, $"/jobs/{Job}/secrets/{SecretKey}", 200, secret);
-        await Step(_admin, HttpMethod.Put, $"/jobs/{Job}/secrets/CI", 400, secret);
-        await Step(_admin, HttpMethod.Put, $"/jobs/{Job}/secrets/{SecretKey}", 400, new { value = "short" });
-        await Step(_admin, HttpMethod.Put, $"/jobs/{MissingJob}/secrets/{SecretKey}", 404, secret);
-        await Step(_admin, HttpMethod.Delete, $"/jobs/{Job}/secrets/{SecretKey}", 204);
-        await Step(_admin, HttpMethod.Delete, $"/jobs/{Job}/secrets/{SecretKey}", 404);
-    }
-
-    private async Task GitCredentialsAsync()
-    {
-        var path = $"/jobs/{Job}/git-credentials";
-        var credentials = new { username = "tour", token = "tour-token-0123" };
-        await Step(_admin, HttpMethod.Get, path, 404);
-        await Step(_admin, HttpMethod.Put, path, 201, credentials);
-        await Step(_admin, HttpMethod.Put, path, 200, credentials);
-        await Step(_admin, HttpMethod.Get, path, 200);
-        await Step(_admin, HttpMethod.Put, path, 400, new { username = "tour" });
-        await Step(_admin, HttpMethod.Put, $"/jobs/{MissingJob}/git-credentials", 404, credentials);
-        await Step(_admin, HttpMethod.Delete, path, 204);
-        await Step(_admin, HttpMethod.Delete, path, 404);
+        await _tour.Step(_tour.Anonymous, HttpMethod.Get, "/health/live", 200);
+        await _tour.Step(_tour.Anonymous, HttpMethod.Get, "/health/ready", 200);
     }
 
     /// <summary>What binding refuses before any handler runs, on every operation that takes a JSON body.</summary>
     private async Task BodyErrorsAsync()
     {
+        var admin = _tour.Admin;
         foreach (var path in new[] { $"/jobs/{Job}", $"/jobs/{Job}/secrets/{SecretKey}", $"/jobs/{Job}/git-credentials" })
-            await Step(_admin, HttpMethod.Put, path, 400, raw: "{\"broken\": ");
-        await Step(_admin, HttpMethod.Post, $"/jobs/{Job}/runs", 400, raw: "{\"parameters\": [");
-        await Step(_admin, HttpMethod.Post, "/tokens", 400, raw: "not json");
-        await Step(_admin, HttpMethod.Put, $"/jobs/{Job}", 400, new { type = "freestyle", image = "x", script = new[] { "true" }, colour = "blue" });
-        await Step(_admin, HttpMethod.Put, $"/jobs/{Job}", 415, raw: "type: freestyle", contentType: "text/yaml");
+            await _tour.Step(admin, HttpMethod.Put, path, 400, raw: "{\"broken\": ");
+        await _tour.Step(admin, HttpMethod.Post, $"/jobs/{Job}/runs", 400, raw: "{\"parameters\": [");
+        await _tour.Step(admin, HttpMethod.Post, "/tokens", 400, raw: "not json");
+        await _tour.Step(admin, HttpMethod.Put, $"/jobs/{Job}", 400, new { type = "freestyle", image = "x", script = new[] { "true" }, colour = "blue" });
+        await _tour.Step(admin, HttpMethod.Put, $"/jobs/{Job}", 415, raw: "type: freestyle", contentType: "text/yaml");
         var oversized = FreestyleJob(new string('x', OpenApiConformance_Specs.MaxBodyKb * 1024 + 1));
-        await Step(_admin, HttpMethod.Put, $"/jobs/{Job}", 413, oversized);
+        await _tour.Step(admin, HttpMethod.Put, $"/jobs/{Job}", 413, oversized);
     }
 
     /// <summary>Every documented operation without a token (401), and every admin or trigger operation with a read token (403).</summary>
@@ -130,44 +57,10 @@ internal sealed partial class ApiTour(TestStack stack, ExchangeRecorder recorder
             var path = operation.Template.Replace("{name}", Job).Replace("{id}", MissingId).Replace("{number}", "1")
                 .Replace("{key}", SecretKey).Replace("{path}", RunResultsSeeder.TextArtifact);
             var body = operation.HasJsonBody ? "{}" : null;
-            await Step(_anonymous, new HttpMethod(operation.Method), path, 401, raw: body);
-            if (operation.Scope != "read") await Step(_reader, new HttpMethod(operation.Method), path, 403, raw: body);
+            await _tour.Step(_tour.Anonymous, new HttpMethod(operation.Method), path, 401, raw: body);
+            if (operation.Scope != "read") await _tour.Step(_tour.Reader, new HttpMethod(operation.Method), path, 403, raw: body);
         }
     }
 
-    /// <summary>
-    /// One request: a JSON body from <paramref name="json"/>, or <paramref name="raw"/> text as it is
-    /// (malformed JSON, another media type). The response comes back buffered.
-    /// </summary>
-    private async Task<HttpResponseMessage> Step(HttpClient client, HttpMethod method, string path, int aim, object? json = null,
-        string? raw = null, string contentType = "application/json", Action<HttpRequestHeaders>? headers = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (json is not null) request.Content = JsonContent.Create(json, options: Narwhal.Core.Persistence.Json.Options);
-        else if (raw is not null) request.Content = new StringContent(raw, Encoding.UTF8, contentType);
-        headers?.Invoke(request.Headers);
-        return await SendAsync(client, request, aim);
-    }
-
-    private async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, int aim)
-    {
-        var response = await client.SendAsync(request);
-        await response.Content.LoadIntoBufferAsync();
-        if ((int)response.StatusCode != aim)
-        {
-            var body = await response.Content.ReadAsStringAsync();
-            Misses.Add($"{request.Method} {request.RequestUri}: aimed for {aim}, got {(int)response.StatusCode} {body[..Math.Min(body.Length, 300)]}");
-        }
-        return response;
-    }
-
-    public void Dispose()
-    {
-        _admin.Dispose();
-        _anonymous.Dispose();
-        _reader?.Dispose();
-    }
-
-    private static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response) =>
-        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    public void Dispose() => _tour.Dispose();
 }

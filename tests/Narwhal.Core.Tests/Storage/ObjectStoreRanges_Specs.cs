@@ -4,7 +4,9 @@ using static Narwhal.Core.Tests.Storage.TestContent;
 
 namespace Narwhal.Core.Tests.Storage;
 
-public abstract partial class ObjectStoreContract
+/// <summary>Byte ranges of a stored object: the bytes asked for and the total length, empty past the end, malformed ranges refused.</summary>
+[TestFixtureSource(typeof(ObjectStoreFixture), nameof(Kinds))]
+public sealed class ObjectStoreRanges_Specs(ObjectStoreKind kind) : ObjectStoreFixture(kind)
 {
     private const int RangedLength = 1000;
 

@@ -3,18 +3,10 @@ using NUnit.Framework;
 
 namespace Narwhal.Core.Tests.Storage;
 
-public abstract partial class ObjectStoreContract
+/// <summary>What a store says about what it holds: stat of one key, and listings under a prefix across pages.</summary>
+[TestFixtureSource(typeof(ObjectStoreFixture), nameof(Kinds))]
+public sealed class ObjectStoreListing_Specs(ObjectStoreKind kind) : ObjectStoreFixture(kind)
 {
-    private async Task<List<string>> ListKeysAsync(string prefix)
-    {
-        var keys = new List<string>();
-        await foreach (var info in Store.ListAsync(prefix, Ct)) keys.Add(info.Key);
-        return keys;
-    }
-
-    private async Task PutTextAsync(string key, string text) =>
-        await Store.PutAsync(key, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), "text/plain", Ct);
-
     [Test]
     public async Task When_an_object_exists_Should_stat_its_size_etag_content_type_and_time()
     {
@@ -81,56 +73,5 @@ public abstract partial class ObjectStoreContract
         }
 
         Assert.That(first, Is.EqualTo(new[] { $"{prefix}0", $"{prefix}1" }));
-    }
-
-    [Test]
-    public async Task When_an_object_is_deleted_Should_be_gone_for_get_stat_and_list()
-    {
-        var prefix = NewPrefix();
-        await PutTextAsync(prefix + "doomed", "bye");
-        await PutTextAsync(prefix + "kept", "stay");
-
-        await Store.DeleteAsync(prefix + "doomed", Ct);
-
-        Assert.That(await Store.GetAsync(prefix + "doomed", null, Ct), Is.Null);
-        Assert.That(await Store.StatAsync(prefix + "doomed", Ct), Is.Null);
-        Assert.That(await ListKeysAsync(prefix), Is.EqualTo(new[] { prefix + "kept" }));
-    }
-
-    [Test]
-    public async Task When_a_missing_key_is_deleted_Should_not_throw()
-    {
-        var key = NewPrefix() + "never-written";
-        Assert.That(async () => await Store.DeleteAsync(key, Ct), Throws.Nothing);
-        Assert.That(async () => await Store.DeleteAsync(key, Ct), Throws.Nothing, "twice");
-    }
-
-    [Test]
-    public async Task When_a_prefix_is_deleted_Should_remove_everything_under_it_and_nothing_else()
-    {
-        var prefix = NewPrefix();
-        // More keys than a page, nested ones, and neighbours that share the prefix's characters.
-        for (var i = 0; i < 7; i++) await PutTextAsync($"{prefix}runs/1/log/{i:D3}", "line");
-        await PutTextAsync($"{prefix}runs/1/results/junit.xml", "<xml/>");
-        await PutTextAsync($"{prefix}runs/10/log/000", "other run");
-        await PutTextAsync($"{prefix}runs/1", "same characters, no slash");
-
-        await Store.DeletePrefixAsync($"{prefix}runs/1/", Ct);
-
-        Assert.That(await ListKeysAsync($"{prefix}runs/1/"), Is.Empty);
-        Assert.That(await ListKeysAsync(prefix), Is.EqualTo(new[] { $"{prefix}runs/1", $"{prefix}runs/10/log/000" }));
-    }
-
-    [Test]
-    public async Task When_a_prefix_with_nothing_under_it_is_deleted_Should_not_throw()
-    {
-        var prefix = NewPrefix();
-        Assert.That(async () => await Store.DeletePrefixAsync(prefix, Ct), Throws.Nothing);
-    }
-
-    [Test]
-    public void When_the_prefix_to_delete_is_empty_Should_refuse_rather_than_delete_everything()
-    {
-        Assert.That(async () => await Store.DeletePrefixAsync("", Ct), Throws.InstanceOf<ArgumentException>());
     }
 }

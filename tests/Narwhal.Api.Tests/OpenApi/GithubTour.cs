@@ -5,14 +5,14 @@ using Narwhal.Api.Tests.Github;
 
 namespace Narwhal.Api.Tests.OpenApi;
 
-/// <summary>The GitHub part of the tour: deliveries as GitHub sends them (signed with the stack's webhook secret) and the admin list.</summary>
-internal sealed partial class ApiTour
+/// <summary>The GitHub part of the <see cref="ApiTour"/>: deliveries as GitHub sends them (signed with the stack's webhook secret) and the admin list.</summary>
+internal sealed class GithubTour(TourSession tour)
 {
     private const string GithubJob = "tour-github";
 
-    private async Task GithubAsync()
+    public async Task RunAsync()
     {
-        await Step(_admin, HttpMethod.Put, $"/jobs/{GithubJob}", 201, new { type = "git", git = new { url = "https://github.com/Codertocat/Hello-World.git" } });
+        await tour.Step(tour.Admin, HttpMethod.Put, $"/jobs/{GithubJob}", 201, new { type = "git", git = new { url = "https://github.com/Codertocat/Hello-World.git" } });
         var opened = GithubFixtures.Bytes(GithubFixtures.PullRequestOpened);
         var deliveryId = Guid.NewGuid().ToString();
 
@@ -25,8 +25,8 @@ internal sealed partial class ApiTour
         await Delivery("pull_request", opened, 415, contentType: "application/x-www-form-urlencoded");
         await Delivery("push", new byte[WebhookBody.GithubMaxBytes + 1], 413, expectContinue: true);
 
-        await Step(_admin, HttpMethod.Get, "/hooks/github/deliveries", 200);
-        await Step(_admin, HttpMethod.Get, "/hooks/github/deliveries?limit=0", 400);
+        await tour.Step(tour.Admin, HttpMethod.Get, "/hooks/github/deliveries", 200);
+        await tour.Step(tour.Admin, HttpMethod.Get, "/hooks/github/deliveries?limit=0", 400);
     }
 
     private async Task Delivery(string @event, byte[] body, int aim, string? deliveryId = null, string? signature = null,
@@ -38,6 +38,6 @@ internal sealed partial class ApiTour
         request.Headers.Add("X-GitHub-Delivery", deliveryId ?? Guid.NewGuid().ToString());
         request.Headers.Add(WebhookSignature.Header, signature ?? WebhookSignature.Sign(OpenApiConformance_Specs.WebhookSecret, body));
         request.Headers.ExpectContinue = expectContinue;
-        await SendAsync(_anonymous, request, aim);
+        await tour.SendAsync(tour.Anonymous, request, aim);
     }
 }

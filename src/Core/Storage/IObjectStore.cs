@@ -2,8 +2,9 @@ namespace Narwhal.Core.Storage;
 
 /// <summary>
 /// Where run logs and results live: a flat namespace of keys ("runs/42/log/000001") holding
-/// immutable byte blobs. S3 today (<see cref="S3ObjectStore"/>); any implementation must pass
-/// the same contract suite (tests: ObjectStoreContract).
+/// immutable byte blobs: S3 (<see cref="S3ObjectStore"/>) or a shared directory
+/// (<see cref="FileSystemObjectStore"/>). Every implementation must pass the same contract suite
+/// (the <c>ObjectStore*_Specs</c> fixtures in tests/Narwhal.Core.Tests/Storage, run against each store).
 /// </summary>
 /// <remarks>
 /// Keys are checked by <see cref="ObjectKeys"/>: non-empty, no leading '/', no empty, "." or

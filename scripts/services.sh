@@ -46,6 +46,8 @@ set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/rabbitmq.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/rabbitmq.sh"
 
 # --- configuration ----------------------------------------------------------
 
@@ -248,21 +250,7 @@ pg_down() {
 
 rmq_env() {
   export HOME="$RMQ"
-  export RABBITMQ_NODENAME="$RMQ_NODE"
-  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
-  export RABBITMQ_NODE_PORT="$AMQP_PORT"
-  export RABBITMQ_DIST_PORT="$DIST_PORT"
-  export ERL_EPMD_PORT="$EPMD_PORT"
-  export ERL_EPMD_ADDRESS=127.0.0.1
-  export RABBITMQ_MNESIA_BASE="$RMQ/mnesia"
-  export RABBITMQ_LOG_BASE="$RMQ/log"
-  export RABBITMQ_PID_FILE="$RUN/rabbitmq.pid"
-  export RABBITMQ_ENABLED_PLUGINS_FILE="$RMQ/enabled_plugins"
-  export RABBITMQ_CONFIG_FILE="$RMQ/rabbitmq.conf"
-  export RABBITMQ_ADVANCED_CONFIG_FILE="$RMQ/advanced.config"
-  export RABBITMQ_CONF_ENV_FILE="$RMQ/rabbitmq-env.conf"
-  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
-  export PATH="/usr/lib/rabbitmq/bin:$PATH"
+  rabbit_node_env "$RMQ_NODE" "$AMQP_PORT" "$DIST_PORT" "$EPMD_PORT" "$RMQ" "$RUN/rabbitmq.pid"
 }
 
 rmqctl() { (rmq_env && rabbitmqctl "$@"); }

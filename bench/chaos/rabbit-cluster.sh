@@ -29,6 +29,9 @@ AMQP_BASE="${CHAOS_RABBIT_AMQP_BASE:-57372}"
 DIST_BASE="${CHAOS_RABBIT_DIST_BASE:-57376}"
 HOME_DIR="$DIR/home"
 
+# shellcheck source=../../scripts/lib/rabbitmq.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/rabbitmq.sh"
+
 say() { printf '%s [rabbit-cluster] %s\n' "$(date '+%H:%M:%S')" "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
@@ -42,21 +45,7 @@ port_in_use() { ss -ltnH "( sport = :$1 )" 2>/dev/null | grep -q .; }
 node_env() {
   local n="$1" d="$DIR/node$1"
   export HOME="$HOME_DIR"
-  export RABBITMQ_NODENAME="$(node_name "$n")"
-  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
-  export RABBITMQ_NODE_PORT=$((AMQP_BASE + n - 1))
-  export RABBITMQ_DIST_PORT=$((DIST_BASE + n - 1))
-  export ERL_EPMD_PORT="$EPMD_PORT"
-  export ERL_EPMD_ADDRESS=127.0.0.1
-  export RABBITMQ_MNESIA_BASE="$d/mnesia"
-  export RABBITMQ_LOG_BASE="$d/log"
-  export RABBITMQ_PID_FILE="$d/rabbitmq.pid"
-  export RABBITMQ_ENABLED_PLUGINS_FILE="$d/enabled_plugins"
-  export RABBITMQ_CONFIG_FILE="$d/rabbitmq.conf"
-  export RABBITMQ_ADVANCED_CONFIG_FILE="$d/advanced.config"
-  export RABBITMQ_CONF_ENV_FILE="$d/rabbitmq-env.conf"
-  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
-  export PATH="/usr/lib/rabbitmq/bin:$PATH"
+  rabbit_node_env "$(node_name "$n")" $((AMQP_BASE + n - 1)) $((DIST_BASE + n - 1)) "$EPMD_PORT" "$d" "$d/rabbitmq.pid"
 }
 
 ctl() {

@@ -49,6 +49,7 @@ public static class LogsCommands
         var reconnects = 0;
         var endedWithNewline = true;
         var abortRequested = false;
+        var declined = false;
         await using var indicator = interactive ? WaitingIndicator.Start(cx, id) : null;
         var indicatorStopped = indicator is null;
         while (true)
@@ -56,6 +57,12 @@ public static class LogsCommands
             var progressed = false;
             using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cx.Cancel);
             using var offer = interactive && !abortRequested ? cx.Interrupts.Offer(interrupt.Cancel) : null;
+            if (declined)
+            {
+                // Said only once the next Ctrl-C is offered again: a press right after this line asks again.
+                await cx.Out.Err.WriteLineAsync("Still following (the run goes on).");
+                declined = false;
+            }
             try
             {
                 await foreach (var e in cx.Client.StreamEventsAsync($"/runs/{id}/results/console?follow=true", lastEventId, interrupt.Token))
@@ -117,7 +124,7 @@ public static class LogsCommands
                     await cx.Out.Err.WriteLineAsync("Abort requested; following until the run ends (Ctrl-C again leaves it).");
                     abortRequested = true;
                 }
-                else await cx.Out.Err.WriteLineAsync("Still following (the run goes on).");
+                else declined = true;
                 continue;
             }
             catch (CliException e) when (e.ExitCode == ExitCodes.Connection && lastEventId is not null && reconnects < 5)

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Narwhal.Core.Jobs;
 
 /// <summary>
@@ -15,6 +17,20 @@ public sealed record JobSpec
 
     /// <summary>Freestyle: commands run in order in one shell; the first failing one fails the run.</summary>
     public IReadOnlyList<string>? Script { get; init; }
+
+    /// <summary>Freestyle: plain environment variables for the script (for every step of a pipeline).</summary>
+    public IReadOnlyDictionary<string, string>? Env { get; init; }
+
+    /// <summary>
+    /// Freestyle: the job is a pipeline of these steps, in the order written; <see cref="Image"/>, <see cref="Script"/>,
+    /// <see cref="Env"/>, <see cref="TimeoutSeconds"/> and <see cref="Retry"/> are then defaults for each. Null: one script.
+    /// </summary>
+    public IReadOnlyList<JobStep>? Steps { get; init; }
+
+    /// <summary>Freestyle pipelines: the first step failing (without allowFailure) aborts the steps still running or queued.</summary>
+    // Left out when off: the stored spec of a job saved before pipelines existed stays byte-identical.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool FailFast { get; init; }
 
     /// <summary>Git: where the repository and its job config are.</summary>
     public GitSource? Git { get; init; }

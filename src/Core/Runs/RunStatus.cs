@@ -6,6 +6,8 @@ namespace Narwhal.Core.Runs;
 /// </summary>
 public enum RunStatus
 {
+    /// <summary>A pipeline step waiting for the steps it needs; no message exists for it yet.</summary>
+    Waiting,
     Queued,
     Running,
     Succeeded,
@@ -14,4 +16,6 @@ public enum RunStatus
     Aborted,
     Lost,
     Error,
+    /// <summary>A pipeline step that did not run: a step it needs did not succeed, or the run was aborted first.</summary>
+    Skipped,
 }

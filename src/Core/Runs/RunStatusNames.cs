@@ -5,12 +5,13 @@ namespace Narwhal.Core.Runs;
 /// <summary>
 /// The one mapping between <see cref="RunStatus"/> and its wire/SQL name
 /// (<c>timed_out</c>, not <c>TimedOut</c>). The CHECK constraint in
-/// migrations/0001 lists the same names; <c>RunStatusNamesTests</c> keeps them equal.
+/// migrations/0012 lists the same names; <c>RunStatusNamesTests</c> keeps them equal.
 /// </summary>
 public static class RunStatusNames
 {
     private static readonly FrozenDictionary<RunStatus, string> ToName = new Dictionary<RunStatus, string>
     {
+        [RunStatus.Waiting] = "waiting",
         [RunStatus.Queued] = "queued",
         [RunStatus.Running] = "running",
         [RunStatus.Succeeded] = "succeeded",
@@ -19,6 +20,7 @@ public static class RunStatusNames
         [RunStatus.Aborted] = "aborted",
         [RunStatus.Lost] = "lost",
         [RunStatus.Error] = "error",
+        [RunStatus.Skipped] = "skipped",
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<string, RunStatus> FromName =

@@ -7,7 +7,7 @@ namespace Narwhal.Core.Runs;
 public static class RunStatusTransitions
 {
     public static bool IsTerminal(this RunStatus status) =>
-        status is not (RunStatus.Queued or RunStatus.Running);
+        status is not (RunStatus.Waiting or RunStatus.Queued or RunStatus.Running);
 
     public static bool IsActive(this RunStatus status) => !status.IsTerminal();
 
@@ -16,6 +16,8 @@ public static class RunStatusTransitions
         // Claimed by a Runner, aborted before it started, or refused before execution
         // (e.g. its job config is invalid, found at claim time).
         (RunStatus.Queued, RunStatus.Running or RunStatus.Aborted or RunStatus.Error) => true,
+        // A pipeline step: released once its needs ended, or skipped (see migrations/0012_pipelines.sql).
+        (RunStatus.Waiting, RunStatus.Queued or RunStatus.Skipped) => true,
         // A run-retry after a lost Runner puts it back in the queue.
         (RunStatus.Running, RunStatus.Queued) => true,
         (RunStatus.Running, var t) when t.IsTerminal() => true,

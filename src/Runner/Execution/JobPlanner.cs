@@ -1,3 +1,4 @@
+using Narwhal.Core.Configuration;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Resilience;
 using Narwhal.Runner.Claiming;
@@ -18,7 +19,7 @@ namespace Narwhal.Runner.Execution;
 /// says so in its console; a job config naming one ends the run <c>error</c> saying why.
 /// </summary>
 public sealed class JobPlanner(
-    GitMirrorCache git, JobSecretStore secrets, GitCredentialStore credentials, RunAttemptStore attempts, PipelineStore pipelines, RunnerSettings settings,
+    GitMirrorCache git, JobSecretStore secrets, GitCredentialStore credentials, RunAttemptStore attempts, PipelineStore pipelines, BrokerSettings broker, RunnerSettings settings,
     ILogger<JobPlanner> logger)
 {
     // Reads, and a fenced write that is the same whenever repeated: safe to retry through a database blink.
@@ -46,7 +47,7 @@ public sealed class JobPlanner(
                 await RecordAsync(claimed, null, claimed.Job.FailFast, planned, ct);
                 return RunPlan.Recorded(planned.Count);
             }
-            return RunPlan.Execute(FreestylePlan(context, FreestyleSteps.Single(claimed.Job)));
+            return RunPlan.Execute(FreestylePlan(context, FreestyleSteps.WholeJob(claimed.Job)));
         }
 
         var source = claimed.Job.Git!;
@@ -150,8 +151,14 @@ public sealed class JobPlanner(
                 : $"{configPath} names secrets job '{job}' does not have: {string.Join(", ", missing)}.");
     }
 
-    private async Task RecordAsync(ClaimedRun claimed, string? commit, bool failFast, IReadOnlyList<PlannedStep> steps, CancellationToken ct) =>
+    private async Task RecordAsync(ClaimedRun claimed, string? commit, bool failFast, IReadOnlyList<PlannedStep> steps, CancellationToken ct)
+    {
+        // A class without a queue would leave the step queued forever: refuse the pipeline before any step exists.
+        if (steps.FirstOrDefault(s => !broker.ResourceClasses.Contains(s.ResourceClass, StringComparer.Ordinal)) is { } unknown)
+            throw new RunRefusedException(
+                $"Step '{unknown.Key}' names resource class '{unknown.ResourceClass}', which is not one of NARWHAL_RESOURCE_CLASSES ({string.Join(", ", broker.ResourceClasses)}).");
         await _fencedWrite.ExecuteAsync(async t => await pipelines.RecordAsync(claimed, commit, failFast, steps, t), ct);
+    }
 
     /// <summary>
     /// Fetches with the job's git credentials, also for a fork's pull request: they serve this read only

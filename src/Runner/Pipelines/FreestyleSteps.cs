@@ -11,7 +11,7 @@ namespace Narwhal.Runner.Pipelines;
 /// </summary>
 public static class FreestyleSteps
 {
-    public static JobConfig Single(JobSpec job) => new()
+    public static JobConfig WholeJob(JobSpec job) => new()
     {
         Image = job.Image,
         Script = job.Script ?? [],

@@ -35,4 +35,10 @@ public sealed record Run
     public string? ConcurrencyKey { get; init; }
     /// <summary>Queued but waiting for its concurrency limit: no message exists for it until it is released.</summary>
     public bool Held { get; init; }
+    /// <summary>Set on a pipeline step's row: the top-level run it is a step of (its number is that run's).</summary>
+    public Guid? ParentRunId { get; init; }
+    /// <summary>A top-level run whose work is its steps: no Runner of its own, its status derived from theirs by the database.</summary>
+    public bool Pipeline { get; init; }
+    /// <summary>A pipeline stopping its other steps at the first step that fails (<c>failFast: true</c>).</summary>
+    public bool FailFast { get; init; }
 }

@@ -9,7 +9,8 @@ public sealed class RunRow
         id, job_id, job_name, number, status, status_reason, resource_class, commit_sha, branch,
         parameters::text AS parameters, trigger::text AS trigger, rerun_of, attempt, attempt_id, runner_id,
         exit_code, log_key, idempotency_key, request_hash, created_at, started_at, finished_at, updated_at,
-        abort_requested_at, abort_requested_by, log_size, log_truncated, results_expired_at, concurrency_key, held
+        abort_requested_at, abort_requested_by, log_size, log_truncated, results_expired_at, concurrency_key, held,
+        parent_run_id, pipeline, fail_fast
         """;
 
     public Guid Id { get; set; }
@@ -42,6 +43,9 @@ public sealed class RunRow
     public DateTime? ResultsExpiredAt { get; set; }
     public string? ConcurrencyKey { get; set; }
     public bool Held { get; set; }
+    public Guid? ParentRunId { get; set; }
+    public bool Pipeline { get; set; }
+    public bool FailFast { get; set; }
 
     public Run ToRun() => new()
     {
@@ -75,6 +79,9 @@ public sealed class RunRow
         ResultsExpiredAt = ResultsExpiredAt is { } x ? Utc(x) : null,
         ConcurrencyKey = ConcurrencyKey,
         Held = Held,
+        ParentRunId = ParentRunId,
+        Pipeline = Pipeline,
+        FailFast = FailFast,
     };
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));

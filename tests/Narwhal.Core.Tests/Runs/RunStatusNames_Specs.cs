@@ -7,7 +7,7 @@ using NUnit.Framework;
 namespace Narwhal.Core.Tests.Runs;
 
 /// <summary>
-/// A status has one name everywhere: in SQL (the CHECK constraint of migrations/0001), in
+/// A status has one name everywhere: in SQL (the runs.status CHECK constraint, last defined in migrations/0012), in
 /// RunStatusNames, and in JSON. A status added in one place only fails here.
 /// </summary>
 [TestFixture]
@@ -43,11 +43,15 @@ public sealed class RunStatusNames_Specs
     [Test]
     public void When_compared_with_the_runs_status_check_constraint_Should_list_the_same_names()
     {
-        var sql = Narwhal.Core.Persistence.Migrator.Embedded().Single(m => m.Name == "0001_initial.sql").Sql;
-        var check = Regex.Match(sql, @"status\s+text\s+NOT NULL\s+CHECK\s*\(\s*status\s+IN\s*\(([^)]*)\)\s*\)", RegexOptions.IgnoreCase);
-        Assert.That(check.Success, Is.True, "the runs.status CHECK constraint was not found in 0001_initial.sql");
+        // 0001 created the constraint with the column; later files drop and re-add it by name. The last one counts.
+        var check = Narwhal.Core.Persistence.Migrator.Embedded()
+            .Select(m => Regex.Match(m.Sql,
+                @"(?:status\s+text\s+NOT NULL\s+|CONSTRAINT\s+runs_status_check\s+)CHECK\s*\(\s*status\s+IN\s*\(([^)]*)\)\s*\)",
+                RegexOptions.IgnoreCase))
+            .LastOrDefault(m => m.Success);
+        Assert.That(check, Is.Not.Null, "the runs.status CHECK constraint was not found in the migrations");
 
-        var inSql = Regex.Matches(check.Groups[1].Value, "'([^']*)'").Select(m => m.Groups[1].Value).ToList();
+        var inSql = Regex.Matches(check!.Groups[1].Value, "'([^']*)'").Select(m => m.Groups[1].Value).ToList();
 
         Assert.That(inSql, Is.Unique);
         Assert.That(inSql, Is.EquivalentTo(RunStatusNames.All));

@@ -9,12 +9,12 @@ public sealed class RunStatusTransitions_Specs
 {
     private static readonly RunStatus[] All = Enum.GetValues<RunStatus>();
     private static readonly RunStatus[] Terminal =
-        [RunStatus.Succeeded, RunStatus.Failed, RunStatus.TimedOut, RunStatus.Aborted, RunStatus.Lost, RunStatus.Error];
+        [RunStatus.Succeeded, RunStatus.Failed, RunStatus.TimedOut, RunStatus.Aborted, RunStatus.Lost, RunStatus.Error, RunStatus.Skipped];
 
     [Test]
-    public void When_classified_Should_only_queued_and_running_be_active()
+    public void When_classified_Should_only_waiting_queued_and_running_be_active()
     {
-        Assert.That(All.Where(s => s.IsActive()), Is.EquivalentTo(new[] { RunStatus.Queued, RunStatus.Running }));
+        Assert.That(All.Where(s => s.IsActive()), Is.EquivalentTo(new[] { RunStatus.Waiting, RunStatus.Queued, RunStatus.Running }));
         Assert.That(All.Where(s => s.IsTerminal()), Is.EquivalentTo(Terminal));
     }
 
@@ -32,6 +32,8 @@ public sealed class RunStatusTransitions_Specs
     [TestCase(RunStatus.Running, RunStatus.TimedOut)]
     [TestCase(RunStatus.Running, RunStatus.Lost)]
     [TestCase(RunStatus.Running, RunStatus.Queued)]
+    [TestCase(RunStatus.Waiting, RunStatus.Queued)]
+    [TestCase(RunStatus.Waiting, RunStatus.Skipped)]
     public void When_the_transition_is_in_the_lifecycle_Should_allow_it(RunStatus from, RunStatus to)
     {
         Assert.That(RunStatusTransitions.CanTransition(from, to), Is.True);
@@ -42,6 +44,9 @@ public sealed class RunStatusTransitions_Specs
     [TestCase(RunStatus.Queued, RunStatus.Queued)]
     [TestCase(RunStatus.Running, RunStatus.Running)]
     [TestCase(RunStatus.Aborted, RunStatus.Queued)]
+    [TestCase(RunStatus.Waiting, RunStatus.Running)]
+    [TestCase(RunStatus.Queued, RunStatus.Waiting)]
+    [TestCase(RunStatus.Skipped, RunStatus.Queued)]
     public void When_the_transition_skips_or_reopens_Should_refuse_it(RunStatus from, RunStatus to)
     {
         Assert.That(RunStatusTransitions.CanTransition(from, to), Is.False);
@@ -53,7 +58,7 @@ public sealed class RunStatusTransitions_Specs
         Assert.That(RunStatusTransitions.SourcesOf(RunStatus.Succeeded), Is.EquivalentTo(new[] { RunStatus.Running }));
         Assert.That(RunStatusTransitions.SourcesOf(RunStatus.Running), Is.EquivalentTo(new[] { RunStatus.Queued }));
         Assert.That(RunStatusTransitions.SourcesOf(RunStatus.Aborted), Is.EquivalentTo(new[] { RunStatus.Queued, RunStatus.Running }));
-        Assert.That(RunStatusTransitions.SourcesOf(RunStatus.Queued), Is.EquivalentTo(new[] { RunStatus.Running }));
+        Assert.That(RunStatusTransitions.SourcesOf(RunStatus.Queued), Is.EquivalentTo(new[] { RunStatus.Waiting, RunStatus.Running }));
     }
 
     [Test]

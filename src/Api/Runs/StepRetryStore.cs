@@ -32,9 +32,10 @@ public sealed record StepRetryResult(StepRetryOutcome Outcome, Run? Run, IReadOn
 /// ready (<c>narwhal_advance_pipeline</c>: queued with an outbox row, in the same transaction).
 /// </summary>
 /// <remarks>
-/// The run's lock is taken first and no step's row is locked: a transaction that ends a step locks the step, then the
-/// run (its trigger), so it waits for this one and never the other way round. While the lock is held no step changes
-/// status (every change passes through that trigger), so the statuses read here stay true until commit.
+/// The run's lock is taken first and no step's row is locked (the lock order of migrations/0012: a transaction that
+/// ends a step locks the step, then the run). A step that ends passes through the run's lock, so the attempts read
+/// here as ended stay the ones that count until commit, and one read as not ended (a claim may still start it) is
+/// left alone.
 /// </remarks>
 public sealed class StepRetryStore(NpgsqlDataSource db)
 {

@@ -12,7 +12,8 @@ namespace Narwhal.Dispatcher.Fleet;
 
 /// <summary>
 /// Finds running runs whose Runner is gone and ends them <c>lost</c>, or queues them again when
-/// their job opted in (<c>retry.onLost</c>). A run is judged only after it has been running for the
+/// their job (or, for a pipeline step, the step) opted in (<c>retry.onLost</c>). Pipeline runs are
+/// never lost themselves: their steps are. A run is judged only after it has been running for the
 /// whole offline timeout, so a run a live Runner has just claimed is never touched, and only when:
 /// its Runner is offline; or no heartbeat of its Runner was ever recorded; or its Runner is alive
 /// but has not listed the run in any heartbeat recorded for the timeout (it restarted under the
@@ -21,8 +22,10 @@ namespace Narwhal.Dispatcher.Fleet;
 /// </summary>
 public sealed class LostRunStore(NpgsqlDataSource db, TimeProvider clock)
 {
+    // A pipeline run is running without a Runner by design (its steps are the runs Runners hold).
     private const string LostCondition = """
         r.status = @running
+        AND NOT r.pipeline
         AND r.started_at < now() - make_interval(secs => @seconds)
         AND (n.id IS NULL
              OR n.state = @offline
@@ -46,6 +49,7 @@ public sealed class LostRunStore(NpgsqlDataSource db, TimeProvider clock)
     private sealed class LockedRow
     {
         public int LostRetries { get; set; }
+        public int? StepRetryOnLost { get; set; }
         public bool AbortRequested { get; set; }
         public string Spec { get; set; } = "{}";
         public bool JobDeleted { get; set; }
@@ -94,20 +98,22 @@ public sealed class LostRunStore(NpgsqlDataSource db, TimeProvider clock)
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<LockedRow>(new CommandDefinition($"""
-            SELECT r.lost_retries, r.abort_requested_at IS NOT NULL AS abort_requested, j.spec::text AS spec,
-                   j.deleted_at IS NOT NULL AS job_deleted
+            SELECT r.lost_retries, s.retry_on_lost AS step_retry_on_lost, r.abort_requested_at IS NOT NULL AS abort_requested,
+                   j.spec::text AS spec, j.deleted_at IS NOT NULL AS job_deleted
             FROM runs r LEFT JOIN runners n ON n.id = r.runner_id JOIN jobs j ON j.id = r.job_id
+                 LEFT JOIN run_steps s ON s.run_id = r.id
             WHERE r.id = @runId AND r.attempt_id = @attemptId AND {LostCondition}
             FOR UPDATE OF r
             """, Parameters(offlineTimeout, new { runId = lost.RunId, attemptId = lost.AttemptId }), tx, cancellationToken: ct));
         if (row is null) return LostRunOutcome.Skipped;
 
-        var allowed = Json.Deserialize<JobSpec>(row.Spec).Retry?.OnLost ?? 0;
+        // A pipeline step's own retry.onLost, else its job's.
+        var allowed = row.StepRetryOnLost ?? Json.Deserialize<JobSpec>(row.Spec).Retry?.OnLost ?? 0;
         var notRetried = row switch
         {
             { AbortRequested: true } => "Not retried: an abort was requested.",
             { JobDeleted: true } => "Not retried: its job was deleted.",
-            _ when allowed <= 0 => "Not retried: the job does not opt in (retry.onLost).",
+            _ when allowed <= 0 => $"Not retried: the {(row.StepRetryOnLost is null ? "job" : "step")} does not opt in (retry.onLost).",
             _ when row.LostRetries >= allowed => $"Not retried: its {allowed} retr{(allowed == 1 ? "y" : "ies")} on loss {(allowed == 1 ? "is" : "are")} used up.",
             _ => null,
         };

@@ -9,7 +9,8 @@ public sealed record OverdueRun(Guid RunId, Guid AttemptId, string JobName, int 
 
 /// <summary>
 /// The safety net behind the Runner's own timeout: runs still <c>running</c> long after the global
-/// maximum duration (their Runner failed to end them) are ended <c>timed_out</c> here.
+/// maximum duration (their Runner failed to end them) are ended <c>timed_out</c> here. A pipeline
+/// run has no Runner: each of its steps is held to the maximum, the run ends when they do.
 /// </summary>
 public sealed class OverdueRunStore(NpgsqlDataSource db)
 {
@@ -30,7 +31,7 @@ public sealed class OverdueRunStore(NpgsqlDataSource db)
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition("""
             SELECT id, attempt_id, job_name, number, resource_class, runner_id, started_at FROM runs
-            WHERE status = @running AND started_at < now() - make_interval(secs => @seconds)
+            WHERE status = @running AND NOT pipeline AND started_at < now() - make_interval(secs => @seconds)
             ORDER BY started_at
             LIMIT @max
             """, new { running = RunStatus.Running.Name(), seconds = limit.TotalSeconds, max }, cancellationToken: ct));

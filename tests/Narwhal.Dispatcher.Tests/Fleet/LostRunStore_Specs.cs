@@ -184,4 +184,59 @@ public sealed class LostRunStore_Specs : DatabaseFixture
 
         Assert.That((await _lost.ResolveAsync(lost, Timeout, CancellationToken.None)).Action, Is.EqualTo(LostRunAction.Skipped));
     }
+
+    [Test]
+    public async Task When_a_pipeline_run_has_no_runner_Should_never_find_it_lost()
+    {
+        var parent = await RunningAsync("planner-11", TimeSpan.FromMinutes(2));
+        var step = await RunningAsync("alive-11", TimeSpan.FromMinutes(2));
+        await HeartbeatAsync("alive-11", step.Run.Id);
+        Assert.That(await FindAsync(parent.Run.Id), Is.Not.Null, "its planning Runner never sent a heartbeat");
+
+        await PipelineStepRows.MakeAsync(Database, parent.Run.Id, step.Run.Id);
+
+        Assert.That(await FindAsync(parent.Run.Id), Is.Null, "a pipeline run is running without a Runner by design");
+    }
+
+    [Test]
+    public async Task When_a_lost_step_has_its_own_retry_on_lost_Should_use_it_over_the_jobs()
+    {
+        var parent = await RunningAsync("planner-12", TimeSpan.FromSeconds(1));
+        var step = await RunningAsync("gone-12", TimeSpan.FromMinutes(2));
+        await PipelineStepRows.MakeAsync(Database, parent.Run.Id, step.Run.Id, retryOnLost: 1);
+
+        var outcome = await _lost.ResolveAsync((await FindAsync(step.Run.Id))!, Timeout, CancellationToken.None);
+
+        Assert.That(outcome.Action, Is.EqualTo(LostRunAction.Requeued), "the job does not opt in; the step does");
+        Assert.That((outcome.Retry, outcome.RetriesAllowed), Is.EqualTo((1, 1)));
+        Assert.That(await Database.ScalarAsync<string>("SELECT status FROM runs WHERE id = @id", new { id = parent.Run.Id }), Is.EqualTo("running"));
+    }
+
+    [Test]
+    public async Task When_a_lost_step_sets_no_retry_Should_use_the_jobs()
+    {
+        var parent = await RunningAsync("planner-13", TimeSpan.FromSeconds(1));
+        var step = await RunningAsync("gone-13", TimeSpan.FromMinutes(2), new RetryPolicy { OnLost = 1 });
+        await PipelineStepRows.MakeAsync(Database, parent.Run.Id, step.Run.Id);
+
+        var outcome = await _lost.ResolveAsync((await FindAsync(step.Run.Id))!, Timeout, CancellationToken.None);
+
+        Assert.That(outcome.Action, Is.EqualTo(LostRunAction.Requeued));
+    }
+
+    [Test]
+    public async Task When_a_step_opts_out_of_the_jobs_retries_Should_end_it_lost_and_its_run_with_it()
+    {
+        var parent = await RunningAsync("planner-14", TimeSpan.FromSeconds(1));
+        var step = await RunningAsync("gone-14", TimeSpan.FromMinutes(2), new RetryPolicy { OnLost = 2 });
+        await PipelineStepRows.MakeAsync(Database, parent.Run.Id, step.Run.Id, retryOnLost: 0);
+
+        var outcome = await _lost.ResolveAsync((await FindAsync(step.Run.Id))!, Timeout, CancellationToken.None);
+
+        Assert.That(outcome.Action, Is.EqualTo(LostRunAction.MarkedLost));
+        Assert.That(outcome.Reason, Does.Contain("the step does not opt in"));
+        var run = (await new RunStore(Database.DataSource, TimeProvider.System).GetAsync(parent.Run.Id, CancellationToken.None))!;
+        Assert.That(run.Status, Is.EqualTo(RunStatus.Lost), "the database ended the pipeline run with its last step");
+        Assert.That(run.StatusReason, Does.StartWith($"Step '{PipelineStepRows.StepKey}' lost: ").And.Contain("gone-14"));
+    }
 }

@@ -30,6 +30,7 @@ public static class ApiApplication
         app.MapRunsEndpoints();
         app.MapResultsEndpoints();
         app.MapRunFilesEndpoints();
+        app.MapStepsEndpoints();
         app.MapRunnersEndpoints();
         app.MapGithubHooksEndpoints();
         app.MapNarwhalUi();

@@ -13,6 +13,11 @@ public sealed record JobDto
     public required string ResourceClass { get; init; }
     public string? Image { get; init; }
     public IReadOnlyList<string>? Script { get; init; }
+    public IReadOnlyDictionary<string, string>? Env { get; init; }
+    /// <summary>A pipeline's steps by key, in their order; absent for a job of one script.</summary>
+    public OrderedDictionary<string, JobStepDto>? Steps { get; init; }
+    /// <summary>Pipelines only.</summary>
+    public bool? FailFast { get; init; }
     public GitSource? Git { get; init; }
     public required IReadOnlyList<ParameterDeclaration> Parameters { get; init; }
     public int? TimeoutSeconds { get; init; }
@@ -34,6 +39,9 @@ public sealed record JobDto
         ResourceClass = job.Spec.ResourceClass,
         Image = job.Spec.Image,
         Script = job.Spec.Script,
+        Env = job.Spec.Env,
+        Steps = JobStepDto.MapOf(job.Spec.Steps),
+        FailFast = job.Spec.Steps is null ? null : job.Spec.FailFast,
         Git = job.Spec.Git,
         Parameters = job.Spec.Parameters,
         TimeoutSeconds = job.Spec.TimeoutSeconds,

@@ -12,6 +12,15 @@ public sealed record JobRequest
     public string? ResourceClass { get; init; }
     public string? Image { get; init; }
     public List<string>? Script { get; init; }
+    /// <summary>Freestyle: plain environment variables for the script (each step's env is merged over them).</summary>
+    public Dictionary<string, string>? Env { get; init; }
+    /// <summary>
+    /// Freestyle: the job is a pipeline of these steps, keyed by step key, in the order written (which the run
+    /// keeps); image, script, env, timeoutSeconds and retry above are defaults for every step.
+    /// </summary>
+    public OrderedDictionary<string, JobStepDto>? Steps { get; init; }
+    /// <summary>Pipelines: the first step failing (without allowFailure) stops the others; failure and always steps still run.</summary>
+    public bool? FailFast { get; init; }
     public GitSourceRequest? Git { get; init; }
     public List<ParameterRequest>? Parameters { get; init; }
     public int? TimeoutSeconds { get; init; }

@@ -1,3 +1,4 @@
+using Narwhal.Api.Runs;
 using Narwhal.Core.Runs;
 
 namespace Narwhal.Api.Dtos;
@@ -34,8 +35,24 @@ public sealed record RunDto
     public bool Held { get; init; }
     /// <summary>While held: the limit it waits for, e.g. "concurrency group 'deploy-prod'" or "maxConcurrent of job 'deploy'".</summary>
     public string? WaitingFor { get; init; }
+    /// <summary>The run is a pipeline: its work is its steps, its status derives from theirs, and it has no console of its own.</summary>
+    public bool Pipeline { get; init; }
+    /// <summary>
+    /// The current attempt of every step, in the order written (a run without steps: one step <c>main</c>, the run
+    /// itself). Given by single-run answers; absent from lists, which stay one cheap query per page.
+    /// </summary>
+    public IReadOnlyList<StepDto>? Steps { get; init; }
     public required RunLinks Links { get; init; }
 
+    /// <summary>The run with its steps (a single-run answer).</summary>
+    public static RunDto From(Run run, IReadOnlyList<RunStep> steps) =>
+        From(run) with { Steps = steps.Select(s => StepDto.From(run.Id, s)).ToList() };
+
+    /// <summary>While held: the limit the row waits for.</summary>
+    public static string? WaitingForOf(Run run) =>
+        run is { Held: true, ConcurrencyKey: { } key } ? ConcurrencyKey.Describe(key) : null;
+
+    /// <summary>The run without its steps (lists).</summary>
     public static RunDto From(Run run) => new()
     {
         Id = run.Id,
@@ -62,7 +79,8 @@ public sealed record RunDto
         LogTruncated = run.LogTruncated,
         ResultsExpiredAt = run.ResultsExpiredAt?.UtcDateTime,
         Held = run.Held,
-        WaitingFor = run is { Held: true, ConcurrencyKey: { } key } ? ConcurrencyKey.Describe(key) : null,
+        WaitingFor = WaitingForOf(run),
+        Pipeline = run.Pipeline,
         Links = new RunLinks($"/runs/{run.Id}", $"/jobs/{Uri.EscapeDataString(run.JobName)}/runs/{run.Number}", $"/runs/{run.Id}/results/console"),
     };
 }

@@ -49,7 +49,9 @@ public sealed record RunnerDto
             new RunnerQuotaDto(runner.QuotaCpuTotal, runner.QuotaCpuFree, runner.QuotaMemoryTotal, runner.QuotaMemoryFree)),
         Paused = runner.PausedReason,
         RunningRuns = running.Select(id => runs.TryGetValue(id, out var run)
-                ? new RunnerRunDto(run.Id, run.JobName, run.Number, run.Status, run.StartedAt?.UtcDateTime, $"/runs/{run.Id}")
+                ? new RunnerRunDto(run.Id, run.JobName, run.Number, run.Status, run.StartedAt?.UtcDateTime,
+                    // A pipeline's step is addressed through its run.
+                    $"/runs/{run.ParentRunId ?? run.Id}")
                 : new RunnerRunDto(id, null, null, null, null, $"/runs/{id}"))
             .ToList(),
         DrainRequestedAt = runner.DrainRequestedAt?.UtcDateTime,

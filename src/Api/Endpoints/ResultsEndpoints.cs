@@ -18,19 +18,25 @@ public static class ResultsEndpoints
     }
 
     public static async Task<IResult> ConsoleById(Guid id, bool? follow, ConsoleSources sources, CancellationToken ct) =>
-        Console(await sources.Runs.GetAsync(id, ct), follow == true, $"No run with id {id}.", sources);
+        RunConsole(await sources.Runs.GetTopLevelAsync(id, ct), follow == true, $"No run with id {id}.", sources);
 
     public static async Task<IResult> ConsoleByNumber(string name, int number, bool? follow, ConsoleSources sources, CancellationToken ct) =>
-        Console(await sources.Runs.GetByNumberAsync(name, number, ct), follow == true, $"Job '{name}' has no run #{number}.", sources);
+        RunConsole(await sources.Runs.GetByNumberAsync(name, number, ct), follow == true, $"Job '{name}' has no run #{number}.", sources);
+
+    private static IResult RunConsole(Run? run, bool follow, string notFound, ConsoleSources sources) =>
+        run is null ? Problems.NotFound(notFound)
+        // A pipeline's output is its steps': one log each, often written at the same time, never one interleaved stream.
+        : run.Pipeline ? Problems.Conflict($"Run {run.Id} is a pipeline: each step has its own console, at GET /runs/{run.Id}/steps/{{key}}/console " +
+                                           $"(its steps are listed by GET /runs/{run.Id}).")
+        : Console(run, follow, sources);
 
     /// <summary>
-    /// The console log: as Server-Sent Events with ?follow=true (live, resumable); as text/plain
-    /// otherwise — what has arrived so far while the run is active, the stored log (Range, ETag,
+    /// The console log of a runs row (a run, or a step's attempt): as Server-Sent Events with ?follow=true (live,
+    /// resumable); as text/plain otherwise — what has arrived so far while it is active, the stored log (Range, ETag,
     /// long-lived caching) once it ended.
     /// </summary>
-    private static IResult Console(Run? run, bool follow, string notFound, ConsoleSources sources)
+    public static IResult Console(Run run, bool follow, ConsoleSources sources)
     {
-        if (run is null) return Problems.NotFound(notFound);
         if (run.ResultsExpiredAt is { } expired) return Problems.Expired(run.Id, expired);
         if (follow) return new ConsoleEventStream(run.Id, sources.Runs, sources.Chunks, sources.Store, sources.Hub);
         if (run.LogKey is not null)

@@ -61,7 +61,7 @@ public static class RunsEndpoints
     public static async Task<Results<Created<RunDto>, Ok<RunDto>, ValidationProblem, ProblemHttpResult>> Rerun(
         Guid id, RunStore runs, JobStore jobs, RunTriggerService trigger, ClaimsPrincipal user, CancellationToken ct)
     {
-        var original = await runs.GetAsync(id, ct);
+        var original = await runs.GetTopLevelAsync(id, ct);
         if (original is null) return Problems.NotFound($"No run with id {id}.");
         var job = await jobs.GetAsync(original.JobName, includeDeleted: false, ct);
         if (job is null) return Problems.Conflict($"Job '{original.JobName}' has been deleted; its runs cannot be re-run.");
@@ -72,9 +72,9 @@ public static class RunsEndpoints
     }
 
     /// <summary>
-    /// 200 with the run aborted (it was queued and will never start); 202 with the run still
-    /// running and abortRequestedAt set (its Runner stops it promptly and ends it aborted);
-    /// 409 when it had already ended.
+    /// 200 with the run aborted (it was queued and will never start; a pipeline: none of its steps was running);
+    /// 202 with the run still running and abortRequestedAt set (its Runners stop it, or its running steps, promptly
+    /// and it ends aborted); 409 when it had already ended.
     /// </summary>
     public static async Task<Results<Ok<RunDto>, Accepted<RunDto>, ProblemHttpResult>> Abort(
         Guid id, RunStore runs, RunAbortNotifier notifier, ClaimsPrincipal user, CancellationToken ct)
@@ -83,16 +83,19 @@ public static class RunsEndpoints
         switch (result.Outcome)
         {
             case AbortOutcome.Aborted:
-                return TypedResults.Ok(RunDto.From(result.Run!));
+                return TypedResults.Ok(Detail(result.Run!, result.Steps));
             case AbortOutcome.Requested:
-                await notifier.NotifyAsync(result.Run!);
-                return TypedResults.Accepted($"/runs/{id}", RunDto.From(result.Run!));
+                foreach (var running in result.ToStop) await notifier.NotifyAsync(running);
+                return TypedResults.Accepted($"/runs/{id}", Detail(result.Run!, result.Steps));
             case AbortOutcome.AlreadyEnded:
                 return Problems.Conflict($"Run {id} already ended ({result.Run!.Status.Name()}); there is nothing to abort.");
             default:
                 return Problems.NotFound($"No run with id {id}.");
         }
     }
+
+    /// <summary>A single-run answer: the run with its steps, <c>main</c> alone for a run without steps (no query for it).</summary>
+    private static RunDto Detail(Run run, IReadOnlyList<RunStep>? steps) => RunDto.From(run, steps ?? [RunStep.MainOf(run)]);
 
     private static NewRun NewRunOf(Job job, string? commitSha, string? branch, IReadOnlyDictionary<string, string> parameters, ClaimsPrincipal user) => new()
     {
@@ -108,19 +111,22 @@ public static class RunsEndpoints
     private static Results<Created<RunDto>, Ok<RunDto>, ValidationProblem, ProblemHttpResult> Answer(CreateRunResult result, string jobName) =>
         result.Outcome switch
         {
-            CreateRunOutcome.Created => TypedResults.Created($"/runs/{result.Run!.Id}", RunDto.From(result.Run)),
-            CreateRunOutcome.Replayed => TypedResults.Ok(RunDto.From(result.Run!)),
+            CreateRunOutcome.Created => TypedResults.Created($"/runs/{result.Run!.Id}", Detail(result.Run, null)),
+            // A replay answers the run as it is now; a pipeline's steps are not read for it (GET /runs/{id} has them).
+            CreateRunOutcome.Replayed => TypedResults.Ok(result.Run!.Pipeline ? RunDto.From(result.Run) : Detail(result.Run, null)),
             CreateRunOutcome.KeyConflict => Problems.Unprocessable(
                 $"Idempotency-Key was already used for run {result.Run!.Id} (#{result.Run.Number}) with a different request."),
             _ => Problems.NotFound($"No job named '{jobName}' (it was deleted)."),
         };
 
-    public static async Task<Results<Ok<RunDto>, ProblemHttpResult>> GetRun(Guid id, RunStore runs, CancellationToken ct) =>
-        await runs.GetAsync(id, ct) is { } run ? TypedResults.Ok(RunDto.From(run)) : Problems.NotFound($"No run with id {id}.");
+    public static async Task<Results<Ok<RunDto>, ProblemHttpResult>> GetRun(Guid id, RunStore runs, RunStepStore steps, CancellationToken ct) =>
+        await runs.GetTopLevelAsync(id, ct) is { } run
+            ? TypedResults.Ok(RunDto.From(run, await steps.CurrentAsync(run, ct)))
+            : Problems.NotFound($"No run with id {id}.");
 
-    public static async Task<Results<Ok<RunDto>, ProblemHttpResult>> GetRunByNumber(string name, int number, RunStore runs, CancellationToken ct) =>
+    public static async Task<Results<Ok<RunDto>, ProblemHttpResult>> GetRunByNumber(string name, int number, RunStore runs, RunStepStore steps, CancellationToken ct) =>
         await runs.GetByNumberAsync(name, number, ct) is { } run
-            ? TypedResults.Ok(RunDto.From(run))
+            ? TypedResults.Ok(RunDto.From(run, await steps.CurrentAsync(run, ct)))
             : Problems.NotFound($"Job '{name}' has no run #{number}.");
 
     public static Task<Results<Ok<PageDto<RunDto>>, ValidationProblem, ProblemHttpResult>> ListJobRuns(

@@ -30,6 +30,8 @@ public static class ApiServiceExtensions
         services.AddNarwhalSecrets(config);
         services.AddSingleton<Jobs.JobStore>();
         services.AddSingleton<RunStore>();
+        services.AddSingleton<RunStepStore>();
+        services.AddSingleton<StepRetryStore>();
         services.AddSingleton<Narwhal.Core.Outbox.OutboxStore>();
         services.AddSingleton<TokenStore>();
         services.AddSingleton<Narwhal.Core.Logs.LogChunkStore>();

@@ -52,7 +52,7 @@ public sealed class GithubWebhookReceiver(
         var result = await deliveries.RecordAsync(plan, ct);
         // Committed: from here on nothing depends on the client still listening.
         foreach (var created in result.Created) await trigger.AfterCommitAsync(created);
-        foreach (var aborted in result.Superseded.Where(a => a.Outcome == AbortOutcome.Requested)) await aborts.NotifyAsync(aborted.Run!);
+        foreach (var stop in result.Superseded.SelectMany(a => a.ToStop)) await aborts.NotifyAsync(stop);
 
         var delivery = result.Delivery;
         logger.LogInformation(

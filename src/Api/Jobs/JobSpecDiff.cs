@@ -29,9 +29,43 @@ public static class JobSpecDiff
     public static IReadOnlyList<JobFieldChange> Between(JsonNode? before, JsonNode? after)
     {
         var changes = new List<JobFieldChange>();
-        Walk(path: "", before, after, changes);
+        var (beforeSteps, afterSteps) = (StepsByKey(before), StepsByKey(after));
+        Walk(path: "", Replace(before, beforeSteps), Replace(after, afterSteps), changes);
+        if (OrderChange(beforeSteps, afterSteps) is { } reordered) changes.Add(reordered);
         return changes;
     }
+
+    /// <summary>
+    /// A pipeline's steps are stored as a list and shown as an object keyed by step key (the shape PUT takes): walked
+    /// in that shape, the plan names <c>steps.test.script</c> rather than the whole list.
+    /// </summary>
+    private static JsonObject? StepsByKey(JsonNode? spec)
+    {
+        if (spec is not JsonObject { } obj || obj["steps"] is not JsonArray list) return null;
+        var steps = list.Deserialize<List<JobStep>>(Json.Options) ?? [];
+        return JsonSerializer.SerializeToNode(Dtos.JobStepDto.MapOf(steps), Json.Options)!.AsObject();
+    }
+
+    private static JsonNode? Replace(JsonNode? spec, JsonObject? steps)
+    {
+        if (steps is null) return spec;
+        var copy = spec!.DeepClone().AsObject();
+        copy["steps"] = steps;
+        return copy;
+    }
+
+    /// <summary>Steps kept but written in another order: the field walk cannot see it, the run's order can.</summary>
+    private static JobFieldChange? OrderChange(JsonObject? before, JsonObject? after)
+    {
+        if (before is null || after is null) return null;
+        var kept = before.Select(p => p.Key).Where(after.ContainsKey).ToList();
+        var keptAfter = after.Select(p => p.Key).Where(before.ContainsKey).ToList();
+        return kept.SequenceEqual(keptAfter, StringComparer.Ordinal)
+            ? null
+            : new JobFieldChange("steps", ToArray(before), ToArray(after));
+    }
+
+    private static JsonArray ToArray(JsonObject steps) => [.. steps.Select(p => (JsonNode?)JsonValue.Create(p.Key))];
 
     private static void Walk(string path, JsonNode? before, JsonNode? after, List<JobFieldChange> changes)
     {

@@ -50,6 +50,7 @@ public static class OpenApiExtensions
                 };
                 return Task.CompletedTask;
             });
+            options.AddSchemaTransformer<StepNeedSchemaTransformer>();
             // Descriptions, errors and non-JSON answers first; the scope transformer then appends the scope line.
             options.AddOperationTransformer<OperationDocTransformer>();
             options.AddOperationTransformer(async (operation, context, ct) =>

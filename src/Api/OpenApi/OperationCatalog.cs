@@ -10,27 +10,27 @@ namespace Narwhal.Api.OpenApi;
 public static class OperationCatalog
 {
     private const string NoJob = "No job with that name (or it was deleted).";
-    private const string NoRun = "No run with that id.";
+    internal const string NoRun = "No run with that id.";
     private const string NoRunner = "No Runner with that id has ever sent a heartbeat.";
-    private const string Expired = "The run exists but retention deleted its logs and results.";
+    internal const string Expired = "The run exists but retention deleted its logs and results.";
 
     private static readonly ErrorDoc BadPaging = new(400, "limit is outside 1-100 or cursor is not one this API returned (errors says which).");
     private static readonly ErrorDoc BadRunFilter = new(400, "limit, cursor or status is invalid (errors says which).");
 
-    private static readonly HeaderDoc RangeHeader = new("Range", "One byte range (`bytes=0-99`, `bytes=100-`, `bytes=-50`): answers 206 with that part.");
-    private static readonly HeaderDoc IfNoneMatchHeader = new("If-None-Match", "The ETag of a copy you hold: answers 304 when it is still current.");
+    internal static readonly HeaderDoc RangeHeader = new("Range", "One byte range (`bytes=0-99`, `bytes=100-`, `bytes=-50`): answers 206 with that part.");
+    internal static readonly HeaderDoc IfNoneMatchHeader = new("If-None-Match", "The ETag of a copy you hold: answers 304 when it is still current.");
 
     /// <summary>Stored objects (console log, JUnit summary, artifacts) answer ranges and conditional requests alike.</summary>
-    private static ResponseDoc[] StoredObject(BodyKind body, string what, params string[] mediaTypes) =>
+    internal static ResponseDoc[] StoredObject(BodyKind body, string what, params string[] mediaTypes) =>
     [
         new(200, $"{what}, whole.", body, mediaTypes),
         new(206, $"The requested byte range of {what.ToLowerInvariant()} (Content-Range says which).", body, mediaTypes),
         new(304, "Not modified: the If-None-Match ETag is current.", BodyKind.None),
     ];
 
-    private static readonly ErrorDoc RangeOutside = new(416, "The Range starts past the end of what exists.");
+    internal static readonly ErrorDoc RangeOutside = new(416, "The Range starts past the end of what exists.");
 
-    private static readonly OperationDoc Console = new(
+    internal static readonly OperationDoc Console = new(
         "The run's console output. Without `follow` it is text/plain: what has arrived so far while the run is active " +
         "(no-store), the stored log once it ended (ETag, Range, cached for long). With `follow=true` it is a " +
         "text/event-stream of `log` events (`data: {\"offset\", \"text\"}`, id = byte offset after it) and one `end` event " +
@@ -50,6 +50,16 @@ public static class OperationCatalog
         ],
         Headers = [RangeHeader, IfNoneMatchHeader, new("Last-Event-ID", "With follow=true: the id of the last event received; the stream resumes after it.")],
     };
+
+    /// <summary>The run-level console, which a pipeline does not have (its steps each have theirs).</summary>
+    private static readonly OperationDoc RunConsole = Console with
+    {
+        Errors = [.. Console.Errors, new(409, "The run is a pipeline: each step has its own console (GET /runs/{id}/steps/{key}/console).")],
+    };
+
+    /// <summary>The documentation of an operation by "METHOD /path", a step's included (<see cref="StepOperationCatalog"/>).</summary>
+    public static bool TryFind(string key, out OperationDoc doc) =>
+        Operations.TryGetValue(key, out doc!) || StepOperationCatalog.Operations.TryGetValue(key, out doc!);
 
     public static IReadOnlyDictionary<string, OperationDoc> Operations { get; } = new Dictionary<string, OperationDoc>(StringComparer.Ordinal)
     {
@@ -92,7 +102,15 @@ public static class OperationCatalog
                                    "GitHub settings of git jobs, all optional (`github: {}` is the same as none): `pushBranches` (names or " +
                                    "`*` globs whose pushes trigger the job), `pushTags`, `cancelSuperseded` (a new push to a pull request " +
                                    "aborts the job's runs of its older commits), `forkSecrets` (runs of pull requests from forks get the " +
-                                   "secrets and git credentials; off by default), `commitStatuses`.")
+                                   "secrets and git credentials; off by default), `commitStatuses`. " +
+                                   "Pipelines (freestyle): `steps` is an object of steps by key (letters, digits, '.', '_', '-'; at most " +
+                                   "100), kept in the order written; each step takes `image`, `script`, `env`, `timeoutSeconds` (defaults: " +
+                                   "the job's top-level values, env merged), `needs` (keys, or `{ step, artifacts: false }` to leave that " +
+                                   "step's artifacts out of its workspace), `when` (success, failure, always), `allowFailure`, " +
+                                   "`resourceClass`, `concurrencyGroup` with `concurrency` (default 1) and `retry: { onLost }`; top-level " +
+                                   "`failFast` stops the other steps at the first failure. Errors name the field: `steps.test.needs[0]`. " +
+                                   "A change of the steps' order shows in `changes` as `steps` with the keys in each order. Git jobs take " +
+                                   "`steps`, `env` and `failFast` from their config file and refuse them here.")
         {
             Example = RequestExamples.Job,
         },
@@ -140,20 +158,28 @@ public static class OperationCatalog
             Errors = [new(404, NoJob), new(422, "The Idempotency-Key was already used with a different request.")],
             Example = RequestExamples.Trigger,
         },
-        ["GET /jobs/{name}/runs"] = new("The job's runs, newest first, keyset-paged; filter by status and branch. Runs of a deleted job stay listed.")
+        ["GET /jobs/{name}/runs"] = new("The job's runs, newest first, keyset-paged; filter by status and branch. Runs of a deleted job stay listed. " +
+                                        ListedWithoutSteps)
         {
             Errors = [BadRunFilter, new(404, "No job with that name ever existed.")],
         },
-        ["GET /jobs/{name}/runs/{number}"] = new("A run by its job and number (#1, #2, … per job).")
+        ["GET /jobs/{name}/runs/{number}"] = new("A run by its job and number (#1, #2, … per job), with its steps as GET /runs/{id} gives them.")
         {
             Errors = [new(404, "The job has no run with that number.")],
         },
-        ["GET /runs"] = new("All runs, newest first, keyset-paged; filter by job, status and branch.")
+        ["GET /runs"] = new("All runs, newest first, keyset-paged; filter by job, status and branch. " + ListedWithoutSteps)
         {
             Errors = [BadRunFilter],
         },
         ["GET /runs/{id}"] = new("A run: status, source, parameters, trigger, timing, exit code, log size and links. A queued run " +
-                                 "held back by its job's concurrency limit has `held: true` and `waitingFor` naming the limit.")
+                                 "held back by its job's concurrency limit has `held: true` and `waitingFor` naming the limit. " +
+                                 "`steps` lists the current attempt of each step in the order written: id (its own runs row), key, " +
+                                 "status (waiting, queued, running, succeeded, failed, error, timed_out, aborted, lost, skipped), " +
+                                 "statusReason, attempt, needs, when, allowFailure, resourceClass, runnerId, exitCode, timings and links. " +
+                                 "A run without steps shows one step, `main`, which is the run itself. `pipeline: true` marks a run whose " +
+                                 "work is its steps: its status derives from theirs (the first step failing without allowFailure gives it " +
+                                 "its status and exit code) and it has no console of its own. A step's id is not a run id: GET /runs/{id} " +
+                                 "of it answers 404.")
         {
             Errors = [new(404, NoRun)],
         },
@@ -162,7 +188,9 @@ public static class OperationCatalog
             Errors = [new(404, NoRun), new(409, "The run's job has been deleted.")],
         },
         ["POST /runs/{id}/abort"] = new("Aborts a run: a queued run ends aborted at once (200); a running run gets abortRequestedAt and its " +
-                                        "Runner stops it promptly (202, it ends aborted).")
+                                        "Runner stops it promptly (202, it ends aborted). A pipeline: its queued steps end aborted, its " +
+                                        "waiting steps are skipped and its running steps are stopped by their Runners (202; 200 when none " +
+                                        "was running and the run ended at once).")
         {
             Errors = [new(404, NoRun), new(409, "The run already ended.")],
         },
@@ -212,8 +240,8 @@ public static class OperationCatalog
             Errors = [BadPaging],
         },
 
-        ["GET /runs/{id}/results/console"] = Console,
-        ["GET /jobs/{name}/runs/{number}/results/console"] = Console with
+        ["GET /runs/{id}/results/console"] = RunConsole,
+        ["GET /jobs/{name}/runs/{number}/results/console"] = RunConsole with
         {
             Description = "The console output of a run named by job and number; the same answers as GET /runs/{id}/results/console.",
         },
@@ -228,7 +256,10 @@ public static class OperationCatalog
             Responses = [new(200, "A zip of the reports.", BodyKind.Binary, "application/zip")],
         },
         ["GET /runs/{id}/results/junit/summary"] = new("The run's test results, summed over its JUnit reports: totals, suites, failed " +
-                                                       "cases (capped) and files that could not be parsed. Written when the run ends.")
+                                                       "cases (capped) and files that could not be parsed. Written when the run ends. " +
+                                                       "A pipeline's adds up the summaries of its steps' current attempts, each file name " +
+                                                       "and failure's suite prefixed with the step key (`test/TEST-api.xml`); it is " +
+                                                       "computed when asked (no ETag or Range).")
         {
             Errors = [new(404, "No such run, or it has no JUnit summary (no report matched, or it has not ended)."), new(410, Expired), RangeOutside],
             Responses = [.. StoredObject(BodyKind.Json, "The summary", "application/json").Select(r => r with { JsonType = r.Body == BodyKind.Json ? typeof(JunitSummaryResult) : null })],
@@ -247,6 +278,9 @@ public static class OperationCatalog
             Headers = [RangeHeader, IfNoneMatchHeader],
         },
     };
+
+    private const string ListedWithoutSteps = "Each run comes without `steps` (absent), to keep pages one cheap query: GET /runs/{id} has them. " +
+                                              "A pipeline's steps are not runs of their own and are not listed.";
 
     /// <summary>Descriptions of parameters that recur across operations, by name.</summary>
     public static IReadOnlyDictionary<string, string> Parameters { get; } = new Dictionary<string, string>(StringComparer.Ordinal)

@@ -26,7 +26,7 @@ public sealed partial class OperationDocTransformer : IOpenApiOperationTransform
     public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
         DescribeParameters(operation);
-        if (!OperationCatalog.Operations.TryGetValue(KeyOf(context.Description), out var doc)) return;
+        if (!OperationCatalog.TryFind(KeyOf(context.Description), out var doc)) return;
 
         operation.Description = doc.Description;
         foreach (var header in doc.Headers)

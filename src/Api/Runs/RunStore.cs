@@ -143,68 +143,19 @@ public sealed class RunStore(NpgsqlDataSource db, TimeProvider clock)
     }
 
     /// <summary>
-    /// A queued run becomes aborted at once (its message, when it arrives, finds it no longer
-    /// queued and is skipped). A running run is marked; its Runner stops it and reports aborted.
+    /// A queued run becomes aborted at once; a running run is marked and its Runner stops it; a pipeline's steps are
+    /// aborted, skipped or marked (<see cref="RunAborts.RequestInAsync"/>).
     /// </summary>
     public async Task<AbortResult> RequestAbortAsync(Guid id, string requestedBy, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        return await RequestAbortInAsync(connection, null, id, requestedBy, $"Aborted by {requestedBy} before it started.", ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var result = await RunAborts.RequestInAsync(connection, tx, id, requestedBy, $"Aborted by {requestedBy} before it started.", ct);
+        await tx.CommitAsync(ct);
+        return result;
     }
 
-    /// <summary><see cref="RequestAbortAsync"/> on the caller's connection (and transaction), with the reason a queued run ends with.</summary>
-    internal static async Task<AbortResult> RequestAbortInAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid id, string requestedBy,
-        string queuedReason, CancellationToken ct)
-    {
-        var aborted = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition($"""
-            UPDATE runs SET status = @aborted, status_reason = @reason, finished_at = now(), updated_at = now(),
-                abort_requested_at = now(), abort_requested_by = @requestedBy
-            WHERE id = @id AND status = @queued
-            RETURNING {RunRow.Columns}
-            """, new
-        {
-            id, requestedBy, aborted = RunStatus.Aborted.Name(), queued = RunStatus.Queued.Name(),
-            reason = queuedReason
-        }, tx, cancellationToken: ct));
-        if (aborted is not null) return new AbortResult(AbortOutcome.Aborted, aborted.ToRun());
-
-        var marked = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition($"""
-            UPDATE runs SET abort_requested_at = COALESCE(abort_requested_at, now()),
-                abort_requested_by = COALESCE(abort_requested_by, @requestedBy), updated_at = now()
-            WHERE id = @id AND status = @running
-            RETURNING {RunRow.Columns}
-            """, new { id, requestedBy, running = RunStatus.Running.Name() }, tx, cancellationToken: ct));
-        if (marked is not null) return new AbortResult(AbortOutcome.Requested, marked.ToRun());
-
-        var run = (await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition(
-            $"SELECT {RunRow.Columns} FROM runs WHERE id = @id", new { id }, tx, cancellationToken: ct)))?.ToRun();
-        return new AbortResult(run is null ? AbortOutcome.NotFound : AbortOutcome.AlreadyEnded, run);
-    }
-
-    /// <summary>
-    /// Queued or running runs of these jobs that pull request <paramref name="pullRequest"/> of <paramref name="repository"/>
-    /// (owner/name, any case) triggered through GitHub for another commit than <paramref name="headSha"/>, oldest first.
-    /// </summary>
-    internal static async Task<IReadOnlyList<Guid>> FindSupersededAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
-        IReadOnlyCollection<Guid> jobIds, string repository, int pullRequest, string headSha, CancellationToken ct)
-    {
-        var kind = Json.Serialize(TriggerKind.Github).Trim('"');
-        var ids = await connection.QueryAsync<Guid>(new CommandDefinition("""
-            SELECT id FROM runs
-            WHERE job_id = ANY(@jobIds) AND status = ANY(@active)
-              AND trigger->>'kind' = @kind
-              AND trigger->'github'->>'pullRequest' = @pullRequest::text
-              AND lower(trigger->'github'->>'repository') = lower(@repository)
-              AND commit_sha IS DISTINCT FROM @headSha
-            ORDER BY created_at, id
-            """, new
-        {
-            jobIds = jobIds.ToArray(), active = new[] { RunStatus.Queued.Name(), RunStatus.Running.Name() },
-            kind, pullRequest, repository, headSha,
-        }, tx, cancellationToken: ct));
-        return ids.ToList();
-    }
-
+    /// <summary>Any runs row by id, a pipeline's step included (the console stream follows either).</summary>
     public async Task<Run?> GetAsync(Guid id, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -213,7 +164,11 @@ public sealed class RunStore(NpgsqlDataSource db, TimeProvider clock)
         return row?.ToRun();
     }
 
-    /// <summary>The runs with these ids that exist, in no particular order.</summary>
+    /// <summary>A run by id, null for a pipeline's step (steps are addressed through their run).</summary>
+    public async Task<Run?> GetTopLevelAsync(Guid id, CancellationToken ct) =>
+        await GetAsync(id, ct) is { ParentRunId: null } run ? run : null;
+
+    /// <summary>The runs rows with these ids that exist (steps included), in no particular order.</summary>
     public async Task<IReadOnlyList<Run>> GetManyAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct)
     {
         if (ids.Count == 0) return [];
@@ -228,18 +183,19 @@ public sealed class RunStore(NpgsqlDataSource db, TimeProvider clock)
         await using var connection = await db.OpenConnectionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition($"""
             SELECT {RunRow.Columns} FROM runs
-            WHERE job_id = (SELECT id FROM jobs WHERE name = @jobName) AND number = @number
+            WHERE job_id = (SELECT id FROM jobs WHERE name = @jobName) AND number = @number AND parent_run_id IS NULL
             """, new { jobName, number }, cancellationToken: ct));
         return row?.ToRun();
     }
 
-    /// <summary>Newest first, keyset-paged on (created_at, id).</summary>
+    /// <summary>Top-level runs newest first, keyset-paged on (created_at, id); a pipeline's steps are not listed.</summary>
     public async Task<Page<Run>> ListAsync(RunFilter filter, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<RunRow>(new CommandDefinition($"""
             SELECT {RunRow.Columns} FROM runs
-            WHERE (@jobId::uuid IS NULL OR job_id = @jobId)
+            WHERE parent_run_id IS NULL
+              AND (@jobId::uuid IS NULL OR job_id = @jobId)
               AND (@status::text IS NULL OR status = @status)
               AND (@branch::text IS NULL OR branch = @branch)
               AND (@afterCreated::timestamptz IS NULL OR (created_at, id) < (@afterCreated, @afterId))

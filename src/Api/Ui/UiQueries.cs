@@ -31,7 +31,7 @@ public sealed class UiQueries(NpgsqlDataSource db)
             SELECT j.name, j.type, j.resource_class, j.spec->>'description' AS description, r.*
             FROM jobs j
             LEFT JOIN LATERAL (
-                SELECT {RunRow.Columns} FROM runs WHERE runs.job_id = j.id ORDER BY created_at DESC, id DESC LIMIT 1
+                SELECT {RunRow.Columns} FROM runs WHERE runs.job_id = j.id AND runs.parent_run_id IS NULL ORDER BY created_at DESC, id DESC LIMIT 1
             ) r ON true
             WHERE j.deleted_at IS NULL
               AND (@nameContains::text IS NULL OR strpos(lower(j.name), lower(@nameContains)) > 0)
@@ -54,7 +54,7 @@ public sealed class UiQueries(NpgsqlDataSource db)
                    count(*) FILTER (WHERE status = @queued AND NOT held)::int,
                    count(*) FILTER (WHERE status = @queued AND held)::int,
                    count(*) FILTER (WHERE status = @running)::int
-            FROM runs WHERE status IN (@queued, @running)
+            FROM runs WHERE status IN (@queued, @running) AND NOT pipeline -- a pipeline occupies no Runner, its steps do
             GROUP BY resource_class ORDER BY resource_class
             """, new { queued = RunStatus.Queued.Name(), running = RunStatus.Running.Name() }, cancellationToken: ct));
         return rows.Select(r => new QueueDepth(r.ResourceClass, r.Waiting, r.Held, r.Running)).ToList();

@@ -32,20 +32,22 @@ public static class JobRequestValidator
         switch (request.Type)
         {
             case JobType.Freestyle:
-                if (string.IsNullOrWhiteSpace(request.Image)) errors.Add("image", "Required for freestyle jobs: the image the script runs in.");
-                else if (!ImageReference.IsValid(request.Image)) errors.Add("image", $"'{request.Image}' is not an image reference: {ImageReference.Rule}.");
-                if (request.Script is null || request.Script.Count == 0 || request.Script.All(string.IsNullOrWhiteSpace))
-                    errors.Add("script", "Required for freestyle jobs: at least one command.");
-                if (request.Git is not null) errors.Add("git", "Only git jobs have a git source.");
+                ValidateFreestyle(request, errors);
                 break;
             case JobType.Git:
                 if (request.Git is null) errors.Add("git", "Required for git jobs: { url, configPath, defaultBranch }.");
                 else ValidateGit(request.Git, errors);
                 if (request.Image is not null) errors.Add("image", "Git jobs take their image from the job config in the repository.");
                 if (request.Script is not null) errors.Add("script", "Git jobs take their script from the job config in the repository.");
+                if (request.Env is not null) errors.Add("env", "Git jobs take their env from the job config in the repository.");
+                if (request.Steps is not null) errors.Add("steps", "Git jobs take their steps from the job config in the repository.");
+                if (request.FailFast is not null) errors.Add("failFast", "Git jobs set failFast in the job config in the repository.");
                 break;
         }
 
+        var freestyle = request.Type == JobType.Freestyle;
+        var env = freestyle ? JobStepsValidator.Variables(request.Env, "env", errors) : null;
+        var steps = freestyle ? JobStepsValidator.Validate(request, resourceClasses, errors) : null;
         var parameters = ValidateParameters(request.Parameters ?? [], errors);
         ValidateFleetSettings(request, errors);
         var github = ValidateGithub(request, errors);
@@ -56,8 +58,11 @@ public static class JobRequestValidator
             Type = request.Type!.Value,
             ResourceClass = resourceClass,
             Description = string.IsNullOrWhiteSpace(request.Description) ? null : request.Description,
-            Image = request.Type == JobType.Freestyle ? request.Image : null,
-            Script = request.Type == JobType.Freestyle ? request.Script : null,
+            Image = freestyle ? request.Image : null,
+            Script = freestyle ? request.Script : null,
+            Env = env,
+            Steps = steps,
+            FailFast = steps is not null && request.FailFast == true,
             Git = request.Type == JobType.Git
                 ? new GitSource
                 {
@@ -74,6 +79,27 @@ public static class JobRequestValidator
             ConcurrencyGroup = request.ConcurrencyGroup,
             Github = github,
         }, errors);
+    }
+
+    /// <summary>
+    /// A freestyle job runs one script (image and script required) or, with <c>steps</c>, a pipeline (image and script
+    /// are then defaults each step may replace: <see cref="JobStepsValidator"/> checks that every step has both).
+    /// </summary>
+    private static void ValidateFreestyle(JobRequest request, ValidationErrors errors)
+    {
+        var pipeline = request.Steps is not null;
+        if (request.Image is null ? !pipeline : string.IsNullOrWhiteSpace(request.Image))
+            errors.Add("image", pipeline
+                ? "An image reference (or leave image out: then every step names its own)."
+                : "Required for freestyle jobs: the image the script runs in.");
+        else if (request.Image is not null && !ImageReference.IsValid(request.Image))
+            errors.Add("image", $"'{request.Image}' is not an image reference: {ImageReference.Rule}.");
+        if (request.Script is { } script ? script.Count == 0 || script.All(string.IsNullOrWhiteSpace) : !pipeline)
+            errors.Add("script", pipeline
+                ? "At least one command (or leave script out: then every step gives its own)."
+                : "Required for freestyle jobs: at least one command.");
+        if (request.Git is not null) errors.Add("git", "Only git jobs have a git source.");
+        if (!pipeline && request.FailFast is not null) errors.Add("failFast", "Only pipelines (jobs with steps) have steps to stop.");
     }
 
     /// <summary>
@@ -120,11 +146,7 @@ public static class JobRequestValidator
     /// </summary>
     private static void ValidateFleetSettings(JobRequest request, ValidationErrors errors)
     {
-        if (request.Retry is { } retry)
-        {
-            if (retry.OnLost is null) errors.Add("retry.onLost", $"Required: how many times a lost run is queued again (0-{MaxRetryOnLost}).");
-            else if (retry.OnLost is < 0 or > MaxRetryOnLost) errors.Add("retry.onLost", $"Must be between 0 and {MaxRetryOnLost}.");
-        }
+        if (request.Retry is { } retry) ValidateRetry(retry, "retry.onLost", errors);
         if (request.MaxConcurrent is < 1 or > MaxConcurrentLimit)
             errors.Add("maxConcurrent", $"Must be between 1 and {MaxConcurrentLimit} runs at once.");
         if (request.ConcurrencyGroup is { } group)
@@ -132,6 +154,13 @@ public static class JobRequestValidator
             if (!Names.JobName().IsMatch(group)) errors.Add("concurrencyGroup", $"Group name '{group}' is invalid: {Names.JobNameRule}.");
             else if (request.MaxConcurrent is null) errors.Add("concurrencyGroup", "Needs maxConcurrent: the number of runs the group's jobs may run at once.");
         }
+    }
+
+    /// <summary><c>retry: { onLost: N }</c> of a job or of one of its steps.</summary>
+    internal static void ValidateRetry(RetryRequest retry, string field, ValidationErrors errors)
+    {
+        if (retry.OnLost is null) errors.Add(field, $"Required: how many times a lost run is queued again (0-{MaxRetryOnLost}).");
+        else if (retry.OnLost is < 0 or > MaxRetryOnLost) errors.Add(field, $"Must be between 0 and {MaxRetryOnLost}.");
     }
 
     private static void ValidateGit(GitSourceRequest git, ValidationErrors errors)

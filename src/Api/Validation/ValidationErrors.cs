@@ -13,5 +13,8 @@ public sealed class ValidationErrors
 
     public bool Any => _errors.Count > 0;
 
+    /// <summary>Messages so far: a part of a validator compares it before and after its own checks.</summary>
+    public int Count => _errors.Values.Sum(list => list.Count);
+
     public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
 }

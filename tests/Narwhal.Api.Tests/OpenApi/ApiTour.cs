@@ -23,6 +23,7 @@ internal sealed class ApiTour(TestStack stack, ExchangeRecorder recorder) : IDis
         await new TokensTour(_tour).RunAsync();
         await new JobsTour(_tour).RunAsync();
         await new RunsTour(_tour, stack).RunAsync();
+        await new StepsTour(_tour, stack).RunAsync();
         await new RunnersTour(_tour, stack).RunAsync();
         await new GithubTour(_tour).RunAsync();
         await BodyErrorsAsync();

@@ -42,6 +42,24 @@ public sealed class OpenApiDocument_Specs
     }
 
     [Test]
+    public void When_the_pipeline_shapes_are_read_Should_describe_steps_and_needs_as_the_Api_takes_and_gives_them()
+    {
+        var schemas = _document.GetProperty("components").GetProperty("schemas");
+        var need = schemas.GetProperty("JobStepDto").GetProperty("properties").GetProperty("needs").GetProperty("items");
+        Assert.That(need.GetProperty("oneOf").EnumerateArray().Select(s => s.GetProperty("type").GetString()), Is.EqualTo(new[] { "string", "object" }));
+        var steps = schemas.GetProperty("JobRequest").GetProperty("properties").GetProperty("steps");
+        Assert.That(steps.GetRawText(), Does.Contain("JobStepDto"), "steps is an object of steps by key");
+        var runSteps = schemas.GetProperty("RunDto").GetProperty("properties").GetProperty("steps");
+        Assert.That(runSteps.GetRawText(), Does.Contain("StepDto"));
+        var paths = _document.GetProperty("paths");
+        foreach (var path in new[] { "/runs/{id}/steps/{key}", "/runs/{id}/steps/{key}/console", "/runs/{id}/steps/{key}/retry", "/runs/{id}/retry-failed" })
+            Assert.That(paths.TryGetProperty(path, out _), Is.True, path);
+        var key = paths.GetProperty("/runs/{id}/steps/{key}").GetProperty("get").GetProperty("parameters").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == "key");
+        Assert.That(key.GetProperty("description").GetString(), Does.Contain("step"), "not the secrets' key");
+    }
+
+    [Test]
     public void When_an_operation_needs_a_token_Should_name_its_scope_and_document_401_and_403()
     {
         foreach (var (path, method, operation) in Operations().Where(o => !o.Path.StartsWith("/health") && !IsSigned(o.Operation)))

@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
 using Narwhal.Dispatcher.Retention;
 using static Narwhal.Api.Tests.OpenApi.TourData;
 
@@ -78,8 +76,8 @@ internal sealed class RunsTour(TourSession tour, TestStack stack)
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{expired}/results", 200);
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{MissingId}/results", 404);
 
-        await StoredObjectAsync($"/runs/{finished}/results/console");
-        await FollowUntilFirstEventAsync($"/runs/{finished}/results/console?follow=true");
+        await tour.StoredObjectAsync($"/runs/{finished}/results/console");
+        await tour.FollowUntilFirstEventAsync($"/runs/{finished}/results/console?follow=true");
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{_running}/results/console", 200);
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{_queuedThenAborted}/results/console", 404);
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{expired}/results/console", 410);
@@ -90,13 +88,13 @@ internal sealed class RunsTour(TourSession tour, TestStack stack)
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{finished}/results/junit", 200);
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{_queuedThenAborted}/results/junit", 404);
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{expired}/results/junit", 410);
-        await StoredObjectAsync($"/runs/{finished}/results/junit/summary");
+        await tour.StoredObjectAsync($"/runs/{finished}/results/junit/summary");
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{_queuedThenAborted}/results/junit/summary", 404);
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{expired}/results/junit/summary", 410);
 
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{finished}/results/artifacts", 200);
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{MissingId}/results/artifacts", 404);
-        await StoredObjectAsync($"/runs/{finished}/results/artifacts/{RunResultsSeeder.TextArtifact}");
+        await tour.StoredObjectAsync($"/runs/{finished}/results/artifacts/{RunResultsSeeder.TextArtifact}");
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{finished}/results/artifacts/{RunResultsSeeder.BinaryArtifact}", 200);
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{finished}/results/artifacts/dist/missing.txt", 404);
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{expired}/results/artifacts/{RunResultsSeeder.TextArtifact}", 410);
@@ -104,35 +102,5 @@ internal sealed class RunsTour(TourSession tour, TestStack stack)
         var climbing = new Uri($"{stack.ApiUrl.ToString().TrimEnd('/')}/runs/{finished}/results/artifacts/dist/%2e%2e/secret.txt",
             new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
         await tour.SendAsync(tour.Reader, new HttpRequestMessage(HttpMethod.Get, climbing), 400);
-    }
-
-    /// <summary>A stored object (log, summary, artifact) whole, as a byte range, unchanged since its ETag, and past its end.</summary>
-    private async Task StoredObjectAsync(string path)
-    {
-        var whole = await tour.Step(tour.Reader, HttpMethod.Get, path, 200);
-        await tour.Step(tour.Reader, HttpMethod.Get, path, 206, headers: h => h.Range = new RangeHeaderValue(0, 3));
-        if (whole.Headers.ETag is { } etag) await tour.Step(tour.Reader, HttpMethod.Get, path, 304, headers: h => h.IfNoneMatch.Add(etag));
-        else tour.Misses.Add($"GET {path}: no ETag to ask for a 304 with");
-        await tour.Step(tour.Reader, HttpMethod.Get, path, 416, headers: h => h.Range = new RangeHeaderValue(1_000_000, null));
-    }
-
-    /// <summary>The Server-Sent Events console: read until the first event, then hang up.</summary>
-    private async Task FollowUntilFirstEventAsync(string path)
-    {
-        using var response = await tour.Reader.SendAsync(new HttpRequestMessage(HttpMethod.Get, path), HttpCompletionOption.ResponseHeadersRead);
-        if ((int)response.StatusCode != 200)
-        {
-            tour.Misses.Add($"GET {path}: aimed for 200, got {(int)response.StatusCode}");
-            return;
-        }
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(deadline.Token), Encoding.UTF8);
-        var sawEvent = false;
-        while (await reader.ReadLineAsync(deadline.Token) is { } line)
-        {
-            if (line.StartsWith("event:", StringComparison.Ordinal)) sawEvent = true;
-            else if (line.Length == 0 && sawEvent) return;
-        }
-        tour.Misses.Add($"GET {path}: the stream ended before a whole event");
     }
 }

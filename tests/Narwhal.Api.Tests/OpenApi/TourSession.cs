@@ -57,6 +57,36 @@ internal sealed class TourSession(ExchangeRecorder recorder) : IDisposable
     public static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
 
+    /// <summary>A stored object (log, summary, artifact) whole, as a byte range, unchanged since its ETag, and past its end.</summary>
+    public async Task StoredObjectAsync(string path)
+    {
+        var whole = await Step(Reader, HttpMethod.Get, path, 200);
+        await Step(Reader, HttpMethod.Get, path, 206, headers: h => h.Range = new RangeHeaderValue(0, 3));
+        if (whole.Headers.ETag is { } etag) await Step(Reader, HttpMethod.Get, path, 304, headers: h => h.IfNoneMatch.Add(etag));
+        else Misses.Add($"GET {path}: no ETag to ask for a 304 with");
+        await Step(Reader, HttpMethod.Get, path, 416, headers: h => h.Range = new RangeHeaderValue(1_000_000, null));
+    }
+
+    /// <summary>The Server-Sent Events console: read until the first event, then hang up.</summary>
+    public async Task FollowUntilFirstEventAsync(string path)
+    {
+        using var response = await Reader.SendAsync(new HttpRequestMessage(HttpMethod.Get, path), HttpCompletionOption.ResponseHeadersRead);
+        if ((int)response.StatusCode != 200)
+        {
+            Misses.Add($"GET {path}: aimed for 200, got {(int)response.StatusCode}");
+            return;
+        }
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(deadline.Token), Encoding.UTF8);
+        var sawEvent = false;
+        while (await reader.ReadLineAsync(deadline.Token) is { } line)
+        {
+            if (line.StartsWith("event:", StringComparison.Ordinal)) sawEvent = true;
+            else if (line.Length == 0 && sawEvent) return;
+        }
+        Misses.Add($"GET {path}: the stream ended before a whole event");
+    }
+
     public void Dispose()
     {
         Admin.Dispose();

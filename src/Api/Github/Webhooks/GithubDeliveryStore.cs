@@ -59,10 +59,10 @@ public sealed class GithubDeliveryStore(NpgsqlDataSource db, RunStore runs, ILog
         var superseded = new List<AbortResult>();
         if (plan.Supersede is { } supersede)
         {
-            var ids = await RunStore.FindSupersededAsync(connection, tx, supersede.JobIds, supersede.Repository, supersede.PullRequest, supersede.HeadSha, ct);
+            var ids = await RunAborts.FindSupersededAsync(connection, tx, supersede.JobIds, supersede.Repository, supersede.PullRequest, supersede.HeadSha, ct);
             foreach (var id in ids)
             {
-                var result = await RunStore.RequestAbortInAsync(connection, tx, id, supersede.RequestedBy, $"Aborted: {supersede.RequestedBy}.", ct);
+                var result = await RunAborts.RequestInAsync(connection, tx, id, supersede.RequestedBy, $"Aborted: {supersede.RequestedBy}.", ct);
                 if (result.Outcome is AbortOutcome.Aborted or AbortOutcome.Requested) superseded.Add(result);
             }
         }

@@ -157,6 +157,10 @@ public sealed class JobPlanner(
         if (steps.FirstOrDefault(s => !broker.ResourceClasses.Contains(s.ResourceClass, StringComparer.Ordinal)) is { } unknown)
             throw new RunRefusedException(
                 $"Step '{unknown.Key}' names resource class '{unknown.ResourceClass}', which is not one of NARWHAL_RESOURCE_CLASSES ({string.Join(", ", broker.ResourceClasses)}).");
+        // The running pipeline holds its job's slot of that group: a step waiting for the same group would wait forever.
+        if (claimed.Job.ConcurrencyGroup is { } jobGroup && steps.FirstOrDefault(s => s.ConcurrencyGroup == jobGroup) is { } blocked)
+            throw new RunRefusedException(
+                $"Step '{blocked.Key}' names concurrency group '{jobGroup}', which job '{claimed.Run.JobName}' itself is in: the step would wait for its own run. Use another group.");
         await _fencedWrite.ExecuteAsync(async t => await pipelines.RecordAsync(claimed, commit, failFast, steps, t), ct);
     }
 

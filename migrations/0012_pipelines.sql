@@ -412,7 +412,15 @@ END $$;
 CREATE OR REPLACE FUNCTION narwhal_enqueue_commit_status() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.parent_run_id IS NOT NULL OR NEW.commit_sha IS NULL THEN
+    -- A step waiting for its needs has nothing to say yet.
+    IF NEW.commit_sha IS NULL OR NEW.status = 'waiting' THEN
+        RETURN NULL;
+    END IF;
+    -- A step reports only when its job asks for statuses per step (github.stepStatuses); its row
+    -- carries its run's trigger, so the rule below applies to it as to its run.
+    IF NEW.parent_run_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM jobs j
+                       WHERE j.id = NEW.job_id AND (j.spec -> 'github' ->> 'stepStatuses') = 'true') THEN
         RETURN NULL;
     END IF;
     IF NEW.trigger ->> 'kind' IS DISTINCT FROM 'github'

@@ -46,6 +46,7 @@ public sealed record GithubSettingsRequest
     public bool? CancelSuperseded { get; init; }
     public bool? ForkSecrets { get; init; }
     public bool? CommitStatuses { get; init; }
+    public bool? StepStatuses { get; init; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

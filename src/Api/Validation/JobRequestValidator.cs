@@ -136,8 +136,9 @@ public static class JobRequestValidator
             CancelSuperseded = github.CancelSuperseded ?? false,
             ForkSecrets = github.ForkSecrets ?? false,
             CommitStatuses = github.CommitStatuses ?? false,
+            StepStatuses = github.StepStatuses ?? false,
         };
-        return settings is { PushBranches: null, PushTags: false, CancelSuperseded: false, ForkSecrets: false, CommitStatuses: false } ? null : settings;
+        return settings is { PushBranches: null, PushTags: false, CancelSuperseded: false, ForkSecrets: false, CommitStatuses: false, StepStatuses: false } ? null : settings;
     }
 
     /// <summary>

@@ -73,6 +73,13 @@ public sealed record GithubSettings
 
     /// <summary>Report commit statuses for every run of this job (not only GitHub-triggered ones), when its repository is on GitHub.</summary>
     public bool CommitStatuses { get; init; }
+
+    /// <summary>
+    /// Where statuses are reported: one more per pipeline step (context <c>narwhal/&lt;job&gt;/&lt;step&gt;</c>), so a
+    /// branch protection rule can require a single step. Left out when off (the stored spec of an older job stays the same).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool StepStatuses { get; init; }
 }
 
 /// <summary>

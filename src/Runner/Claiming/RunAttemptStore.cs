@@ -57,12 +57,18 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
 
         // The job, and the step's recorded definition when the run is a pipeline's step: one round trip.
         var plan = await connection.QuerySingleAsync<ClaimPlanRow>(new CommandDefinition("""
-            SELECT j.spec::text AS spec, s.parent_run_id, s.key, s.step_attempt, s.definition::text AS definition, s.artifacts_from
+            SELECT j.spec::text AS spec, s.parent_run_id, s.key, s.step_attempt, s.definition::text AS definition, s.artifacts_from,
+                   (SELECT EXTRACT(EPOCH FROM now() - max(nr.finished_at))::float8
+                    FROM run_steps ns JOIN runs nr ON nr.id = ns.run_id
+                    WHERE ns.parent_run_id = s.parent_run_id AND ns.superseded_at IS NULL AND ns.key = ANY (s.needs)) AS since_needs_ended
             FROM jobs j LEFT JOIN run_steps s ON s.run_id = @runId
             WHERE j.id = @JobId
             """, new { row.JobId, runId }, cancellationToken: ct));
         var step = plan.Key is null ? null
-            : new ClaimedStep(plan.ParentRunId!.Value, plan.Key, plan.StepAttempt, Json.Deserialize<JobConfig>(plan.Definition!), plan.ArtifactsFrom ?? []);
+            : new ClaimedStep(plan.ParentRunId!.Value, plan.Key, plan.StepAttempt, Json.Deserialize<JobConfig>(plan.Definition!), plan.ArtifactsFrom ?? [])
+            {
+                SinceNeedsEnded = plan.SinceNeedsEnded is { } seconds ? TimeSpan.FromSeconds(Math.Max(0, seconds)) : null,
+            };
         return new TimedClaim(new ClaimResult(new ClaimedRun(row.ToRun(), Json.Deserialize<JobSpec>(plan.Spec), attemptId) { Step = step }, null),
             TimeSpan.FromSeconds(claimed.WaitedSeconds));
     }
@@ -75,6 +81,7 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
         public int StepAttempt { get; set; }
         public string? Definition { get; set; }
         public string[]? ArtifactsFrom { get; set; }
+        public double? SinceNeedsEnded { get; set; }
     }
 
     /// <summary>

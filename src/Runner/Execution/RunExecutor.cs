@@ -63,6 +63,9 @@ public sealed class RunExecutor(
             completion = await containers.RunAsync(claimed, plan, log, cancellation,
                 scriptStarted: () =>
                 {
+                    // A first attempt only: a retried step's needs ended whenever they did, long before.
+                    if (claimed.Step is { StepAttempt: 1, SinceNeedsEnded: { } sinceNeeds } && run.Attempt == 1)
+                        metrics.StepStartedAfterNeeds(run.ResourceClass, sinceNeeds + started.Elapsed);
                     setupTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                     scriptTimer.Change(timeout, Timeout.InfiniteTimeSpan);
                 },
@@ -111,6 +114,7 @@ public sealed class RunExecutor(
             await shipper.EndLiveAsync(logKey);
         }
         metrics.RunEnded(run.ResourceClass, completion.Status, started.Elapsed);
+        if (claimed.Step is not null) metrics.StepEnded(run.ResourceClass, completion.Status, started.Elapsed);
     }
 
     /// <summary>The outcome of a run whose token was cancelled, by the first reason given.</summary>

@@ -85,7 +85,11 @@ public sealed class RunTaker(RunClaimer claimer, RunSupervisor supervisor, Runne
                 claim.Result.FoundStatus?.Name() ?? "unknown");
             return false;
         }
-        if (claim.PickupLatency is { } latency) metrics.RunPickedUp(resourceClass, latency);
+        if (claim.PickupLatency is { } latency)
+        {
+            metrics.RunPickedUp(resourceClass, latency);
+            if (claimed.Step is not null) metrics.StepPickedUp(resourceClass, latency);
+        }
         logger.LogInformation("Claimed run {RunId} ({Job} #{Number}, {Class}), attempt {Attempt}, {Latency:0.000} s after it was queued",
             claimed.Run.Id, claimed.Run.JobName, claimed.Run.Number, resourceClass, claimed.Run.Attempt, claim.PickupLatency?.TotalSeconds);
         supervisor.Start(claimed, release);

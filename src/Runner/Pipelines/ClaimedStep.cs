@@ -9,4 +9,8 @@ namespace Narwhal.Runner.Pipelines;
 /// <param name="ParentRunId">The pipeline run the step belongs to.</param>
 /// <param name="StepAttempt">1, then one more per retry of the step.</param>
 /// <param name="ArtifactsFrom">Keys of the needs whose artifacts are placed in the workspace before the script.</param>
-public sealed record ClaimedStep(Guid ParentRunId, string Key, int StepAttempt, JobConfig Definition, IReadOnlyList<string> ArtifactsFrom);
+public sealed record ClaimedStep(Guid ParentRunId, string Key, int StepAttempt, JobConfig Definition, IReadOnlyList<string> ArtifactsFrom)
+{
+    /// <summary>At the claim, how long ago the last of its needs ended (the database's clock); null without needs.</summary>
+    public TimeSpan? SinceNeedsEnded { get; init; }
+}

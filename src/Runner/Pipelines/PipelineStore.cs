@@ -1,6 +1,6 @@
 using Dapper;
-using Narwhal.Core.Pipelines;
 using Narwhal.Core.Persistence;
+using Narwhal.Core.Pipelines;
 using Narwhal.Core.Runs;
 using Narwhal.Runner.Claiming;
 using Npgsql;

@@ -37,12 +37,12 @@ public sealed class CommitStatusStore_Specs : DatabaseFixture
     private async Task<Job> JobAsync(JobSpec? spec = null) =>
         (await new JobStore(Database.DataSource).SaveAsync($"job-{Interlocked.Increment(ref _jobs)}", spec ?? RunSeeder.Freestyle(), CancellationToken.None)).Job;
 
-    private static JobSpec GitJob(bool commitStatuses) => new()
+    private static JobSpec GitJob(bool commitStatuses, bool stepStatuses = false) => new()
     {
         Type = JobType.Git,
         ResourceClass = "small",
         Git = new GitSource { Url = "https://github.com/acme/app.git" },
-        Github = new GithubSettings { CommitStatuses = commitStatuses },
+        Github = new GithubSettings { CommitStatuses = commitStatuses, StepStatuses = stepStatuses },
     };
 
     private async Task<Run> RunAsync(Job job, string? sha, GithubTrigger? github) =>
@@ -70,6 +70,36 @@ public sealed class CommitStatusStore_Specs : DatabaseFixture
     {
         var claimed = (await _attempts.ClaimAsync(run.Id, "r1", CancellationToken.None)).Claimed!;
         await _attempts.FinishAsync(run.Id, claimed.AttemptId, new RunCompletion { Status = status, ExitCode = 0 }, CancellationToken.None);
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task When_a_pipeline_step_changes_status_Should_report_it_under_its_own_context_only_when_the_job_asks(bool stepStatuses)
+    {
+        var job = await JobAsync(GitJob(commitStatuses: true, stepStatuses));
+        var pipeline = await GithubRunAsync(job);
+        var step = await GithubRunAsync(job);
+        await Fleet.PipelineStepRows.MakeAsync(Database, pipeline.Id, step.Id);
+        var before = (await RowsAsync(step.Id)).Count;
+
+        // As a Runner's claim and finish would (the seeded step has no definition a Runner could execute).
+        await Database.ExecuteAsync("UPDATE runs SET status = 'running', started_at = now() WHERE id = @id", new { id = step.Id });
+        await Database.ExecuteAsync("UPDATE runs SET status = 'succeeded', exit_code = 0, finished_at = now() WHERE id = @id", new { id = step.Id });
+
+        var rows = (await RowsAsync(step.Id)).Skip(before).Select(r => r.RunStatus).ToList();
+        if (!stepStatuses)
+        {
+            Assert.That(rows, Is.Empty, "a step reports only when its job asks for statuses per step");
+            return;
+        }
+        Assert.That(rows, Is.EqualTo(new[] { "running", "succeeded" }));
+        var claimed = (await _store.ClaimAsync(50, Lease, CancellationToken.None)).Where(u => u.RunId == step.Id).ToList();
+        Assert.That(claimed, Has.Count.EqualTo(1), "only the newest of the step is posted");
+        Assert.That(claimed[0].StepKey, Is.EqualTo(Fleet.PipelineStepRows.StepKey));
+        var status = CommitStatusMapping.From(claimed[0], new Uri("https://ci.example.com/"));
+        Assert.That(status.Context, Is.EqualTo($"narwhal/{job.Name}/{Fleet.PipelineStepRows.StepKey}"));
+        Assert.That(status.Description, Does.StartWith($"#{step.Number} {Fleet.PipelineStepRows.StepKey} succeeded"));
+        Assert.That(status.TargetUrl, Is.EqualTo($"https://ci.example.com/ui/runs/{pipeline.Id}"), "a step's page is its run's");
     }
 
     [Test]

@@ -126,4 +126,30 @@ public sealed class PipelineGraph_Specs : StackFixture
             "SELECT count(*) FROM runs WHERE parent_run_id = @id", new { id = Guid.Parse(_runId) });
         Assert.That(rows, Is.EqualTo(4), "one row per step, none retried");
     }
+
+    [Test]
+    public async Task When_twenty_steps_need_one_and_one_needs_them_all_Should_spread_them_over_the_runners_and_fan_in_once()
+    {
+        var steps = new Dictionary<string, object> { ["start"] = new { script = new[] { "echo start" } } };
+        var wide = Enumerable.Range(1, 20).Select(i => $"p{i:00}").ToList();
+        foreach (var key in wide) steps[key] = new { needs = new[] { "start" }, script = new[] { $"echo {key}", "sleep 1" } };
+        steps["end"] = new { needs = wide, script = new[] { "echo end" } };
+        (await Client.PutAsJsonAsync("/jobs/wide", new { type = "freestyle", image = TestEnvironment.BusyboxImage, steps }, Json.Options))
+            .EnsureSuccessStatusCode();
+
+        var run = await Client.WaitForRunEndAsync((await Client.TriggerAsync("wide")).Str("id"), TimeSpan.FromSeconds(240));
+
+        Assert.That(run.Str("status"), Is.EqualTo("succeeded"), run.ToString());
+        var byKey = ByKey(run);
+        Assert.That(byKey.Values.Select(s => s.GetProperty("attempt").GetInt32()), Is.All.EqualTo(1));
+        var middle = wide.Select(k => byKey[k]).ToList();
+        Assert.That(middle.Select(Started), Is.All.GreaterThanOrEqualTo(Finished(byKey["start"])));
+        Assert.That(Started(byKey["end"]), Is.GreaterThanOrEqualTo(middle.Max(Finished)));
+        Assert.That(middle.Select(s => s.Str("runnerId")).Distinct().Count(), Is.GreaterThan(1), "spread over the Runners");
+        // At some moment several middle steps ran at once.
+        var overlapping = middle.Max(a => middle.Count(b => Started(b) < Finished(a) && Started(a) < Finished(b)));
+        Assert.That(overlapping, Is.GreaterThan(1));
+        Assert.That(await Stack.Database.ScalarAsync<long>("SELECT count(*) FROM runs WHERE parent_run_id = @id", new { id = Guid.Parse(run.Str("id")) }),
+            Is.EqualTo(22));
+    }
 }

@@ -107,5 +107,5 @@ public static class FleetTestExtensions
         stack.UntilRunAsync(runId, r => r.Status == "running", $"run {runId} to be claimed");
 
     public static Task<RunState> UntilEndedAsync(this TestStack stack, Guid runId, TimeSpan? timeout = null) =>
-        stack.UntilRunAsync(runId, r => r.Status is not ("queued" or "running"), $"run {runId} to end", timeout ?? TimeSpan.FromSeconds(120));
+        stack.UntilRunAsync(runId, r => r.Status is not ("waiting" or "queued" or "running"), $"run {runId} to end", timeout ?? TimeSpan.FromSeconds(120));
 }

@@ -34,6 +34,9 @@ public static class CommitStatusMapping
 
     public static string Context(string jobName) => $"narwhal/{jobName}";
 
+    /// <summary>A step's own status beside its run's: <c>narwhal/&lt;job&gt;/&lt;step&gt;</c>.</summary>
+    public static string Context(string jobName, string? stepKey) => stepKey is null ? Context(jobName) : $"{Context(jobName)}/{stepKey}";
+
     /// <summary>The run's page in the web UI; null without a public URL.</summary>
     public static string? TargetUrl(Uri? publicUrl, Guid runId) =>
         publicUrl is null ? null : $"{publicUrl.AbsoluteUri.TrimEnd('/')}/ui/runs/{runId}";
@@ -42,13 +45,14 @@ public static class CommitStatusMapping
     {
         State = StateOf(update.RunStatus),
         Description = Truncate(Describe(update)),
-        Context = Context(update.JobName),
-        TargetUrl = TargetUrl(publicUrl, update.RunId),
+        Context = Context(update.JobName, update.StepKey),
+        // A step's page is its run's.
+        TargetUrl = TargetUrl(publicUrl, update.PipelineRunId ?? update.RunId),
     };
 
     private static string Describe(CommitStatusUpdate update)
     {
-        var run = $"#{update.RunNumber.ToString(CultureInfo.InvariantCulture)}";
+        var run = $"#{update.RunNumber.ToString(CultureInfo.InvariantCulture)}{(update.StepKey is { } step ? $" {step}" : "")}";
         return update.RunStatus switch
         {
             RunStatus.Queued when update.RunAttempt > 0 => $"{run} queued again after a lost attempt",

@@ -75,9 +75,9 @@ public sealed class CommitStatusStore(NpgsqlDataSource db)
             UPDATE commit_status_updates u
             SET claimed_until = now() + make_interval(secs => @leaseSeconds), attempts = u.attempts + 1,
                 first_attempt_at = COALESCE(u.first_attempt_at, now())
-            FROM locked, runs r, jobs j
+            FROM locked, runs r LEFT JOIN run_steps s ON s.run_id = r.id, jobs j
             WHERE u.id = locked.id AND r.id = u.run_id AND j.id = r.job_id
-            RETURNING u.id, u.run_id, u.commit_sha, u.run_status, u.attempts,
+            RETURNING u.id, u.run_id, u.commit_sha, u.run_status, u.attempts, s.key AS step_key, s.parent_run_id,
                       r.job_name, r.number AS run_number, r.attempt AS run_attempt, r.status_reason, r.exit_code, r.runner_id,
                       r.trigger::text AS trigger, j.spec::text AS spec, r.started_at, r.finished_at
             """, new { limit, leaseSeconds = lease.TotalSeconds, supersededName = OutcomeName(CommitStatusOutcome.Superseded) },
@@ -164,11 +164,15 @@ public sealed class CommitStatusStore(NpgsqlDataSource db)
         public string Spec { get; set; } = "{}";
         public DateTime? StartedAt { get; set; }
         public DateTime? FinishedAt { get; set; }
+        public string? StepKey { get; set; }
+        public Guid? ParentRunId { get; set; }
 
         public CommitStatusUpdate ToUpdate() => new()
         {
             Id = Id,
             RunId = RunId,
+            StepKey = StepKey,
+            PipelineRunId = ParentRunId,
             CommitSha = CommitSha,
             RunStatus = RunStatusNames.Parse(RunStatus),
             Attempts = Attempts,

@@ -11,6 +11,12 @@ public sealed record CommitStatusUpdate
 {
     public required long Id { get; init; }
     public required Guid RunId { get; init; }
+
+    /// <summary>Set when the row reports a pipeline step (the job asked for statuses per step).</summary>
+    public string? StepKey { get; init; }
+
+    /// <summary>With <see cref="StepKey"/>: the pipeline run the step belongs to.</summary>
+    public Guid? PipelineRunId { get; init; }
     public required string CommitSha { get; init; }
 
     /// <summary>The run's status when the row was written: the one this update reports.</summary>

@@ -18,6 +18,15 @@ internal sealed record SeedStep(string Key, string[]? Needs = null, string When 
 /// </summary>
 internal sealed class PipelineSeeder(NpgsqlDataSource db)
 {
+    /// <summary>A freestyle job of its own, a run of it triggered through the Api, and that run planned as these steps.</summary>
+    public async Task<Guid> PlannedRunAsync(HttpClient client, string job, params SeedStep[] steps)
+    {
+        await client.CreateJobAsync(job, JobRequests.Freestyle());
+        var id = Guid.Parse((await client.TriggerAsync(job)).Str("id"));
+        await PlanAsync(id, steps);
+        return id;
+    }
+
     /// <summary>Records the plan of the queued run <paramref name="runId"/>, as a Runner does once it read the config.</summary>
     public async Task PlanAsync(Guid runId, IReadOnlyList<SeedStep> steps, bool failFast = false)
     {

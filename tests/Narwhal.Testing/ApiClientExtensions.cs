@@ -32,7 +32,7 @@ public static class ApiClientExtensions
     /// <summary>Polls GET /runs/{id} until the run is in a terminal status.</summary>
     public static Task<JsonElement> WaitForRunEndAsync(this HttpClient client, string runId, TimeSpan? timeout = null) =>
         Eventually.UntilAsync(() => client.GetJsonAsync($"/runs/{runId}"),
-            run => run.GetProperty("status").GetString() is not ("queued" or "running"),
+            run => run.GetProperty("status").GetString() is not ("waiting" or "queued" or "running"),
             $"run {runId} to end", timeout ?? TimeSpan.FromSeconds(120));
 
     public static string Str(this JsonElement element, string property) =>

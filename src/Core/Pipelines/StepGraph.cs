@@ -52,15 +52,11 @@ public static class StepGraph
         var order = new List<int>(steps.Count);
         while (order.Count < steps.Count)
         {
-            var progressed = false;
-            for (var i = 0; i < steps.Count; i++)
-            {
-                if (placed[i] || !steps[i].Needs.All(n => placed[index[n]])) continue;
-                placed[i] = true;
-                order.Add(i);
-                progressed = true;
-            }
-            if (!progressed) throw new InvalidOperationException("The steps form a cycle; check the graph first.");
+            // The first step in file order whose needs are all placed: placing one may make an earlier one ready.
+            var ready = Enumerable.Range(0, steps.Count).FirstOrDefault(i => !placed[i] && steps[i].Needs.All(n => placed[index[n]]), -1);
+            if (ready < 0) throw new InvalidOperationException("The steps form a cycle; check the graph first.");
+            placed[ready] = true;
+            order.Add(ready);
         }
         return order;
     }

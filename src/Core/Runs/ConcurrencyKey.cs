@@ -19,6 +19,9 @@ public static class ConcurrencyKey
         : spec.ConcurrencyGroup is { } group ? GroupPrefix + group
         : JobPrefix + jobName;
 
+    /// <summary>The key of a pipeline step's <c>concurrencyGroup</c>: the same namespace as a job's group.</summary>
+    public static string OfGroup(string group) => GroupPrefix + group;
+
     /// <summary>What a held run waits for, in words: "concurrency group 'deploy-prod'", "maxConcurrent of job 'deploy'".</summary>
     public static string Describe(string key) =>
         key.StartsWith(GroupPrefix, StringComparison.Ordinal) ? $"concurrency group '{key[GroupPrefix.Length..]}'"

@@ -22,7 +22,7 @@ public sealed class ActiveRunStore(NpgsqlDataSource db)
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<Row>(new CommandDefinition("""
             SELECT status, resource_class, runner_id, count(*)::int AS count FROM runs
-            WHERE status = ANY (@active)
+            WHERE status = ANY (@active) AND NOT pipeline
             GROUP BY status, resource_class, runner_id
             """, new { active = Active }, cancellationToken: ct))).ToList();
 

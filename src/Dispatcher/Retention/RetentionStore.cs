@@ -7,11 +7,13 @@ namespace Narwhal.Dispatcher.Retention;
 /// <summary>Finds finished runs whose stored results are past retention, and records their expiry.</summary>
 public sealed class RetentionStore(NpgsqlDataSource db)
 {
-    private static readonly string[] Active = [RunStatus.Queued.Name(), RunStatus.Running.Name()];
+    private static readonly string[] Active = Enum.GetValues<RunStatus>().Where(s => s.IsActive()).Select(s => s.Name()).ToArray();
 
     /// <summary>
     /// Finished, not yet expired runs that ended more than <paramref name="maxAge"/> ago, or that are
-    /// beyond the newest <paramref name="keepPerJob"/> finished runs of their job (0 = no count limit).
+    /// beyond the newest <paramref name="keepPerJob"/> finished runs of their job (0 = no count limit);
+    /// with them, the steps of those that are pipelines (each step keeps its own log and results), and
+    /// steps left behind by an earlier pass that expired their run but not all of them.
     /// </summary>
     public async Task<IReadOnlyList<Guid>> DueAsync(TimeSpan? maxAge, int keepPerJob, int limit, CancellationToken ct)
     {
@@ -22,12 +24,18 @@ public sealed class RetentionStore(NpgsqlDataSource db)
                 SELECT id, finished_at,
                        row_number() OVER (PARTITION BY job_id ORDER BY created_at DESC, id DESC) AS newest
                 FROM runs
-                WHERE status <> ALL(@active) AND results_expired_at IS NULL
+                WHERE parent_run_id IS NULL AND status <> ALL(@active) AND results_expired_at IS NULL
+            ), due AS (
+                SELECT id FROM ranked
+                WHERE (@maxAgeSeconds::double precision IS NOT NULL AND finished_at < now() - make_interval(secs => @maxAgeSeconds))
+                   OR (@keepPerJob > 0 AND newest > @keepPerJob)
+                LIMIT @limit
             )
-            SELECT id FROM ranked
-            WHERE (@maxAgeSeconds::double precision IS NOT NULL AND finished_at < now() - make_interval(secs => @maxAgeSeconds))
-               OR (@keepPerJob > 0 AND newest > @keepPerJob)
-            LIMIT @limit
+            SELECT id FROM due
+            UNION ALL
+            SELECT s.id FROM runs s JOIN runs p ON p.id = s.parent_run_id
+            WHERE s.results_expired_at IS NULL AND s.status <> ALL(@active)
+              AND (p.id IN (SELECT id FROM due) OR p.results_expired_at IS NOT NULL)
             """, new { active = Active, maxAgeSeconds = maxAge?.TotalSeconds, keepPerJob, limit }, cancellationToken: ct));
         return ids.ToList();
     }

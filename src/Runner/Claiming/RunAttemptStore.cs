@@ -5,6 +5,8 @@ using Narwhal.Core.Messaging;
 using Narwhal.Core.Outbox;
 using Narwhal.Core.Persistence;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.JobConfigs;
+using Narwhal.Runner.Pipelines;
 using Npgsql;
 
 namespace Narwhal.Runner.Claiming;
@@ -53,10 +55,26 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
             return new TimedClaim(status is null ? ClaimResult.NotFound : new ClaimResult(null, RunStatusNames.Parse(status)), null);
         }
 
-        var spec = await connection.QuerySingleAsync<string>(new CommandDefinition(
-            "SELECT spec::text FROM jobs WHERE id = @JobId", new { row.JobId }, cancellationToken: ct));
-        return new TimedClaim(new ClaimResult(new ClaimedRun(row.ToRun(), Json.Deserialize<JobSpec>(spec), attemptId), null),
+        // The job, and the step's recorded definition when the run is a pipeline's step: one round trip.
+        var plan = await connection.QuerySingleAsync<ClaimPlanRow>(new CommandDefinition("""
+            SELECT j.spec::text AS spec, s.parent_run_id, s.key, s.step_attempt, s.definition::text AS definition, s.artifacts_from
+            FROM jobs j LEFT JOIN run_steps s ON s.run_id = @runId
+            WHERE j.id = @JobId
+            """, new { row.JobId, runId }, cancellationToken: ct));
+        var step = plan.Key is null ? null
+            : new ClaimedStep(plan.ParentRunId!.Value, plan.Key, plan.StepAttempt, Json.Deserialize<JobConfig>(plan.Definition!), plan.ArtifactsFrom ?? []);
+        return new TimedClaim(new ClaimResult(new ClaimedRun(row.ToRun(), Json.Deserialize<JobSpec>(plan.Spec), attemptId) { Step = step }, null),
             TimeSpan.FromSeconds(claimed.WaitedSeconds));
+    }
+
+    private sealed class ClaimPlanRow
+    {
+        public string Spec { get; set; } = "{}";
+        public Guid? ParentRunId { get; set; }
+        public string? Key { get; set; }
+        public int StepAttempt { get; set; }
+        public string? Definition { get; set; }
+        public string[]? ArtifactsFrom { get; set; }
     }
 
     /// <summary>
@@ -160,7 +178,7 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
 
     /// <summary>
     /// For each attempt: whether it is still the run's current, running attempt, and whether an
-    /// abort was requested. The Runner's safety net behind the abort broadcast and for fencing.
+    /// abort was requested (of the run, or of the pipeline it is a step of). The Runner's safety net behind the abort broadcast and for fencing.
     /// </summary>
     public async Task<IReadOnlyList<AttemptState>> CheckAsync(IReadOnlyList<(Guid RunId, Guid AttemptId)> attempts, CancellationToken ct)
     {
@@ -168,7 +186,11 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<(Guid Id, Guid? AttemptId, string Status, string? AbortRequestedBy, DateTime? AbortRequestedAt)>(
             new CommandDefinition("""
-                SELECT id, attempt_id, status, abort_requested_by, abort_requested_at FROM runs WHERE id = ANY(@ids)
+                SELECT r.id, r.attempt_id, r.status,
+                       CASE WHEN r.abort_requested_at IS NOT NULL THEN r.abort_requested_by ELSE p.abort_requested_by END,
+                       COALESCE(r.abort_requested_at, p.abort_requested_at)
+                FROM runs r LEFT JOIN runs p ON p.id = r.parent_run_id
+                WHERE r.id = ANY(@ids)
                 """, new { ids = attempts.Select(a => a.RunId).ToArray() }, cancellationToken: ct)))
             .ToDictionary(r => r.Id);
         return attempts.Select(a => rows.TryGetValue(a.RunId, out var row)

@@ -55,14 +55,23 @@ public sealed class ContainerSpecFactory(InstanceSettings instance, RunnerSettin
         return (uid, gid);
     }
 
-    public IReadOnlyDictionary<string, string> Labels(ClaimedRun claimed) => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> Labels(ClaimedRun claimed)
     {
-        [RunLabels.Instance] = instance.Name,
-        [RunLabels.RunnerId] = settings.RunnerId,
-        [RunLabels.RunId] = claimed.Run.Id.ToString(),
-        [RunLabels.AttemptId] = claimed.AttemptId.ToString(),
-        [RunLabels.Job] = claimed.Run.JobName,
-    };
+        var labels = new Dictionary<string, string>
+        {
+            [RunLabels.Instance] = instance.Name,
+            [RunLabels.RunnerId] = settings.RunnerId,
+            [RunLabels.RunId] = claimed.Run.Id.ToString(),
+            [RunLabels.AttemptId] = claimed.AttemptId.ToString(),
+            [RunLabels.Job] = claimed.Run.JobName,
+        };
+        if (claimed.Step is { } step)
+        {
+            labels[RunLabels.Step] = step.Key;
+            labels[RunLabels.PipelineRunId] = step.ParentRunId.ToString();
+        }
+        return labels;
+    }
 
     /// <summary>Parameters first, so the standard variables always win over a same-named parameter.</summary>
     public static IReadOnlyDictionary<string, string> Environment(ClaimedRun claimed)
@@ -77,6 +86,13 @@ public sealed class ContainerSpecFactory(InstanceSettings instance, RunnerSettin
             ["NARWHAL_RUN_NUMBER"] = run.Number.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["NARWHAL_ATTEMPT"] = run.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        if (claimed.Step is { } step)
+        {
+            // The run a step belongs to is its pipeline: the id a script would look up in the API.
+            env["NARWHAL_RUN_ID"] = step.ParentRunId.ToString();
+            env["NARWHAL_STEP"] = step.Key;
+            env["NARWHAL_STEP_ATTEMPT"] = step.StepAttempt.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         if (run.CommitSha is not null) env["NARWHAL_COMMIT"] = run.CommitSha;
         if (run.Branch is not null) env["NARWHAL_BRANCH"] = run.Branch;
         return env;

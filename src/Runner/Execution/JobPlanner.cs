@@ -1,14 +1,17 @@
+using Narwhal.Core.Configuration;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Resilience;
 using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Git;
 using Narwhal.Runner.JobConfigs;
+using Narwhal.Runner.Pipelines;
 using Polly;
 
 namespace Narwhal.Runner.Execution;
 
 /// <summary>
-/// Turns a claimed run into a <see cref="JobPlan"/>. Freestyle jobs carry their plan; git jobs are
+/// Turns a claimed run into a <see cref="RunPlan"/>: a <see cref="JobPlan"/> to execute, or — for a
+/// pipeline — its steps recorded for any Runner to execute. Freestyle jobs carry their plan; git jobs are
 /// fetched (credentials for the fetch only), the branch is resolved and recorded, and the job config
 /// file is read and validated — all before anything executes, so a bad config ends the run
 /// <c>error</c> with the file, line and column, and nothing runs. A run whose secrets are withheld
@@ -16,14 +19,14 @@ namespace Narwhal.Runner.Execution;
 /// says so in its console; a job config naming one ends the run <c>error</c> saying why.
 /// </summary>
 public sealed class JobPlanner(
-    GitMirrorCache git, JobSecretStore secrets, GitCredentialStore credentials, RunAttemptStore attempts, RunnerSettings settings,
+    GitMirrorCache git, JobSecretStore secrets, GitCredentialStore credentials, RunAttemptStore attempts, PipelineStore pipelines, BrokerSettings broker, RunnerSettings settings,
     ILogger<JobPlanner> logger)
 {
     // Reads, and a fenced write that is the same whenever repeated: safe to retry through a database blink.
     private readonly ResiliencePipeline _database = NarwhalResilience.CreateTimedRetryPipeline("plan", logger, settings.ClaimRetryTime);
     private readonly ResiliencePipeline _fencedWrite = NarwhalResilience.CreateTimedRetryPipeline("record-commit", logger, settings.OutcomeRetryTime);
 
-    public async Task<JobPlan> PlanAsync(ClaimedRun claimed, CancellationToken ct)
+    public async Task<RunPlan> PlanAsync(ClaimedRun claimed, CancellationToken ct)
     {
         var run = claimed.Run;
         var withheld = ForkSecrets.WithheldBecause(run);
@@ -33,21 +36,87 @@ public sealed class JobPlanner(
         // would quote NAME=value. The run ends naming the secret, never its value.
         if (jobSecrets.FirstOrDefault(s => s.Value.Contains('\0')) is { Key: { } unusable })
             throw new RunRefusedException($"Secret {unusable} holds a NUL character, which no environment variable can carry; set it again.");
-        IReadOnlyList<string> notices = withheld is null ? [] : [ForkSecrets.Notice(withheld)];
-        var standard = ContainerSpecFactory.Environment(claimed);
+        var context = new PlanContext(claimed, jobSecrets, withheld, withheld is null ? [] : [ForkSecrets.Notice(withheld)]);
+
+        if (claimed.Step is { } step) return RunPlan.Execute(await StepPlanAsync(context, step, ct));
         if (claimed.Job.Type == JobType.Freestyle)
-            return new JobPlan
+        {
+            if (claimed.Job.Steps is { } freestyleSteps)
             {
-                Image = new ImageSource(claimed.Job.Image, null),
-                Script = claimed.Job.Script!,
-                // Freestyle jobs have no config to name their secrets: they get all of them.
-                Environment = Merge(jobSecrets, standard),
-                SecretValues = jobSecrets.Values.ToList(),
-                Notices = notices,
-            };
+                var planned = freestyleSteps.Select(s => FreestyleSteps.Plan(claimed.Job, s)).ToList();
+                await RecordAsync(claimed, null, claimed.Job.FailFast, planned, ct);
+                return RunPlan.Recorded(planned.Count);
+            }
+            return RunPlan.Execute(FreestylePlan(context, FreestyleSteps.WholeJob(claimed.Job)));
+        }
 
         var source = claimed.Job.Git!;
-        var commit = await FetchAsync(claimed, source, ct);
+        var commit = await FetchAsync(claimed, source, commitSha: null, ct);
+        var file = await ReadConfigAsync(source, commit, ct);
+        if (file.Pipeline is { } pipeline)
+        {
+            CheckSecrets(context, pipeline.Steps.SelectMany(s => s.Job.Secrets).Distinct(StringComparer.Ordinal).ToList(), source.ConfigPath);
+            var planned = pipeline.Steps.Select(s => GitSteps.Plan(s, run.ResourceClass)).ToList();
+            await RecordAsync(claimed, commit, pipeline.FailFast, planned, ct);
+            return RunPlan.Recorded(planned.Count);
+        }
+        CheckSecrets(context, file.Single!.Secrets, source.ConfigPath);
+        return RunPlan.Execute(GitPlan(context, file.Single, source, commit));
+    }
+
+    /// <summary>What every plan of one claimed run draws on.</summary>
+    private sealed record PlanContext(ClaimedRun Claimed, IReadOnlyDictionary<string, string> JobSecrets, string? Withheld, IReadOnlyList<string> Notices)
+    {
+        public IReadOnlyDictionary<string, string> Standard { get; } = ContainerSpecFactory.Environment(Claimed);
+    }
+
+    /// <summary>A step executes what was recorded when its pipeline was planned: never a re-read of the config.</summary>
+    private async Task<JobPlan> StepPlanAsync(PlanContext context, ClaimedStep step, CancellationToken ct)
+    {
+        if (context.Claimed.Job.Type == JobType.Freestyle) return FreestylePlan(context, step.Definition);
+        var source = context.Claimed.Job.Git!;
+        // The commit the pipeline was planned at: fetched by it if this Runner's mirror lacks it.
+        var commit = await FetchAsync(context.Claimed, source, context.Claimed.Run.CommitSha, ct);
+        CheckSecrets(context, step.Definition.Secrets, source.ConfigPath);
+        return GitPlan(context, step.Definition, source, commit);
+    }
+
+    private static JobPlan FreestylePlan(PlanContext context, JobConfig definition) => new()
+    {
+        Image = new ImageSource(definition.Image, null),
+        Script = definition.Script,
+        // Freestyle jobs have no config to name their secrets: they get all of them.
+        Environment = Merge(definition.Env, Merge(context.JobSecrets, context.Standard)),
+        SecretValues = context.JobSecrets.Values.ToList(),
+        Timeout = definition.Timeout,
+        Notices = context.Notices,
+    };
+
+    private static JobPlan GitPlan(PlanContext context, JobConfig config, GitSource source, string commit)
+    {
+        var named = config.Secrets.ToDictionary(n => n, n => context.JobSecrets[n], StringComparer.Ordinal);
+        var environment = Merge(config.Env, Merge(named, context.Standard));
+        var withCommit = new Dictionary<string, string>(environment) { ["NARWHAL_COMMIT"] = commit };
+        return new JobPlan
+        {
+            Image = new ImageSource(config.Image, config.Build),
+            Script = config.Script,
+            Environment = withCommit,
+            SecretValues = context.JobSecrets.Values.ToList(),
+            Services = config.Services.Select(s => new ServicePlan(s.Key, new ImageSource(s.Value.Image, s.Value.Build),
+                s.Value.Env, s.Value.Command, s.Value.Ready, s.Value.ReadyTimeout)).ToList(),
+            Workspace = new WorkspaceSource(source.Url, commit),
+            User = config.User,
+            Cpus = config.Resources?.Cpus,
+            MemoryBytes = config.Resources?.MemoryBytes,
+            Timeout = config.Timeout,
+            Results = config.Results,
+            Notices = context.Notices,
+        };
+    }
+
+    private async Task<ConfigFile> ReadConfigAsync(GitSource source, string commit, CancellationToken ct)
+    {
         string? text;
         try
         {
@@ -59,50 +128,47 @@ public sealed class JobPlanner(
             throw new RunRefusedException(ex.Message, ex);
         }
         if (text is null) throw new RunRefusedException($"The job config file '{source.ConfigPath}' does not exist at commit {commit}.");
-        JobConfig config;
         try
         {
-            config = JobConfigParser.Parse(text, source.ConfigPath);
+            return JobConfigParser.ParseFile(text, source.ConfigPath);
         }
         catch (JobConfigException ex)
         {
             throw new RunRefusedException(ex.Message, ex);
         }
+    }
 
-        if (withheld is not null && config.Secrets.Count > 0)
-            throw new RunRefusedException(ForkSecrets.Refusal(config.Secrets, withheld));
-        var missing = config.Secrets.Where(name => !jobSecrets.ContainsKey(name)).ToList();
+    /// <summary>The secrets a config names must exist, and must not be withheld (a fork's pull request).</summary>
+    private static void CheckSecrets(PlanContext context, IReadOnlyList<string> names, string configPath)
+    {
+        if (context.Withheld is not null && names.Count > 0)
+            throw new RunRefusedException(ForkSecrets.Refusal(names, context.Withheld));
+        var missing = names.Where(name => !context.JobSecrets.ContainsKey(name)).ToList();
+        var job = context.Claimed.Run.JobName;
         if (missing.Count > 0)
             throw new RunRefusedException(missing.Count == 1
-                ? $"{source.ConfigPath} names the secret '{missing[0]}', which job '{run.JobName}' does not have (PUT /jobs/{run.JobName}/secrets/{missing[0]})."
-                : $"{source.ConfigPath} names secrets job '{run.JobName}' does not have: {string.Join(", ", missing)}.");
+                ? $"{configPath} names the secret '{missing[0]}', which job '{job}' does not have (PUT /jobs/{job}/secrets/{missing[0]})."
+                : $"{configPath} names secrets job '{job}' does not have: {string.Join(", ", missing)}.");
+    }
 
-        var named = config.Secrets.ToDictionary(n => n, n => jobSecrets[n], StringComparer.Ordinal);
-        var environment = Merge(config.Env, Merge(named, standard));
-        var withCommit = new Dictionary<string, string>(environment) { ["NARWHAL_COMMIT"] = commit };
-        return new JobPlan
-        {
-            Image = new ImageSource(config.Image, config.Build),
-            Script = config.Script,
-            Environment = withCommit,
-            SecretValues = jobSecrets.Values.ToList(),
-            Services = config.Services.Select(s => new ServicePlan(s.Key, new ImageSource(s.Value.Image, s.Value.Build),
-                s.Value.Env, s.Value.Command, s.Value.Ready, s.Value.ReadyTimeout)).ToList(),
-            Workspace = new WorkspaceSource(source.Url, commit),
-            User = config.User,
-            Cpus = config.Resources?.Cpus,
-            MemoryBytes = config.Resources?.MemoryBytes,
-            Timeout = config.Timeout,
-            Results = config.Results,
-            Notices = notices,
-        };
+    private async Task RecordAsync(ClaimedRun claimed, string? commit, bool failFast, IReadOnlyList<PlannedStep> steps, CancellationToken ct)
+    {
+        // A class without a queue would leave the step queued forever: refuse the pipeline before any step exists.
+        if (steps.FirstOrDefault(s => !broker.ResourceClasses.Contains(s.ResourceClass, StringComparer.Ordinal)) is { } unknown)
+            throw new RunRefusedException(
+                $"Step '{unknown.Key}' names resource class '{unknown.ResourceClass}', which is not one of NARWHAL_RESOURCE_CLASSES ({string.Join(", ", broker.ResourceClasses)}).");
+        // The running pipeline holds its job's slot of that group: a step waiting for the same group would wait forever.
+        if (claimed.Job.ConcurrencyGroup is { } jobGroup && steps.FirstOrDefault(s => s.ConcurrencyGroup == jobGroup) is { } blocked)
+            throw new RunRefusedException(
+                $"Step '{blocked.Key}' names concurrency group '{jobGroup}', which job '{claimed.Run.JobName}' itself is in: the step would wait for its own run. Use another group.");
+        await _fencedWrite.ExecuteAsync(async t => await pipelines.RecordAsync(claimed, commit, failFast, steps, t), ct);
     }
 
     /// <summary>
     /// Fetches with the job's git credentials, also for a fork's pull request: they serve this read only
     /// and never reach the job (see <see cref="ForkSecrets"/>).
     /// </summary>
-    private async Task<string> FetchAsync(ClaimedRun claimed, GitSource source, CancellationToken ct)
+    private async Task<string> FetchAsync(ClaimedRun claimed, GitSource source, string? commitSha, CancellationToken ct)
     {
         var stored = await _database.ExecuteAsync(async t => await credentials.RevealAsync(claimed.Run.JobId, t), ct);
         var gitCredentials = stored is null ? null : stored.Kind == GitCredentialKind.SshKey
@@ -111,8 +177,9 @@ public sealed class JobPlanner(
         string commit;
         try
         {
-            commit = await git.FetchAsync(source.Url, claimed.Run.CommitSha is null ? claimed.Run.Branch : null, claimed.Run.CommitSha, gitCredentials, ct,
-                pullRequest: claimed.Run.CommitSha is null ? null : claimed.Run.Trigger.Github?.PullRequest);
+            commitSha ??= claimed.Run.CommitSha;
+            commit = await git.FetchAsync(source.Url, commitSha is null ? claimed.Run.Branch : null, commitSha, gitCredentials, ct,
+                pullRequest: commitSha is null ? null : claimed.Run.Trigger.Github?.PullRequest);
         }
         catch (GitFetchException ex)
         {

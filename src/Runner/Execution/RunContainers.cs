@@ -3,6 +3,7 @@ using Narwhal.Core.Runs;
 using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Git;
+using Narwhal.Runner.Pipelines;
 
 namespace Narwhal.Runner.Execution;
 
@@ -12,7 +13,7 @@ namespace Narwhal.Runner.Execution;
 /// the results collected — and every container and the network of the run removed whatever happened.
 /// </summary>
 public sealed class RunContainers(
-    IContainerEngine engine, ImageProvider images, ContainerSpecFactory specs, GitMirrorCache git, ResultCollector results,
+    IContainerEngine engine, ImageProvider images, ContainerSpecFactory specs, GitMirrorCache git, ResultCollector results, StepArtifacts artifacts,
     InstanceSettings instance, RunnerSettings settings, ILogger<RunContainers> logger)
 {
     /// <param name="scriptStarted">Called when the job container started: the script's own timeout starts.</param>
@@ -36,6 +37,7 @@ public sealed class RunContainers(
 
             containerId = await engine.CreateContainerAsync(specs.Create(claimed, plan, image, network.Name), ct);
             if (plan.Workspace is { } workspace) await CopyWorkspaceAsync(containerId, workspace, plan.User, ct);
+            await artifacts.PlaceAsync(claimed, containerId, plan.User, log, ct);
             await engine.StartContainerAsync(containerId, ct);
             scriptStarted();
             logger.LogInformation("Run {RunId} started in container {Container}", claimed.Run.Id, Short(containerId));

@@ -46,7 +46,16 @@ public sealed class RunExecutor(
         RunCompletion completion;
         try
         {
-            var plan = await planner.PlanAsync(claimed, cancellation.Token);
+            var planned = await planner.PlanAsync(claimed, cancellation.Token);
+            if (planned.Job is not { } plan)
+            {
+                // A pipeline: its steps are recorded and released for any Runner; this run has no container of its own.
+                setupTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                await log.CompleteAsync();
+                await shipper.DrainAsync();
+                logger.LogInformation("Run {RunId} is a pipeline of {Steps} steps, recorded for the Runners", run.Id, planned.RecordedSteps);
+                return;
+            }
             activeSecrets.Register(run.Id, plan.SecretValues);
             log.UseMasker(new SecretMasker(plan.SecretValues));
             foreach (var notice in plan.Notices) await log.WriteNoticeAsync(notice);

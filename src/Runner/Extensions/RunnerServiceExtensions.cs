@@ -10,6 +10,7 @@ using Narwhal.Runner.Git;
 using Narwhal.Runner.Housekeeping;
 using Narwhal.Runner.Intake;
 using Narwhal.Runner.Masking;
+using Narwhal.Runner.Pipelines;
 using Narwhal.Runner.Startup;
 
 namespace Narwhal.Runner.Extensions;
@@ -50,6 +51,8 @@ public static class RunnerServiceExtensions
         services.AddSingleton<JobPlanner>();
         services.AddSingleton<ImageProvider>();
         services.AddSingleton<ResultCollector>();
+        services.AddSingleton<StepArtifacts>();
+        services.AddSingleton<PipelineStore>();
         services.AddSingleton<RunContainers>();
         services.AddSingleton<RunLogs>();
         services.AddSingleton<RunExecutor>();

@@ -7,7 +7,7 @@ namespace Narwhal.Runner.JobConfigs;
 public sealed class JobConfigException(string file, int line, int column, string problem)
     : Exception($"{file}:{line}:{column}: {problem}")
 {
-    /// <summary>The file name given to <see cref="JobConfigParser.Parse"/>.</summary>
+    /// <summary>The file name given to <see cref="JobConfigParser.Parse"/> or <see cref="JobConfigParser.ParseFile"/>.</summary>
     public string File => file;
 
     /// <summary>1-based.</summary>

@@ -9,37 +9,78 @@ namespace Narwhal.Runner.JobConfigs;
 /// </summary>
 internal static class JobConfigMapper
 {
+    /// <summary>A file without <c>steps</c>: the one run it describes.</summary>
     public static JobConfig ToJobConfig(RawJobConfig raw)
     {
-        var (image, build) = ImageOrBuild(raw, raw.Image, raw.Build, raw.Start, "the job");
+        RefusePipelineOnly(raw, "failFast", "it says what a pipeline does when a step fails, and this file has no 'steps'");
+        RefusePipelineOnly(raw, "retry", "at the top of the file it is a default for 'steps', and this file has none: set the job's retry instead");
+        RefusePipelineOnly(raw, "resourceClass",
+            "at the top of the file it is a default for 'steps', and this file has none: set the job's resourceClass instead");
+        return Execution(raw, ExecutionOwner.Job(raw.Start));
+    }
+
+    /// <summary>What a file without steps, or a step with the defaults merged in, executes.</summary>
+    public static JobConfig Execution(RawExecution raw, ExecutionOwner owner)
+    {
+        var (image, build) = ImageOrBuild(raw, raw.Image, raw.Build, owner.Start, owner.Name, owner.DefaultHint);
         if (raw.Script is null)
-            throw ConfigError.At(raw.Start, "the job needs 'script': the commands to run");
+            throw ConfigError.At(owner.Start, $"{owner.Name} needs 'script': the commands to run{owner.DefaultHint}");
+        return Optional(raw, owner) with { Image = image, Build = build };
+    }
+
+    /// <summary>The defaults beside <c>steps</c>: each as valid as in a step, none required.</summary>
+    public static void CheckDefaults(RawExecution raw, ExecutionOwner owner)
+    {
+        if (raw.Image is not null || raw.Build is not null)
+            ImageOrBuild(raw, raw.Image, raw.Build, owner.Start, owner.Name);
+        Optional(raw, owner);
+    }
+
+    private static void RefusePipelineOnly(RawJobConfig raw, string key, string why)
+    {
+        if (raw.Has(key))
+            throw ConfigError.At(raw.KeyStart(key), $"'{key}' belongs to a pipeline: {why}");
+    }
+
+    /// <summary>Every key but image and build, in the order problems are reported; a missing script is left empty.</summary>
+    private static JobConfig Optional(RawExecution raw, ExecutionOwner owner)
+    {
         var env = Variables(raw.Env, "'env'", refuseReserved: true);
         return new JobConfig
         {
-            Image = image,
-            Build = build,
-            Script = Script(raw.Script),
+            Script = raw.Script is null ? [] : Script(raw.Script),
             Env = env,
             Services = Services(raw.Services),
             Timeout = raw.Timeout is null ? null : Quantities.Duration(raw.Timeout, "'timeout'"),
             Resources = raw.Resources is null ? null : Resources(raw.Resources),
             Results = raw.Results is null ? new ResultsConfig() : Results(raw.Results),
-            Secrets = Secrets(raw.Secrets, env),
+            Secrets = Secrets(raw.Secrets, env, owner),
             User = raw.User is null ? null : ConfigNames.User(raw.User),
         };
     }
 
-    /// <summary>Exactly one of the two; <paramref name="missingAt"/> is where to point when neither is there.</summary>
-    private static (string? Image, BuildConfig? Build) ImageOrBuild(RawSection owner, RawScalar? image, RawBuild? build, Mark missingAt, string ownerName)
+    /// <summary>
+    /// Exactly one of the two; <paramref name="missingAt"/> is where to point when neither is there.
+    /// A step may get one of them from the top-level defaults: both is then the step's key against the default.
+    /// </summary>
+    private static (string? Image, BuildConfig? Build) ImageOrBuild(RawSection owner, RawScalar? image, RawBuild? build, Mark missingAt,
+        string ownerName, string missingHint = "")
     {
         if (image is not null && build is not null)
         {
-            var second = owner.KeyStart("image") > owner.KeyStart("build") ? "image" : "build";
-            throw ConfigError.At(owner.KeyStart(second), $"{ownerName} sets both 'image' and 'build': keep one");
+            if (owner.Has("image") && owner.Has("build"))
+            {
+                var second = owner.KeyStart("image") > owner.KeyStart("build") ? "image" : "build";
+                throw ConfigError.At(owner.KeyStart(second), $"{ownerName} sets both 'image' and 'build': keep one");
+            }
+            var own = owner.Has("image") ? "image" : "build";
+            var other = own == "image" ? "build" : "image";
+            throw ConfigError.At(owner.KeyStart(own),
+                $"{ownerName} sets '{own}' and the top level sets '{other}' for every step: a step runs in one of them; " +
+                $"move '{other}' into the steps that use it");
         }
         if (image is null && build is null)
-            throw ConfigError.At(missingAt, $"{ownerName} needs 'image' (a ready image) or 'build' (a Dockerfile in the repository)");
+            throw ConfigError.At(missingAt, $"{ownerName} needs 'image' (a ready image) or 'build' (a Dockerfile in the repository){missingHint}");
         return (image is null ? null : Image(image), build is null ? null : Build(build));
     }
 
@@ -91,7 +132,7 @@ internal static class JobConfigMapper
         return new ReadOnlyDictionary<string, string>(variables);
     }
 
-    private static IReadOnlyList<string> Secrets(RawList? raw, IReadOnlyDictionary<string, string> env)
+    private static IReadOnlyList<string> Secrets(RawList? raw, IReadOnlyDictionary<string, string> env, ExecutionOwner owner)
     {
         var secrets = new List<string>();
         var listed = new HashSet<string>(StringComparer.Ordinal);
@@ -101,7 +142,7 @@ internal static class JobConfigMapper
             if (!listed.Add(name))
                 throw ConfigError.At(item.Start, $"'{name}' is listed twice in 'secrets'");
             if (env.ContainsKey(name))
-                throw ConfigError.At(item.Start, $"'{name}' is both in 'secrets' and in 'env': a variable comes from one of them");
+                throw ConfigError.At(item.Start, $"'{name}' is both in 'secrets' and in {owner.EnvName}: a variable comes from one of them");
             secrets.Add(name);
         }
         return secrets.AsReadOnly();

@@ -8,7 +8,7 @@ namespace Narwhal.Runner.JobConfigs;
 /// <summary>
 /// Reads a job config file (<c>.narwhal.yml</c>): YAML deserialized by YamlDotNet into the raw
 /// records (strict keys and shapes, every node's position kept), then checked and typed by
-/// <see cref="JobConfigMapper"/>. Any problem, syntax included, is one <see cref="JobConfigException"/>
+/// <see cref="JobConfigMapper"/> (a file with <c>steps</c>: <see cref="PipelineConfigMapper"/>). Any problem, syntax included, is one <see cref="JobConfigException"/>
 /// pointing at the offending node.
 /// </summary>
 public static class JobConfigParser
@@ -22,15 +22,30 @@ public static class JobConfigParser
         .WithNodeDeserializer(new RawSectionDeserializer(), where => where.OnTop())
         .Build();
 
-    /// <summary>Parses the file's text; <paramref name="fileName"/> prefixes error messages (e.g. ".narwhal.yml").</summary>
+    /// <summary>
+    /// Parses a file without <c>steps</c> (one run); <paramref name="fileName"/> prefixes error messages
+    /// (e.g. ".narwhal.yml"). A pipeline is refused here: read files that may have steps with <see cref="ParseFile"/>.
+    /// </summary>
+    /// <exception cref="JobConfigException">The file is not valid YAML, breaks a rule of docs/job-config.md, or has steps.</exception>
+    public static JobConfig Parse(string yaml, string fileName) =>
+        Read(yaml, fileName, raw => raw.Steps is null
+            ? JobConfigMapper.ToJobConfig(raw)
+            : throw ConfigError.At(raw.KeyStart("steps"), "'steps' makes this file a pipeline, and only a single run is read here"));
+
+    /// <summary>Parses the file's text into one run or a pipeline; <paramref name="fileName"/> prefixes error messages.</summary>
     /// <exception cref="JobConfigException">The file is not valid YAML or breaks a rule of docs/job-config.md.</exception>
-    public static JobConfig Parse(string yaml, string fileName)
+    public static ConfigFile ParseFile(string yaml, string fileName) =>
+        Read(yaml, fileName, raw => raw.Steps is null
+            ? new ConfigFile { Single = JobConfigMapper.ToJobConfig(raw) }
+            : new ConfigFile { Pipeline = PipelineConfigMapper.ToPipelineConfig(raw) });
+
+    private static T Read<T>(string yaml, string fileName, Func<RawJobConfig, T> map)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(fileName);
         try
         {
-            return JobConfigMapper.ToJobConfig(ReadRaw(yaml));
+            return map(ReadRaw(yaml));
         }
         // Every problem with the file is a YamlException without inner exception (see ConfigError);
         // one wrapping another exception is YamlDotNet reporting a bug of ours: let it through.

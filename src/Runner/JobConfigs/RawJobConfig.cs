@@ -1,10 +1,11 @@
 namespace Narwhal.Runner.JobConfigs;
 
 // The sections of the file. Each property is one key, named in camelCase (ReadyTimeout is
-// readyTimeout); a key the file leaves out stays null. Their order is the order error messages
-// list the allowed keys in.
+// readyTimeout); a key the file leaves out stays null. Their order (a base record's first) is the
+// order error messages list the allowed keys in.
 
-internal sealed record RawJobConfig : RawSection
+/// <summary>What a run executes: the keys of a file without steps, of each step, and the defaults beside <c>steps</c>.</summary>
+internal abstract record RawExecution : RawSection
 {
     public RawScalar? Image { get; init; }
     public RawBuild? Build { get; init; }
@@ -16,6 +17,49 @@ internal sealed record RawJobConfig : RawSection
     public RawResults? Results { get; init; }
     public RawList? Secrets { get; init; }
     public RawScalar? User { get; init; }
+}
+
+/// <summary>The whole file. With <see cref="Steps"/> it is a pipeline and its execution keys are the steps' defaults.</summary>
+internal sealed record RawJobConfig : RawExecution
+{
+    public RawMap<RawStep>? Steps { get; init; }
+    public RawScalar? FailFast { get; init; }
+    public RawRetry? Retry { get; init; }
+    public RawScalar? ResourceClass { get; init; }
+
+    public override string? MisplacedKeyProblem(string key) =>
+        RawSectionKeys.Of(typeof(RawStep)).Declares(key) && !RawSectionKeys.Of(typeof(RawJobConfig)).Declares(key)
+            ? $"'{key}' is a key of a step: write it inside a step under 'steps', not at the top of the file"
+            : null;
+}
+
+/// <summary>One step under <c>steps</c>: what it executes, and its place in the graph.</summary>
+internal sealed record RawStep : RawExecution
+{
+    public RawNeedList? Needs { get; init; }
+    public RawScalar? When { get; init; }
+    public RawScalar? AllowFailure { get; init; }
+    public RawScalar? ResourceClass { get; init; }
+    public RawScalar? ConcurrencyGroup { get; init; }
+    public RawScalar? Concurrency { get; init; }
+    public RawRetry? Retry { get; init; }
+
+    public override string? MisplacedKeyProblem(string key) =>
+        key is "steps" or "failFast"
+            ? $"'{key}' is a key of the whole pipeline: write it at the top of the file, not inside a step"
+            : null;
+}
+
+/// <summary>An item of <c>needs</c>: written as the step's key alone, or as this mapping.</summary>
+internal sealed record RawNeed : RawSection
+{
+    public RawScalar? Step { get; init; }
+    public RawScalar? Artifacts { get; init; }
+}
+
+internal sealed record RawRetry : RawSection
+{
+    public RawScalar? OnLost { get; init; }
 }
 
 internal sealed record RawBuild : RawSection

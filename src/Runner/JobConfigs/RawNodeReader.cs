@@ -40,6 +40,43 @@ internal static class RawNodeReader
         return new RawList(items, IsSingleValue: false, start.Start);
     }
 
+    /// <summary>
+    /// <c>needs</c>: a list (or a single item) whose items are a step key, standing for
+    /// <c>{ step: KEY }</c>, or such a mapping.
+    /// </summary>
+    private static RawNeedList ReadNeeds(IParser parser, string what, Func<IParser, Type, object?> nested)
+    {
+        if (parser.Current is Scalar)
+        {
+            var single = ReadScalar(parser, what);
+            return new RawNeedList([Need(single)], single.Start);
+        }
+        if (!parser.TryConsume<SequenceStart>(out var start))
+            throw ConfigError.At(parser.Current!.Start, $"{what} must be a list of step keys, found {Describe(parser.Current)}");
+
+        var items = new List<RawNeed>();
+        while (!parser.TryConsume<SequenceEnd>(out _))
+        {
+            items.Add(parser.Current switch
+            {
+                Scalar item when IsNull(item) => throw ConfigError.At(item.Start, $"{what} has an empty item"),
+                Scalar => Need(ReadScalar(parser, $"each item of {what}")),
+                MappingStart => (RawNeed)nested(parser, typeof(RawNeed))!,
+                _ => throw ConfigError.At(parser.Current!.Start,
+                    $"each item of {what} must be a step key or a mapping such as {{ step: build, artifacts: false }}, " +
+                    $"found {Describe(parser.Current)}"),
+            });
+        }
+        return new RawNeedList(items, start.Start);
+
+        static RawNeed Need(RawScalar key)
+        {
+            var need = new RawNeed { Step = key };
+            need.Locate(key.Start, new Dictionary<string, Mark> { ["step"] = key.Start });
+            return need;
+        }
+    }
+
     /// <summary>A mapping from names to values; each value is read by <paramref name="readValue"/> (given its what).</summary>
     public static RawMap<T> ReadMap<T>(IParser parser, string what, Func<IParser, string, T> readValue)
     {
@@ -66,7 +103,7 @@ internal static class RawNodeReader
         {
             var name = ReadKey(parser, seen);
             if (!keys.TryGetProperty(name.Value, out var property))
-                throw ConfigError.At(name.Start, keys.UnknownKeyProblem(name.Value));
+                throw ConfigError.At(name.Start, section.MisplacedKeyProblem(name.Value) ?? keys.UnknownKeyProblem(name.Value));
             property.SetValue(section, ReadValue(parser, property.PropertyType, $"'{name.Value}'", nested));
         }
         section.Locate(start.Start, seen);
@@ -80,6 +117,9 @@ internal static class RawNodeReader
         if (type == typeof(RawMap<RawScalar>)) return ReadMap(parser, what, ReadScalar);
         if (type == typeof(RawMap<RawService>))
             return ReadMap(parser, what, (p, serviceWhat) => (RawService)ReadSectionValue(p, typeof(RawService), serviceWhat, nested));
+        if (type == typeof(RawMap<RawStep>))
+            return ReadMap(parser, what, (p, stepWhat) => (RawStep)ReadSectionValue(p, typeof(RawStep), stepWhat, nested));
+        if (type == typeof(RawNeedList)) return ReadNeeds(parser, what, nested);
         if (type.IsAssignableTo(typeof(RawSection))) return ReadSectionValue(parser, type, what, nested);
         throw new NotSupportedException($"No reader for raw node type {type}.");
     }

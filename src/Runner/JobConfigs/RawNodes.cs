@@ -14,6 +14,9 @@ internal sealed record RawList(IReadOnlyList<RawScalar> Items, bool IsSingleValu
 /// <summary>A mapping from names to values, in file order, names unique.</summary>
 internal sealed record RawMap<T>(IReadOnlyList<KeyValuePair<RawScalar, T>> Entries, Mark Start);
 
+/// <summary>The items of <c>needs</c>, in file order.</summary>
+internal sealed record RawNeedList(IReadOnlyList<RawNeed> Items, Mark Start);
+
 /// <summary>A mapping with a fixed set of keys, one per property (see <see cref="RawSectionKeys"/>).</summary>
 internal abstract record RawSection
 {
@@ -24,6 +27,15 @@ internal abstract record RawSection
 
     /// <summary>Where the key of <paramref name="key"/> starts; the key must be present.</summary>
     public Mark KeyStart(string key) => keyStarts[key];
+
+    /// <summary>Whether the file wrote <paramref name="key"/> in this mapping.</summary>
+    public bool Has(string key) => keyStarts.ContainsKey(key);
+
+    /// <summary>
+    /// A better problem than "unknown key" for a key that belongs at another level (a step's key at
+    /// the top of the file); null when the key is simply unknown.
+    /// </summary>
+    public virtual string? MisplacedKeyProblem(string key) => null;
 
     public void Locate(Mark start, IReadOnlyDictionary<string, Mark> keys) => (Start, keyStarts) = (start, keys);
 }

@@ -12,13 +12,8 @@ namespace Narwhal.Core.Tests.Pipelines;
 /// the run ends aborted once its running steps ended.
 /// </summary>
 [TestFixture]
-public sealed class PipelineAbort_Specs : DatabaseFixture
+public sealed class PipelineAbort_Specs : PipelineFixture
 {
-    private int _jobs;
-
-    private Task<PipelineRows> PlanAsync(params PlannedStep[] steps) =>
-        PipelineRows.PlanAsync(Database, $"abort-{Interlocked.Increment(ref _jobs)}", steps);
-
     private async Task<List<Guid>> AbortAsync(Guid parent, string by = "alice")
     {
         await using var connection = await Database.DataSource.OpenConnectionAsync();
@@ -28,7 +23,7 @@ public sealed class PipelineAbort_Specs : DatabaseFixture
     [Test]
     public async Task When_a_pipeline_is_aborted_Should_return_its_running_steps_abort_queued_ones_and_skip_waiting_ones()
     {
-        var pipeline = await PlanAsync(new("a"), new("b"), new("c", "a"), new("d", "a") { When = StepWhen.Always });
+        var pipeline = await PlanAsync([new("a"), new("b"), new("c", "a"), new("d", "a") { When = StepWhen.Always }]);
         await pipeline.ClaimAsync("a");
 
         var asked = await AbortAsync(pipeline.ParentId);
@@ -56,7 +51,7 @@ public sealed class PipelineAbort_Specs : DatabaseFixture
     [Test]
     public async Task When_nothing_is_running_Should_end_the_run_aborted_at_once()
     {
-        var pipeline = await PlanAsync(new("a"), new("b", "a"));
+        var pipeline = await PlanAsync([new("a"), new("b", "a")]);
 
         Assert.That(await AbortAsync(pipeline.ParentId, "bob"), Is.Empty);
 
@@ -71,7 +66,7 @@ public sealed class PipelineAbort_Specs : DatabaseFixture
     [Test]
     public async Task When_a_step_had_failed_before_the_abort_Should_end_the_run_with_that_failure()
     {
-        var pipeline = await PlanAsync(new("a"), new("b"));
+        var pipeline = await PlanAsync([new("a"), new("b")]);
         await pipeline.ClaimAsync("b");
         await pipeline.RunAsync("a", RunStatus.Failed, 3, "Exit code 3.");
 
@@ -85,8 +80,8 @@ public sealed class PipelineAbort_Specs : DatabaseFixture
     [Test]
     public async Task When_the_run_is_not_a_running_pipeline_Should_do_nothing()
     {
-        var (_, plain, _) = await RunSeeder.QueuedRunAsync(Database.DataSource, $"abort-plain-{Interlocked.Increment(ref _jobs)}");
-        var ended = await PlanAsync(new PlannedStep("a"));
+        var (_, plain, _) = await RunSeeder.QueuedRunAsync(Database.DataSource, NextJobName());
+        var ended = await PlanAsync([new("a")]);
         await ended.RunAsync("a", RunStatus.Succeeded);
 
         Assert.That(await AbortAsync(plain.Id), Is.Empty);
@@ -101,14 +96,9 @@ public sealed class PipelineAbort_Specs : DatabaseFixture
     [Test]
     public async Task When_a_step_is_being_claimed_Should_wait_for_the_claim_and_return_it_as_running()
     {
-        var pipeline = await PlanAsync(new PlannedStep("a"));
+        var pipeline = await PlanAsync([new("a")]);
 
-        await using var claimer = await Database.DataSource.OpenConnectionAsync();
-        await using var claim = await claimer.BeginTransactionAsync();
-        await claimer.ExecuteAsync("""
-            UPDATE runs SET status = 'running', attempt = attempt + 1, attempt_id = @attemptId, runner_id = 'racer', started_at = now()
-            WHERE id = @id AND status = 'queued'
-            """, new { id = pipeline["a"], attemptId = Guid.CreateVersion7() }, claim);
+        await using var claim = await pipeline.ClaimUncommittedAsync("a");
 
         var aborting = AbortAsync(pipeline.ParentId);
         await Blocking.UntilWaitingForALockAsync(Database, aborting);
@@ -121,13 +111,10 @@ public sealed class PipelineAbort_Specs : DatabaseFixture
     [Test]
     public async Task When_a_step_is_claimed_after_the_abort_Should_carry_the_abort_request()
     {
-        var pipeline = await PlanAsync(new("a"), new("b"));
+        var pipeline = await PlanAsync([new("a"), new("b")]);
         await pipeline.ClaimAsync("a");
         // Lost and queued again while the abort skipped its locked row: a queued row the abort never saw.
-        await using var dispatcher = await Database.DataSource.OpenConnectionAsync();
-        await using var requeue = await dispatcher.BeginTransactionAsync();
-        await dispatcher.ExecuteAsync("UPDATE runs SET status = 'queued', attempt_id = NULL, runner_id = NULL WHERE id = @id",
-            new { id = pipeline["a"] }, requeue);
+        await using var requeue = await pipeline.RequeueUncommittedAsync("a");
         Assert.That(await AbortAsync(pipeline.ParentId).WaitAsync(TimeSpan.FromSeconds(30)), Is.Empty);
         await requeue.CommitAsync();
 

@@ -15,20 +15,15 @@ namespace Narwhal.Core.Tests.Pipelines;
 /// that ended them, once; the run ends when every step ended.
 /// </summary>
 [TestFixture]
-public sealed class PipelineAdvance_Specs : DatabaseFixture
+public sealed class PipelineAdvance_Specs : PipelineFixture
 {
-    private int _jobs;
-
-    private Task<PipelineRows> PlanAsync(params PlannedStep[] steps) =>
-        PipelineRows.PlanAsync(Database, $"advance-{Interlocked.Increment(ref _jobs)}", steps);
-
     private static Dictionary<string, RunStatus> Expect(params (string Key, RunStatus Status)[] statuses) =>
         statuses.ToDictionary(s => s.Key, s => s.Status, StringComparer.Ordinal);
 
     [Test]
     public async Task When_a_plan_is_recorded_Should_queue_each_root_with_one_ExecuteRun_for_its_own_row()
     {
-        var pipeline = await PlanAsync(new("lint"), new("build"), new("test", "build"));
+        var pipeline = await PlanAsync([new("lint"), new("build"), new("test", "build")]);
 
         Assert.That(await pipeline.StatusesAsync(), Is.EqualTo(Expect(
             ("lint", RunStatus.Queued), ("build", RunStatus.Queued), ("test", RunStatus.Waiting))));
@@ -50,7 +45,7 @@ public sealed class PipelineAdvance_Specs : DatabaseFixture
     [Test]
     public async Task When_advanced_again_with_nothing_new_Should_release_nothing_twice()
     {
-        var pipeline = await PlanAsync(new("build"), new("test", "build"));
+        var pipeline = await PlanAsync([new("build"), new("test", "build")]);
 
         await pipeline.AdvanceAsync();
         await pipeline.AdvanceAsync();
@@ -62,7 +57,7 @@ public sealed class PipelineAdvance_Specs : DatabaseFixture
     [Test]
     public async Task When_a_diamond_runs_Should_release_both_branches_after_the_root_and_the_join_only_after_both()
     {
-        var pipeline = await PlanAsync(new("a"), new("b", "a"), new("c", "a"), new("d", "b", "c"));
+        var pipeline = await PlanAsync([new("a"), new("b", "a"), new("c", "a"), new("d", "b", "c")]);
         Assert.That(await pipeline.StatusesAsync(), Is.EqualTo(Expect(
             ("a", RunStatus.Queued), ("b", RunStatus.Waiting), ("c", RunStatus.Waiting), ("d", RunStatus.Waiting))));
 
@@ -93,7 +88,7 @@ public sealed class PipelineAdvance_Specs : DatabaseFixture
     [Test]
     public async Task When_a_step_row_is_written_Should_carry_its_runs_number_and_parent()
     {
-        var pipeline = await PlanAsync(new("a"), new("b"));
+        var pipeline = await PlanAsync([new("a"), new("b")]);
 
         var step = await pipeline.StepAsync("a");
         Assert.That((step.Number, step.ParentRunId, step.Pipeline), Is.EqualTo((pipeline.Number, (Guid?)pipeline.ParentId, false)));
@@ -103,7 +98,7 @@ public sealed class PipelineAdvance_Specs : DatabaseFixture
     [Test]
     public async Task When_a_second_top_level_run_takes_a_used_number_Should_be_refused_by_the_partial_unique_index()
     {
-        var pipeline = await PlanAsync(new PlannedStep("a"));
+        var pipeline = await PlanAsync([new("a")]);
 
         var duplicate = Database.ExecuteAsync("""
             INSERT INTO runs (id, job_id, job_name, number, status, resource_class, trigger)
@@ -117,7 +112,7 @@ public sealed class PipelineAdvance_Specs : DatabaseFixture
     [Test]
     public async Task When_a_run_is_not_a_pipeline_Should_be_left_alone_by_an_advance()
     {
-        var (_, run, _) = await RunSeeder.QueuedRunAsync(Database.DataSource, $"plain-{Interlocked.Increment(ref _jobs)}");
+        var (_, run, _) = await RunSeeder.QueuedRunAsync(Database.DataSource, NextJobName());
 
         await Database.ExecuteAsync("SELECT narwhal_advance_pipeline(@id)", new { id = run.Id });
 
@@ -128,7 +123,7 @@ public sealed class PipelineAdvance_Specs : DatabaseFixture
     [Test]
     public async Task When_two_steps_end_in_one_transaction_Should_advance_after_each()
     {
-        var pipeline = await PlanAsync(new("a"), new("b"), new("c", "a"), new("d", "b"));
+        var pipeline = await PlanAsync([new("a"), new("b"), new("c", "a"), new("d", "b")]);
         await pipeline.ClaimAsync("a");
         await pipeline.ClaimAsync("b");
 

@@ -1,5 +1,4 @@
 using Narwhal.Core.Runs;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Core.Tests.Pipelines;
@@ -10,13 +9,8 @@ namespace Narwhal.Core.Tests.Pipelines;
 /// one, in order, when a step of the group ends. The limit is the step's own (default 1).
 /// </summary>
 [TestFixture]
-public sealed class PipelineConcurrency_Specs : DatabaseFixture
+public sealed class PipelineConcurrency_Specs : PipelineFixture
 {
-    private int _jobs;
-
-    private Task<PipelineRows> PlanAsync(params PlannedStep[] steps) =>
-        PipelineRows.PlanAsync(Database, $"group-{Interlocked.Increment(ref _jobs)}", steps);
-
     private static async Task AssertHeldAsync(PipelineRows pipeline, string key, bool held)
     {
         var step = await pipeline.StepAsync(key);

@@ -1,6 +1,5 @@
 using Dapper;
 using Narwhal.Core.Runs;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Core.Tests.Pipelines;
@@ -11,15 +10,12 @@ namespace Narwhal.Core.Tests.Pipelines;
 /// released exactly once (no lost update), and neither transaction deadlocks.
 /// </summary>
 [TestFixture]
-public sealed class PipelineConcurrentEnds_Specs : DatabaseFixture
+public sealed class PipelineConcurrentEnds_Specs : PipelineFixture
 {
-    private int _jobs;
-
     /// <summary>b and c run; d needs both.</summary>
     private async Task<PipelineRows> FanInAsync(bool failFast = false)
     {
-        var pipeline = await PipelineRows.PlanAsync(Database, $"fan-in-{Interlocked.Increment(ref _jobs)}",
-            [new("b"), new("c"), new("d", "b", "c")], failFast);
+        var pipeline = await PlanAsync([new("b"), new("c"), new("d", "b", "c")], failFast);
         await pipeline.ClaimAsync("b");
         await pipeline.ClaimAsync("c");
         return pipeline;

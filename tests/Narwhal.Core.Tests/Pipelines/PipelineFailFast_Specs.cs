@@ -1,7 +1,5 @@
-using Dapper;
 using Narwhal.Core.Pipelines;
 using Narwhal.Core.Runs;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Core.Tests.Pipelines;
@@ -12,20 +10,14 @@ namespace Narwhal.Core.Tests.Pipelines;
 /// A claim racing the failure is waited for and then asked to abort, never missed.
 /// </summary>
 [TestFixture]
-public sealed class PipelineFailFast_Specs : DatabaseFixture
+public sealed class PipelineFailFast_Specs : PipelineFixture
 {
     private const string FailFastReason = "Fail fast: step 'a' failed.";
-    private int _jobs;
-
-    private Task<PipelineRows> PlanAsync(bool failFast, params PlannedStep[] steps) =>
-        PipelineRows.PlanAsync(Database, $"fail-fast-{Interlocked.Increment(ref _jobs)}", steps, failFast);
 
     /// <summary>a fails; b runs; c is queued; d needs b's success; e always runs after b; f runs on a's failure.</summary>
-    private Task<PipelineRows> MixedAsync(bool failFast) => PlanAsync(failFast,
-        new("a"), new("b"), new("c"),
-        new("d", "b"),
-        new("e", "b") { When = StepWhen.Always },
-        new("f", "a") { When = StepWhen.Failure });
+    private Task<PipelineRows> MixedAsync(bool failFast) => PlanAsync(
+        [new("a"), new("b"), new("c"), new("d", "b"), new("e", "b") { When = StepWhen.Always }, new("f", "a") { When = StepWhen.Failure }],
+        failFast);
 
     [Test]
     public async Task When_a_step_fails_Should_abort_queued_ask_running_to_abort_skip_waiting_and_still_run_always_and_failure_steps()
@@ -75,7 +67,7 @@ public sealed class PipelineFailFast_Specs : DatabaseFixture
     [Test]
     public async Task When_the_failure_was_allowed_Should_not_fail_fast()
     {
-        var pipeline = await PlanAsync(true, new("a") { AllowFailure = true }, new("c"));
+        var pipeline = await PlanAsync([new("a") { AllowFailure = true }, new("c")], failFast: true);
 
         await pipeline.RunAsync("a", RunStatus.Failed, 1);
 
@@ -85,16 +77,10 @@ public sealed class PipelineFailFast_Specs : DatabaseFixture
     [Test]
     public async Task When_a_step_is_being_claimed_as_a_step_fails_Should_wait_for_the_claim_and_ask_it_to_abort()
     {
-        var pipeline = await PlanAsync(true, new("a"), new("c"));
+        var pipeline = await PlanAsync([new("a"), new("c")], failFast: true);
         await pipeline.ClaimAsync("a");
 
-        await using var claimer = await Database.DataSource.OpenConnectionAsync();
-        await using var claim = await claimer.BeginTransactionAsync();
-        var claimedRows = await claimer.ExecuteAsync("""
-            UPDATE runs SET status = 'running', attempt = attempt + 1, attempt_id = @attemptId, runner_id = 'racer', started_at = now()
-            WHERE id = @id AND status = 'queued'
-            """, new { id = pipeline["c"], attemptId = Guid.CreateVersion7() }, claim);
-        Assert.That(claimedRows, Is.EqualTo(1));
+        await using var claim = await pipeline.ClaimUncommittedAsync("c");
 
         var failing = pipeline.FinishAsync("a", RunStatus.Failed, 1);
         await Blocking.UntilWaitingForALockAsync(Database, failing);
@@ -108,17 +94,12 @@ public sealed class PipelineFailFast_Specs : DatabaseFixture
     [Test]
     public async Task When_a_step_lost_and_queued_again_races_the_failure_Should_be_asked_to_abort_when_claimed()
     {
-        var pipeline = await PlanAsync(true, new("a"), new("c"));
+        var pipeline = await PlanAsync([new("a"), new("c")], failFast: true);
         await pipeline.ClaimAsync("a");
         await pipeline.ClaimAsync("c");
 
         // The Dispatcher queues c again after its Runner was lost; the failure's advance skips the locked row.
-        await using var dispatcher = await Database.DataSource.OpenConnectionAsync();
-        await using var requeue = await dispatcher.BeginTransactionAsync();
-        await dispatcher.ExecuteAsync("""
-            UPDATE runs SET status = 'queued', attempt_id = NULL, runner_id = NULL, started_at = NULL, lost_retries = lost_retries + 1
-            WHERE id = @id
-            """, new { id = pipeline["c"] }, requeue);
+        await using var requeue = await pipeline.RequeueUncommittedAsync("c");
         await pipeline.FinishAsync("a", RunStatus.Failed, 1).WaitAsync(TimeSpan.FromSeconds(30));
         await requeue.CommitAsync();
         Assert.That((await pipeline.StepAsync("c")).AbortRequestedAt, Is.Null, "the advance did not wait for the running row");

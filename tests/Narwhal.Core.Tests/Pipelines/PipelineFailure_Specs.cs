@@ -1,6 +1,5 @@
 using Narwhal.Core.Pipelines;
 using Narwhal.Core.Runs;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Core.Tests.Pipelines;
@@ -11,21 +10,17 @@ namespace Narwhal.Core.Tests.Pipelines;
 /// success, and the run ends with the first failure that was not allowed.
 /// </summary>
 [TestFixture]
-public sealed class PipelineFailure_Specs : DatabaseFixture
+public sealed class PipelineFailure_Specs : PipelineFixture
 {
-    private int _jobs;
-
-    private Task<PipelineRows> PlanAsync(params PlannedStep[] steps) =>
-        PipelineRows.PlanAsync(Database, $"failure-{Interlocked.Increment(ref _jobs)}", steps);
-
     [Test]
     public async Task When_a_step_fails_Should_skip_what_needs_its_success_and_run_failure_and_always_steps()
     {
-        var pipeline = await PlanAsync(
+        var pipeline = await PlanAsync([
             new("build"),
             new("test", "build"),
             new("notify", "build") { When = StepWhen.Failure },
-            new("report", "test") { When = StepWhen.Always });
+            new("report", "test") { When = StepWhen.Always },
+        ]);
 
         await pipeline.RunAsync("build", RunStatus.Failed, 2, "Exit code 2.");
 
@@ -50,7 +45,7 @@ public sealed class PipelineFailure_Specs : DatabaseFixture
     [Test]
     public async Task When_nothing_it_needs_failed_Should_skip_a_failure_step_and_let_the_run_succeed()
     {
-        var pipeline = await PlanAsync(new("build"), new("notify", "build") { When = StepWhen.Failure });
+        var pipeline = await PlanAsync([new("build"), new("notify", "build") { When = StepWhen.Failure }]);
 
         await pipeline.RunAsync("build", RunStatus.Succeeded);
 
@@ -62,10 +57,11 @@ public sealed class PipelineFailure_Specs : DatabaseFixture
     [Test]
     public async Task When_a_step_allowed_to_fail_fails_Should_count_as_success_for_its_dependents_and_the_run()
     {
-        var pipeline = await PlanAsync(
+        var pipeline = await PlanAsync([
             new("lint") { AllowFailure = true },
             new("deploy", "lint"),
-            new("notify", "lint") { When = StepWhen.Failure });
+            new("notify", "lint") { When = StepWhen.Failure },
+        ]);
 
         await pipeline.RunAsync("lint", RunStatus.Failed, 1);
 
@@ -80,7 +76,7 @@ public sealed class PipelineFailure_Specs : DatabaseFixture
     [Test]
     public async Task When_several_steps_fail_Should_end_the_run_with_the_first_to_end()
     {
-        var pipeline = await PlanAsync(new("unit"), new("e2e"));
+        var pipeline = await PlanAsync([new("unit"), new("e2e")]);
 
         await pipeline.ClaimAsync("unit");
         await pipeline.ClaimAsync("e2e");
@@ -96,7 +92,7 @@ public sealed class PipelineFailure_Specs : DatabaseFixture
     [Test]
     public async Task When_a_step_is_aborted_on_its_own_Should_skip_its_dependents_and_end_the_run_aborted()
     {
-        var pipeline = await PlanAsync(new("build"), new("test", "build"));
+        var pipeline = await PlanAsync([new("build"), new("test", "build")]);
 
         await pipeline.RunAsync("build", RunStatus.Aborted, null, "Aborted by alice.");
 
@@ -108,7 +104,7 @@ public sealed class PipelineFailure_Specs : DatabaseFixture
     [Test]
     public async Task When_a_need_was_skipped_Should_skip_the_next_success_step_too_in_the_same_advance()
     {
-        var pipeline = await PlanAsync(new("a"), new("b", "a"), new("c", "b"), new("d", "c") { When = StepWhen.Always });
+        var pipeline = await PlanAsync([new("a"), new("b", "a"), new("c", "b"), new("d", "c") { When = StepWhen.Always }]);
 
         await pipeline.RunAsync("a", RunStatus.Error, null, "The Runner could not start the run.");
 

@@ -112,6 +112,32 @@ public sealed class PipelineRows
         await FinishAsync(key, status, exitCode ?? (status == RunStatus.Succeeded ? 0 : 1), reason);
     }
 
+    /// <summary>A Runner's claim of the step, left uncommitted: the spec races it while it holds the row.</summary>
+    public Task<HeldWrite> ClaimUncommittedAsync(string key) => HoldAsync(key, """
+        UPDATE runs SET status = @running, attempt = attempt + 1, attempt_id = @attemptId, runner_id = 'racer', started_at = now()
+        WHERE id = @id AND status = @queued
+        """);
+
+    /// <summary>The Dispatcher queueing the step again after its Runner was lost, left uncommitted.</summary>
+    public Task<HeldWrite> RequeueUncommittedAsync(string key) => HoldAsync(key, """
+        UPDATE runs SET status = @queued, attempt_id = NULL, runner_id = NULL, started_at = NULL, lost_retries = lost_retries + 1
+        WHERE id = @id AND status = @running
+        """);
+
+    private async Task<HeldWrite> HoldAsync(string key, string sql)
+    {
+        var connection = await _db.DataSource.OpenConnectionAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        var held = new HeldWrite(connection, transaction);
+        var written = await connection.ExecuteAsync(sql, new
+        {
+            id = this[key], attemptId = Guid.CreateVersion7(), running = RunStatus.Running.Name(), queued = RunStatus.Queued.Name(),
+        }, transaction);
+        if (written == 1) return held;
+        await held.DisposeAsync();
+        throw new InvalidOperationException($"step '{key}' was not in the status the write expects");
+    }
+
     public Task<Run> ParentAsync() => RowAsync(ParentId);
 
     public Task<Run> StepAsync(string key) => RowAsync(this[key]);

@@ -19,22 +19,38 @@ internal static class JobConfigFiles
     public static string ScriptOnly(params string[] more) => Yaml(["script: [make]", .. more]);
 
     /// <summary>The first <c>```yaml</c> block of docs/job-config.md: its complete example.</summary>
-    public static string DocsExample()
-    {
-        var docs = File.ReadAllText(RepositoryFiles.PathOf("docs", "job-config.md"));
-        var start = docs.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
-        return docs[start..docs.IndexOf("```", start, StringComparison.Ordinal)];
-    }
-
+    public static string DocsExample() => DocsExample("## Complete example");
 
     public static Narwhal.Runner.JobConfigs.JobConfig Parse(string yaml) => JobConfigParser.Parse(yaml, FileName);
+
+    /// <summary>A file that must be a pipeline.</summary>
+    public static PipelineConfig ParsePipeline(string yaml)
+    {
+        var file = JobConfigParser.ParseFile(yaml, FileName);
+        Assert.That(file.Single, Is.Null, "a file with steps is a pipeline");
+        return file.Pipeline!;
+    }
+
+    /// <summary>The <c>```yaml</c> block of docs/job-config.md that follows <paramref name="heading"/>.</summary>
+    public static string DocsExample(string heading)
+    {
+        var docs = File.ReadAllText(RepositoryFiles.PathOf("docs", "job-config.md"));
+        var start = docs.IndexOf("```yaml\n", docs.IndexOf(heading, StringComparison.Ordinal), StringComparison.Ordinal) + "```yaml\n".Length;
+        return docs[start..docs.IndexOf("```", start, StringComparison.Ordinal)];
+    }
 
     public static JobConfigException Refusal(string yaml) => Assert.Throws<JobConfigException>(() => Parse(yaml))!;
 
     /// <summary>Refused at exactly <paramref name="line"/>:<paramref name="column"/>, the problem naming each of <paramref name="mentions"/>.</summary>
-    public static void AssertRefused(string yaml, int line, int column, params string[] mentions)
+    public static void AssertRefused(string yaml, int line, int column, params string[] mentions) =>
+        AssertAt(Refusal(yaml), line, column, mentions);
+
+    /// <summary>As <see cref="AssertRefused"/>, read as any file may be (<see cref="JobConfigParser.ParseFile"/>).</summary>
+    public static void AssertFileRefused(string yaml, int line, int column, params string[] mentions) =>
+        AssertAt(Assert.Throws<JobConfigException>(() => JobConfigParser.ParseFile(yaml, FileName))!, line, column, mentions);
+
+    private static void AssertAt(JobConfigException error, int line, int column, string[] mentions)
     {
-        var error = Refusal(yaml);
         Assert.Multiple(() =>
         {
             Assert.That((error.File, error.Line, error.Column), Is.EqualTo((FileName, line, column)), error.Message);

@@ -24,8 +24,9 @@ public static class CommitStatusMapping
 
     public static CommitStatusState StateOf(RunStatus status) => status switch
     {
-        RunStatus.Queued or RunStatus.Running => CommitStatusState.Pending,
-        RunStatus.Succeeded => CommitStatusState.Success,
+        RunStatus.Waiting or RunStatus.Queued or RunStatus.Running => CommitStatusState.Pending,
+        // Nothing ran, and nothing failed: GitHub has no "neutral" commit status, and a pending one would block merging.
+        RunStatus.Succeeded or RunStatus.Skipped => CommitStatusState.Success,
         RunStatus.Failed => CommitStatusState.Failure,
         RunStatus.TimedOut or RunStatus.Aborted or RunStatus.Lost or RunStatus.Error => CommitStatusState.Error,
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
@@ -61,6 +62,8 @@ public static class CommitStatusMapping
             RunStatus.Aborted => WithReason($"{run} aborted", update.StatusReason),
             RunStatus.Lost => WithReason($"{run} lost", update.StatusReason),
             RunStatus.Error => WithReason($"{run} error", update.StatusReason),
+            RunStatus.Waiting => $"{run} waiting",
+            RunStatus.Skipped => WithReason($"{run} skipped", update.StatusReason),
             _ => run,
         };
     }

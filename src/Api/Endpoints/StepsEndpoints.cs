@@ -37,69 +37,41 @@ public static class StepsEndpoints
         return app;
     }
 
-    public static async Task<Results<Ok<StepDto>, ProblemHttpResult>> GetStep(
+    public static Task<Results<Ok<StepDto>, ProblemHttpResult>> GetStep(
         Guid id, [Description(KeyDescription)] string key, [Description(AttemptDescription)] int? attempt, RunStore runs, RunStepStore steps, CancellationToken ct) =>
-        await FindAsync(id, key, attempt, runs, steps, ct) switch
-        {
-            ({ } step, _) => TypedResults.Ok(StepDto.From(id, step)),
-            (_, var problem) => problem!,
-        };
+        AtStepAsync(id, key, attempt, runs, steps, step => Task.FromResult<Results<Ok<StepDto>, ProblemHttpResult>>(TypedResults.Ok(StepDto.From(id, step))), ct);
 
-    public static async Task<IResult> Console(
+    public static Task<IResult> Console(
         Guid id, [Description(KeyDescription)] string key, [Description(AttemptDescription)] int? attempt, bool? follow,
         RunStepStore steps, ResultsEndpoints.ConsoleSources sources, CancellationToken ct) =>
-        await FindAsync(id, key, attempt, sources.Runs, steps, ct) switch
-        {
-            ({ } step, _) => ResultsEndpoints.Console(step.Row, follow == true, sources),
-            (_, var problem) => problem!,
-        };
+        AtStepAsync(id, key, attempt, sources.Runs, steps, step => Task.FromResult(ResultsEndpoints.Console(step.Row, follow == true, sources)), ct);
 
-    public static async Task<Results<Ok<RunFilesEndpoints.ResultsOverview>, ProblemHttpResult>> Overview(
+    public static Task<Results<Ok<RunFilesEndpoints.ResultsOverview>, ProblemHttpResult>> Overview(
         Guid id, [Description(KeyDescription)] string key, [Description(AttemptDescription)] int? attempt,
         RunStore runs, RunStepStore steps, RunFileStore files, CancellationToken ct) =>
-        await FindAsync(id, key, attempt, runs, steps, ct) switch
-        {
-            ({ } step, _) => await RunFilesEndpoints.OverviewOf(FilesOf(id, step), files, ct),
-            (_, var problem) => problem!,
-        };
+        AtStepAsync(id, key, attempt, runs, steps, step => RunFilesEndpoints.OverviewOf(FilesOf(id, step), files, ct), ct);
 
-    public static async Task<IResult> JunitZip(
+    public static Task<IResult> JunitZip(
         Guid id, [Description(KeyDescription)] string key, [Description(AttemptDescription)] int? attempt,
         RunStore runs, RunStepStore steps, RunFileStore files, IObjectStore store, CancellationToken ct) =>
-        await FindAsync(id, key, attempt, runs, steps, ct) switch
-        {
-            ({ } step, _) => await RunFilesEndpoints.JunitZipOf(FilesOf(id, step), files, store, ct),
-            (_, var problem) => problem!,
-        };
+        AtStepAsync(id, key, attempt, runs, steps, step => RunFilesEndpoints.JunitZipOf(FilesOf(id, step), files, store, ct), ct);
 
-    public static async Task<IResult> JunitSummary(
+    public static Task<IResult> JunitSummary(
         Guid id, [Description(KeyDescription)] string key, [Description(AttemptDescription)] int? attempt,
         RunStore runs, RunStepStore steps, RunFileStore files, IObjectStore store, CancellationToken ct) =>
-        await FindAsync(id, key, attempt, runs, steps, ct) switch
-        {
-            ({ } step, _) => await RunFilesEndpoints.JunitSummaryOf(FilesOf(id, step), files, store, ct),
-            (_, var problem) => problem!,
-        };
+        AtStepAsync(id, key, attempt, runs, steps, step => RunFilesEndpoints.JunitSummaryOf(FilesOf(id, step), files, store, ct), ct);
 
-    public static async Task<Results<Ok<PageDto<RunFilesEndpoints.FileDto>>, ProblemHttpResult>> ListArtifacts(
+    public static Task<Results<Ok<PageDto<RunFilesEndpoints.FileDto>>, ProblemHttpResult>> ListArtifacts(
         Guid id, [Description(KeyDescription)] string key, [Description(AttemptDescription)] int? attempt,
         RunStore runs, RunStepStore steps, RunFileStore files, CancellationToken ct) =>
-        await FindAsync(id, key, attempt, runs, steps, ct) switch
-        {
-            ({ } step, _) => await RunFilesEndpoints.ArtifactsOf(FilesOf(id, step), files, ct),
-            (_, var problem) => problem!,
-        };
+        AtStepAsync(id, key, attempt, runs, steps, step => RunFilesEndpoints.ArtifactsOf(FilesOf(id, step), files, ct), ct);
 
     public static async Task<IResult> DownloadArtifact(
         Guid id, [Description(KeyDescription)] string key, string path, [Description(AttemptDescription)] int? attempt,
         RunStore runs, RunStepStore steps, RunFileStore files, IObjectStore store, HttpContext context, CancellationToken ct)
     {
         if (RunFilesEndpoints.RefuseUnsafe(path, context) is { } refused) return refused;
-        return await FindAsync(id, key, attempt, runs, steps, ct) switch
-        {
-            ({ } step, _) => await RunFilesEndpoints.ArtifactOf(FilesOf(id, step), path, files, store, context, ct),
-            (_, var problem) => problem!,
-        };
+        return await AtStepAsync(id, key, attempt, runs, steps, step => RunFilesEndpoints.ArtifactOf(FilesOf(id, step), path, files, store, context, ct), ct);
     }
 
     /// <summary>200 with the run: the step and its downstream steps that did not succeed have new attempts, and the run is running again.</summary>
@@ -153,6 +125,22 @@ public static class StepsEndpoints
         var run = step.Row;
         return new RunFilesEndpoints.FilesOf(run, $"Step '{step.Key}' of run {runId}", self, $"{self}/console",
             $"run-{run.JobName}-{run.Number}-{step.Key}-junit.zip");
+    }
+
+    /// <summary>The answer for the run's step (attempt), or the problem naming what is missing.</summary>
+    private static async Task<IResult> AtStepAsync(Guid id, string key, int? attempt, RunStore runs, RunStepStore steps,
+        Func<RunStep, Task<IResult>> answer, CancellationToken ct)
+    {
+        var (step, problem) = await FindAsync(id, key, attempt, runs, steps, ct);
+        return step is null ? problem! : await answer(step);
+    }
+
+    /// <summary><see cref="AtStepAsync(Guid, string, int?, RunStore, RunStepStore, Func{RunStep, Task{IResult}}, CancellationToken)"/> for a typed JSON answer.</summary>
+    private static async Task<Results<Ok<T>, ProblemHttpResult>> AtStepAsync<T>(Guid id, string key, int? attempt, RunStore runs, RunStepStore steps,
+        Func<RunStep, Task<Results<Ok<T>, ProblemHttpResult>>> answer, CancellationToken ct)
+    {
+        var (step, problem) = await FindAsync(id, key, attempt, runs, steps, ct);
+        return step is null ? problem! : await answer(step);
     }
 
     /// <summary>The run's step (attempt), or the problem naming what is missing: the run, the step or the attempt.</summary>

@@ -107,7 +107,7 @@ public static class OperationCatalog
                                    "100), kept in the order written; each step takes `image`, `script`, `env`, `timeoutSeconds` (defaults: " +
                                    "the job's top-level values, env merged), `needs` (keys, or `{ step, artifacts: false }` to leave that " +
                                    "step's artifacts out of its workspace), `when` (success, failure, always), `allowFailure`, " +
-                                   "`resourceClass`, `concurrencyGroup` with `concurrency` (default 1) and `retry: { onLost }`; top-level " +
+                                   "`resourceClass`, `concurrencyGroup` (not the job's own) with `concurrency` (default 1) and `retry: { onLost }`; top-level " +
                                    "`failFast` stops the other steps at the first failure. Errors name the field: `steps.test.needs[0]`. " +
                                    "A change of the steps' order shows in `changes` as `steps` with the keys in each order. Git jobs take " +
                                    "`steps`, `env` and `failFast` from their config file and refuse them here.")

@@ -62,6 +62,9 @@ public static class JobStepsValidator
 
         if (step.ConcurrencyGroup is { } group && !Names.JobName().IsMatch(group))
             errors.Add($"{field}.concurrencyGroup", $"Group name '{group}' is invalid: {Names.JobNameRule}.");
+        // The run itself holds a slot of the job's group while its steps run: a step of that group would wait for its own run.
+        else if (step.ConcurrencyGroup is { } shared && shared == job.ConcurrencyGroup)
+            errors.Add($"{field}.concurrencyGroup", $"The job itself is in concurrency group '{shared}': the step would wait for its own run. Use another group.");
         if (step.Concurrency is { } limit)
         {
             if (step.ConcurrencyGroup is null) errors.Add($"{field}.concurrency", "Needs concurrencyGroup: the group whose steps it limits.");

@@ -5,7 +5,6 @@ using Narwhal.Api.Tests.OpenApi;
 using Narwhal.Api.Tests.Support;
 using Narwhal.Core.Runs;
 using NUnit.Framework;
-using static Narwhal.Api.Tests.Support.JobRequests;
 using static Narwhal.Api.Tests.Support.SeedStep;
 
 namespace Narwhal.Api.Tests.Runs;
@@ -20,14 +19,7 @@ public sealed class PipelineRuns_Specs : StackFixture
 {
     private PipelineSeeder Seeder => new(Stack.Database.DataSource);
 
-    /// <summary>A job of its own and a run of it planned as the given pipeline.</summary>
-    private async Task<Guid> PipelineRunAsync(string job, params SeedStep[] steps)
-    {
-        await Client.CreateJobAsync(job, Freestyle());
-        var id = Guid.Parse((await Client.TriggerAsync(job)).Str("id"));
-        await Seeder.PlanAsync(id, steps);
-        return id;
-    }
+    private Task<Guid> PipelineRunAsync(string job, params SeedStep[] steps) => Seeder.PlannedRunAsync(Client, job, steps);
 
     private static List<JsonElement> Steps(JsonElement run) => run.GetProperty("steps").EnumerateArray().ToList();
 
@@ -68,7 +60,7 @@ public sealed class PipelineRuns_Specs : StackFixture
     [Test]
     public async Task When_a_run_has_no_steps_Should_show_one_step_main_which_is_the_run_itself()
     {
-        await Client.CreateJobAsync("plain", Freestyle());
+        await Client.CreateJobAsync("plain", JobRequests.Freestyle());
         var triggered = await Client.TriggerAsync("plain");
         var id = triggered.Str("id");
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Narwhal.Api.Tests.Support;
 using Narwhal.Core.Runs;
 using NUnit.Framework;
-using static Narwhal.Api.Tests.Support.JobRequests;
 using static Narwhal.Api.Tests.Support.SeedStep;
 
 namespace Narwhal.Api.Tests.Runs;
@@ -17,13 +16,7 @@ public sealed class StepRetry_Specs : StackFixture
 {
     private PipelineSeeder Seeder => new(Stack.Database.DataSource);
 
-    private async Task<Guid> PipelineRunAsync(string job, params SeedStep[] steps)
-    {
-        await Client.CreateJobAsync(job, Freestyle());
-        var id = Guid.Parse((await Client.TriggerAsync(job)).Str("id"));
-        await Seeder.PlanAsync(id, steps);
-        return id;
-    }
+    private Task<Guid> PipelineRunAsync(string job, params SeedStep[] steps) => Seeder.PlannedRunAsync(Client, job, steps);
 
     private static Dictionary<string, JsonElement> StepsByKey(JsonElement run) =>
         run.GetProperty("steps").EnumerateArray().ToDictionary(s => s.Str("key"));
@@ -101,7 +94,7 @@ public sealed class StepRetry_Specs : StackFixture
     [Test]
     public async Task When_a_run_without_steps_is_retried_Should_answer_409_pointing_at_rerun()
     {
-        await Client.CreateJobAsync("retry-plain", Freestyle());
+        await Client.CreateJobAsync("retry-plain", JobRequests.Freestyle());
         var id = (await Client.TriggerAsync("retry-plain")).Str("id");
         await Stack.Database.ExecuteAsync("UPDATE runs SET status = 'failed', finished_at = now() WHERE id = @id", new { id = Guid.Parse(id) });
 

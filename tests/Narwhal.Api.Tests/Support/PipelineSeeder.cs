@@ -18,6 +18,18 @@ internal sealed record SeedStep(string Key, string[]? Needs = null, string When 
 /// </summary>
 internal sealed class PipelineSeeder(NpgsqlDataSource db)
 {
+    /// <summary>What a Runner would execute (its own shape, read back when a step is claimed); nothing executes it here.</summary>
+    private static readonly string Definition = $$"""{ "image": "{{TestEnvironment.BusyboxImage}}", "script": ["true"] }""";
+
+    /// <summary>A freestyle job of its own, a run of it triggered through the Api, and that run planned as these steps.</summary>
+    public async Task<Guid> PlannedRunAsync(HttpClient client, string job, params SeedStep[] steps)
+    {
+        await client.CreateJobAsync(job, JobRequests.Freestyle());
+        var id = Guid.Parse((await client.TriggerAsync(job)).Str("id"));
+        await PlanAsync(id, steps);
+        return id;
+    }
+
     /// <summary>Records the plan of the queued run <paramref name="runId"/>, as a Runner does once it read the config.</summary>
     public async Task PlanAsync(Guid runId, IReadOnlyList<SeedStep> steps, bool failFast = false)
     {
@@ -38,8 +50,12 @@ internal sealed class PipelineSeeder(NpgsqlDataSource db)
                 SELECT @child, job_id, job_name, number, @waiting, resource_class, commit_sha, branch, parameters, trigger, id
                 FROM runs WHERE id = @runId;
                 INSERT INTO run_steps (run_id, parent_run_id, key, position, needs, artifacts_from, run_when, allow_failure, definition)
-                VALUES (@child, @runId, @Key, @position, @needs, @needs, @When, @AllowFailure, '{}'::jsonb);
-                """, new { child, runId, step.Key, position, needs = step.Needs ?? [], step.When, step.AllowFailure, waiting = RunStatus.Waiting.Name() }, tx);
+                VALUES (@child, @runId, @Key, @position, @needs, @needs, @When, @AllowFailure, @definition::jsonb);
+                """, new
+            {
+                child, runId, step.Key, position, needs = step.Needs ?? [], step.When, step.AllowFailure, waiting = RunStatus.Waiting.Name(),
+                definition = Definition,
+            }, tx);
         }
         await connection.ExecuteAsync("SELECT narwhal_advance_pipeline(@runId)", new { runId }, tx);
         await tx.CommitAsync();

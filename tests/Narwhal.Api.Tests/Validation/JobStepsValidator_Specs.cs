@@ -87,4 +87,14 @@ public sealed class JobStepsValidator_Specs
 
         Assert.That(errors.Keys, Is.EqualTo(new[] { "failFast" }));
     }
+
+    [Test]
+    public void When_a_step_names_the_jobs_own_concurrency_group_Should_name_it_as_it_would_wait_for_its_own_run()
+    {
+        var request = WithSteps(("deploy", new JobStepDto { ConcurrencyGroup = "prod" })) with { MaxConcurrent = 1, ConcurrencyGroup = "prod" };
+
+        var errors = JobRequestValidator.Validate("job", request, Classes).Errors.ToDictionary();
+
+        Assert.That(errors.Keys, Is.EqualTo(new[] { "steps.deploy.concurrencyGroup" }));
+    }
 }

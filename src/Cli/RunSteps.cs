@@ -59,6 +59,6 @@ public static class RunSteps
     {
         var lines = text.Split('\n');
         if (lines[^1].Length == 0) lines = lines[..^1];
-        return string.Concat(lines.Select(line => $"{prefix} {line.TrimEnd('\r')}\n"));
+        return string.Concat(lines.Select(line => line.TrimEnd('\r') is { Length: > 0 } text ? $"{prefix} {text}\n" : $"{prefix}\n"));
     }
 }

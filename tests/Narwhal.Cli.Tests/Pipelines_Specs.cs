@@ -99,6 +99,7 @@ public sealed class Pipelines_Specs : StackFixture
         Assert.That(output, Does.Match(@"\[notify\] succeeded"), "a when: failure step runs");
         Assert.That(output, Does.Not.Contain("[build] built"), "a step that succeeded shows no log");
         Assert.That(output.IndexOf("[build] succeeded", StringComparison.Ordinal), Is.LessThan(output.IndexOf("[test] failed", StringComparison.Ordinal)));
+        Assert.That(result.Stderr, Does.Contain($"Run {label} is a pipeline of 4 steps: build, test, deploy, notify."));
         Assert.That(result.Stderr, Does.Contain("Run failed (exit code 7): Step 'test' failed").And.Contain($"narwhal runs retry-failed {label} --follow"));
     }
 

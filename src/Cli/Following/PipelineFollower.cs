@@ -17,6 +17,7 @@ public sealed class PipelineFollower(CliContext cx, string runId, AbortPrompt pr
     public const int TailLines = 40;
 
     private readonly Dictionary<string, Seen> _seen = new(StringComparer.Ordinal);
+    private bool _introduced;
 
     /// <summary>What was last printed of a step: its attempt and status, and whether its Runner was named.</summary>
     private sealed record Seen(int Attempt, string Status, bool RunnerShown);
@@ -50,6 +51,9 @@ public sealed class PipelineFollower(CliContext cx, string runId, AbortPrompt pr
 
     private async Task ReportAsync(JsonElement run, CancellationToken ct)
     {
+        if (!_introduced && !cx.Out.Json)
+            await cx.Out.Err.WriteLineAsync($"Run {RunCommands.Label(run)} is a pipeline of {RunSteps.Of(run).Count} steps: {RunSteps.Keys(run)}.");
+        _introduced = true;
         foreach (var step in RunSteps.Of(run))
         {
             var key = step.S("key");

@@ -43,32 +43,24 @@ public static class RetryCommands
         },
     ];
 
-    private static async Task<int> RetryStep(CliContext cx)
-    {
-        var args = cx.Args;
-        var reference = args.Required(2, "run id (or JOB/NUMBER): narwhal runs retry RUN STEP");
-        var key = args.Required(3, "step key: narwhal runs retry RUN STEP (narwhal runs show RUN lists the steps)");
-        var follow = args.Flag("follow");
-        var step = RunCommands.StepToFollow(args, follow);
-        args.EnsureConsumed(4);
-        var id = await RunCommands.ResolveAsync(cx, reference);
-        return await RetryAsync(cx, id, reference, $"{RunSteps.Path(id, key)}/retry", follow, step);
-    }
+    private static Task<int> RetryStep(CliContext cx) => RetryAsync(cx, oneStep: true);
 
-    private static async Task<int> RetryFailed(CliContext cx)
-    {
-        var args = cx.Args;
-        var reference = args.Required(2, "run id (or JOB/NUMBER): narwhal runs retry-failed RUN");
-        var follow = args.Flag("follow");
-        var step = RunCommands.StepToFollow(args, follow);
-        args.EnsureConsumed(3);
-        var id = await RunCommands.ResolveAsync(cx, reference);
-        return await RetryAsync(cx, id, reference, $"/runs/{id}/retry-failed", follow, step);
-    }
+    private static Task<int> RetryFailed(CliContext cx) => RetryAsync(cx, oneStep: false);
 
     /// <summary>Posts the retry; says which steps start again (the attempts before and after tell), or follows the run.</summary>
-    private static async Task<int> RetryAsync(CliContext cx, string id, string reference, string path, bool follow, string? step)
+    /// <param name="oneStep">runs retry RUN STEP; else runs retry-failed RUN.</param>
+    private static async Task<int> RetryAsync(CliContext cx, bool oneStep)
     {
+        var args = cx.Args;
+        var usage = oneStep ? "narwhal runs retry RUN STEP" : "narwhal runs retry-failed RUN";
+        var reference = args.Required(2, $"run id (or JOB/NUMBER): {usage}");
+        var key = oneStep ? args.Required(3, $"step key: {usage} (narwhal runs show RUN lists the steps)") : null;
+        var follow = args.Flag("follow");
+        var step = RunCommands.StepToFollow(args, follow);
+        args.EnsureConsumed(oneStep ? 4 : 3);
+        var id = await RunCommands.ResolveAsync(cx, reference);
+        var path = key is null ? $"/runs/{id}/retry-failed" : $"{RunSteps.Path(id, key)}/retry";
+
         var before = (await cx.Client.GetAsync($"/runs/{id}", cx.Cancel)).Json;
         ApiResponse answer;
         try

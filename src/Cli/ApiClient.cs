@@ -229,7 +229,7 @@ public sealed class ApiClient : IDisposable
             _ => ExitCodes.Api,
         };
         var reason = detail ?? (status == 401 ? "unauthorized (missing or wrong token)" : reasonPhrase ?? "error");
-        return new CliException(code, $"{status} {reason}");
+        return new CliException(code, $"{status} {reason}") { HttpStatus = status };
     }
 
     private static string? Str(JsonElement e, string name) =>

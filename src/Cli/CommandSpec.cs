@@ -1,7 +1,7 @@
 namespace Narwhal.Cli;
 
 /// <summary>What a positional argument of a command is, so shell completion can offer values.</summary>
-public enum ArgKind { None, Job, Run, Context, File, Shell }
+public enum ArgKind { None, Job, Run, Context, File, Shell, Step }
 
 /// <summary>
 /// One command: its words ("runs list"), usage line, one-line summary, longer help, examples, the
@@ -17,6 +17,9 @@ public sealed record CommandSpec(string Name, string Usage, string Summary, Func
     public IReadOnlyList<string> Options { get; init; } = [];
 
     public ArgKind Argument { get; init; }
+
+    /// <summary>What the positional after <see cref="Argument"/> is (<c>runs retry RUN STEP</c>: a step of that run).</summary>
+    public ArgKind Then { get; init; }
 
     /// <summary>
     /// The option a <c>-o</c>/<c>--output</c> value other than an output format means on this command

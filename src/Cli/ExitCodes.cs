@@ -1,7 +1,7 @@
 namespace Narwhal.Cli;
 
 /// <summary>
-/// Exit codes. 0–5 mirror how a followed run ended; 10 and above are the CLI's own failures.
+/// Exit codes. 0–6 mirror how a followed run (or step) ended; 10 and above are the CLI's own failures.
 /// </summary>
 public static class ExitCodes
 {
@@ -12,6 +12,8 @@ public static class ExitCodes
     public const int RunTimedOut = 3;
     public const int RunAborted = 4;
     public const int RunLost = 5;
+    /// <summary>A step followed with --step was skipped (its needs did not allow it to run).</summary>
+    public const int StepSkipped = 6;
 
     /// <summary>Wrong command line: unknown command or option, missing argument.</summary>
     public const int Usage = 10;
@@ -36,6 +38,7 @@ public static class ExitCodes
         "timed_out" => RunTimedOut,
         "aborted" => RunAborted,
         "lost" => RunLost,
+        "skipped" => StepSkipped,
         _ => RunError,
     };
 
@@ -47,6 +50,7 @@ public static class ExitCodes
           3   the run timed out
           4   the run was aborted
           5   the run was lost (its Runner went away)
+          6   the step followed with --step was skipped
           10  usage error (unknown command or option, missing argument)
           11  cannot reach the server
           12  not authorised (401/403)
@@ -61,6 +65,9 @@ public static class ExitCodes
 public sealed class CliException(int exitCode, string message) : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
+
+    /// <summary>The HTTP status of the API's error answer it reports, if it reports one.</summary>
+    public int? HttpStatus { get; init; }
 
     public static CliException Usage(string message) => new(ExitCodes.Usage, message);
 }

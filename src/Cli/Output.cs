@@ -88,6 +88,7 @@ public sealed class Output(TextWriter stdout, TextWriter stderr, bool colour, bo
         "failed" or "error" or "lost" => "31",
         "timed_out" or "aborted" => "33",
         "running" => "36",
+        "skipped" => "90",
         _ => "",
     };
 

@@ -48,6 +48,12 @@ public sealed partial class DocumentedOperations_Specs : StackFixture
         await Stack.StartRunnerAsync("cli-tour-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_ALLOW_FILE_REPOS"] = "true" });
         await Results_Specs.PutReportingJobAsync(Client, _dir, "tour-tested");
         (await Client.PutFreestyleJobAsync("tour-sleep", TestEnvironment.BusyboxImage, "sleep 30")).EnsureSuccessStatusCode();
+        var pipeline = $$"""
+            { "type": "freestyle", "image": "{{TestEnvironment.BusyboxImage}}", "script": ["echo step a"],
+              "steps": { "a": {}, "b": { "needs": ["a"], "script": ["echo step b", "exit 1"] } } }
+            """;
+        using var content = new StringContent(pipeline, System.Text.Encoding.UTF8, "application/json");
+        (await Client.PutAsync("/jobs/tour-pipe", content)).EnsureSuccessStatusCode();
     }
 
     protected override Task AfterStackStoppedAsync()
@@ -108,6 +114,22 @@ public sealed partial class DocumentedOperations_Specs : StackFixture
         await Run("runs", "rerun", "tour-hi/1", "--follow");
         await Run("logs", "tour-hi/1");
         await Run("logs", "tour-hi/1", "--follow");
+
+        await Run(ExitCodes.RunFailed, null, "run", "tour-pipe", "--follow");
+        await Run("run", "tour-pipe", "--follow", "--step", "a");
+        await Run("runs", "show", "tour-pipe/1");
+        await Run("logs", "tour-pipe/1");
+        await Run("logs", "tour-pipe/1", "--step", "b", "--attempt", "1");
+        await Run(ExitCodes.RunFailed, null, "logs", "tour-pipe/1", "--follow");
+        await Run(ExitCodes.RunFailed, null, "logs", "tour-pipe/1", "--follow", "--step", "b");
+        await Run("runs", "retry", "tour-pipe/1", "b");
+        await Client.WaitForRunEndAsync((await Client.GetJsonAsync("/jobs/tour-pipe/runs/1")).Str("id"));
+        await Run(ExitCodes.RunFailed, null, "runs", "retry-failed", "tour-pipe/1", "--follow");
+        await Run(ExitCodes.NotFound, null, "results", "tour-pipe/1");
+        await Run(ExitCodes.NotFound, null, "results", "tour-pipe/1", "--step", "a", "--attempt", "1");
+        await Run("results", "download", "tour-pipe/1", "--output-dir", Path.Combine(_dir, "pipeline"));
+        await Run("results", "download", "tour-pipe/1", "--step", "b", "--attempt", "1", "--output-dir", Path.Combine(_dir, "step"));
+        await Run("__complete", "--", "runs", "retry", "tour-pipe/1", "");
 
         await Run(ExitCodes.Ok, "tour-secret-value-2\n", "secrets", "set", "tour-hi", "EXTRA");
         await Run("secrets", "list", "tour-hi");

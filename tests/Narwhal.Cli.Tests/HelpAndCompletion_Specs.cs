@@ -72,6 +72,7 @@ public sealed class HelpAndCompletion_Specs
         Assert.That(await Complete("ru"), Is.EquivalentTo(new[] { "run", "runs", "runners" }));
         Assert.That(await Complete("jobs", ""), Is.EquivalentTo(new[] { "list", "get", "delete" }));
         Assert.That(await Complete("run", "hello", "--b"), Is.EquivalentTo(new[] { "--branch" }));
+        Assert.That(await Complete("logs", "build/1", "--s"), Is.EquivalentTo(new[] { "--step" }));
         Assert.That(await Complete("runs", "list", "--status", "t"), Is.EquivalentTo(new[] { "timed_out" }));
         Assert.That(await Complete("jobs", "list", "-o", ""), Is.EquivalentTo(new[] { "table", "json" }));
         Assert.That(await Complete("completion", ""), Is.EquivalentTo(new[] { "bash", "zsh", "fish" }));
@@ -108,7 +109,7 @@ public sealed class HelpAndCompletion_Specs
         await bash.WaitForExitAsync();
         Assert.That(bash.ExitCode, Is.EqualTo(0), errors);
         var parts = output.Split("---\n");
-        Assert.That(parts[0].Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EquivalentTo(new[] { "list", "show", "abort", "rerun" }));
+        Assert.That(parts[0].Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EquivalentTo(new[] { "list", "show", "abort", "rerun", "retry", "retry-failed" }));
         Assert.That(parts[1].Trim(), Is.EqualTo("--follow"));
     }
 

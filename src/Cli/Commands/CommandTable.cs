@@ -9,6 +9,7 @@ public static class CommandTable
         .. JobsCommands.Specs,
         .. ApplyCommands.Specs,
         .. RunCommands.Specs,
+        .. RetryCommands.Specs,
         .. LogsCommands.Specs,
         .. ResultsCommands.Specs,
         .. SecretsCommands.Specs,

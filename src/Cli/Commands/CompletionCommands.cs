@@ -12,7 +12,7 @@ public static class CompletionCommands
     /// <summary>Options that take a value (the next word is that value, not a positional).</summary>
     private static readonly HashSet<string> ValueOptions =
         ["url", "token", "context", "output", "branch", "commit", "param", "idempotency-key", "job", "status", "limit", "cursor",
-         "name", "kind", "file", "scopes", "expires", "from-file", "output-dir"];
+         "name", "kind", "file", "scopes", "expires", "from-file", "output-dir", "step", "attempt"];
 
     private static readonly string[] GlobalOptions = ["url", "token", "context", "output", "help"];
 
@@ -22,8 +22,9 @@ public static class CompletionCommands
         {
             Argument = ArgKind.Shell,
             Details = """
-                Completes commands, options, job names, recent runs (JOB/NUMBER) and context names; the
-                server is asked with the current context, and silently skipped when it does not answer.
+                Completes commands, options, job names, recent runs (JOB/NUMBER), the steps of the run on the
+                command line (runs retry RUN STEP, --step) and context names; the server is asked with the
+                current context, and silently skipped when it does not answer.
                 """,
             Examples =
             [
@@ -64,10 +65,7 @@ public static class CompletionCommands
 
     public static async Task<IEnumerable<string>> CandidatesAsync(CliContext cx, IReadOnlyList<string> before, string current)
     {
-        // The option whose value is being typed.
-        if (before.Count > 0 && before[^1].StartsWith("--", StringComparison.Ordinal) && ValueOptions.Contains(before[^1][2..]) || before is [.., "-o"])
-            return await OptionValuesAsync(cx, before[^1] == "-o" ? "output" : before[^1][2..]);
-
+        var typingValue = before.Count > 0 && before[^1].StartsWith("--", StringComparison.Ordinal) && ValueOptions.Contains(before[^1][2..]) || before is [.., "-o"];
         var positionals = new List<string>();
         for (var i = 0; i < before.Count; i++)
         {
@@ -85,6 +83,12 @@ public static class CompletionCommands
             positionals[0] = g;
             spec = CommandTable.Find(positionals);
         }
+        // The run the command line names (the steps of it are what --step and a STEP argument take).
+        var run = spec is { Argument: ArgKind.Run } && positionals.Count > spec.Words ? positionals[spec.Words] : null;
+
+        // The option whose value is being typed.
+        if (typingValue)
+            return await OptionValuesAsync(cx, before[^1] == "-o" ? "output" : before[^1][2..], run);
 
         if (current.StartsWith('-'))
             return (spec?.Options ?? []).Concat(GlobalOptions).Select(o => "--" + o);
@@ -94,6 +98,7 @@ public static class CompletionCommands
             return positionals.Count == 1 && CommandTable.Groups.Contains(positionals[0])
                 ? CommandTable.Groups[positionals[0]].Select(c => c.Name.Split(' ')[1])
                 : [];
+        if (positionals.Count == spec.Words + 1 && spec.Then == ArgKind.Step && run is not null) return await StepKeysAsync(cx, run);
         if (positionals.Count != spec.Words) return [];
         // A command that is also a group ("results RUN" and "results download RUN") offers both.
         IEnumerable<string> subcommands = spec.Words == 1 && CommandTable.Groups.Contains(spec.Name)
@@ -109,8 +114,9 @@ public static class CompletionCommands
         });
     }
 
-    private static async Task<IEnumerable<string>> OptionValuesAsync(CliContext cx, string option) => option switch
+    private static async Task<IEnumerable<string>> OptionValuesAsync(CliContext cx, string option, string? run) => option switch
     {
+        "step" when run is not null => await StepKeysAsync(cx, run),
         "output" => ["table", "json"],
         "context" => cx.Config.Load().Contexts.Keys,
         "job" => await JobNamesAsync(cx),
@@ -126,15 +132,21 @@ public static class CompletionCommands
     private static async Task<IEnumerable<string>> RecentRunsAsync(CliContext cx) =>
         await QuietlyAsync(cx, "/runs?limit=50", page => page.Items().Select(r => $"{r.S("job")}/{r.S("number")}"));
 
+    private static async Task<IEnumerable<string>> StepKeysAsync(CliContext cx, string run) =>
+        await QuietlyAsync(cx, async ct => (await cx.Client.GetAsync($"/runs/{await RunCommands.ResolveAsync(cx, run, ct)}", ct)).Json,
+            r => RunSteps.Of(r).Select(s => s.S("key")));
+
+    private static Task<IEnumerable<string>> QuietlyAsync(CliContext cx, string path, Func<JsonElement, IEnumerable<string>> pick) =>
+        QuietlyAsync(cx, async ct => (await cx.Client.GetAsync(path, ct)).Json, pick);
+
     /// <summary>Asks the server, giving up after 2 s and on any error: completion must never hang or print errors.</summary>
-    private static async Task<IEnumerable<string>> QuietlyAsync(CliContext cx, string path, Func<JsonElement, IEnumerable<string>> pick)
+    private static async Task<IEnumerable<string>> QuietlyAsync(CliContext cx, Func<CancellationToken, Task<JsonElement>> ask, Func<JsonElement, IEnumerable<string>> pick)
     {
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cx.Cancel);
             timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            var page = await cx.Client.GetAsync(path, timeout.Token);
-            return pick(page.Json).ToList();
+            return pick(await ask(timeout.Token)).ToList();
         }
         catch (Exception e) when (e is CliException or OperationCanceledException or JsonException)
         {

@@ -1,22 +1,36 @@
 using System.Text.Json;
+using Narwhal.Cli.Following;
 
 namespace Narwhal.Cli.Commands;
 
-/// <summary><c>logs RUN [--follow]</c>, and following a console as Server-Sent Events (also for run --follow).</summary>
+/// <summary><c>logs RUN [--step KEY [--attempt N]] [--follow]</c>: a run's console, a step's, or every step's.</summary>
 public static class LogsCommands
 {
     public static IEnumerable<CommandSpec> Specs =>
     [
-        new("logs", "narwhal logs RUN [--follow]", "print a run's console log; --follow streams it live until the run ends", RunAsync)
+        new("logs", "narwhal logs RUN [--step KEY [--attempt N]] [--follow]",
+            "print a run's console log; --follow streams it live until the run ends", RunAsync)
         {
             Aliases = ["log"],
             Argument = ArgKind.Run,
-            Options = ["follow"],
+            Options = ["follow", "step", "attempt"],
             Details = """
                 RUN is a run id or JOB/NUMBER. Secrets are already masked by the Runner. With --follow the exit
                 code is the run's status (as for narwhal run --follow); a dropped connection resumes where it stopped.
+                A pipeline has no console of its own: logs prints each step's log, every line behind its step's key
+                ([build] …), and --follow prints the steps' states as they change and the log of each step that fails.
+                --step KEY prints that step's log alone (--attempt N: an earlier attempt of it), and with --follow
+                streams it live; the exit code is then the step's status (6 if it was skipped).
                 """,
-            Examples = ["narwhal logs build/42", "narwhal logs build/42 --follow", "narwhal logs build/42 | grep -n error"],
+            Examples =
+            [
+                "narwhal logs build/42",
+                "narwhal logs build/42 --follow",
+                "narwhal logs build/42 | grep -n error",
+                "narwhal logs release/7 --step test",
+                "narwhal logs release/7 --step test --attempt 1",
+                "narwhal logs release/7 --step deploy --follow",
+            ],
         },
     ];
 
@@ -25,129 +39,60 @@ public static class LogsCommands
         var args = cx.Args;
         var reference = args.Required(1, "run id (or JOB/NUMBER)");
         var follow = args.Flag("follow");
+        var step = args.Option("step");
+        var attempt = RunSteps.ParseAttempt(args.Option("attempt"), step);
         args.EnsureConsumed(2);
+        if (follow && attempt is not null) throw CliException.Usage("--attempt is for a step's log as stored; --follow follows its current attempt");
         var id = await RunCommands.ResolveAsync(cx, reference);
-        if (follow) return await FollowAsync(cx, id);
+        if (follow) return await RunFollow.FollowAsync(cx, id, step);
+        if (step is not null)
+        {
+            var log = await cx.Client.GetTextAsync($"{RunSteps.Path(id, step)}/console{RunSteps.AttemptQuery(attempt)}", cx.Cancel);
+            if (cx.Out.Json) cx.Out.WriteJson(JsonSerializer.Serialize(new { id, step, attempt, text = log }, JsonOut.Compact));
+            else await cx.Out.Out.WriteAsync(log);
+            return ExitCodes.Ok;
+        }
 
-        var text = await cx.Client.GetTextAsync($"/runs/{id}/results/console", cx.Cancel);
+        string text;
+        try
+        {
+            text = await cx.Client.GetTextAsync($"/runs/{id}/results/console", cx.Cancel);
+        }
+        catch (CliException e) when (e.HttpStatus == 409)
+        {
+            // A pipeline: its output is its steps' logs.
+            var run = (await cx.Client.GetAsync($"/runs/{id}", cx.Cancel)).Json;
+            if (!RunSteps.IsPipeline(run)) throw;
+            return await StepLogsAsync(cx, id, run);
+        }
         if (cx.Out.Json) cx.Out.WriteJson(JsonSerializer.Serialize(new { id, text }, JsonOut.Compact));
         else await cx.Out.Out.WriteAsync(text);
         return ExitCodes.Ok;
     }
 
-    /// <summary>
-    /// Streams <c>/runs/{id}/results/console?follow=true</c>: log text to stdout as it arrives; at the
-    /// end event, the exit code for the run's status (0 succeeded, 1 failed, 2 error, 3 timed_out,
-    /// 4 aborted, 5 lost). A dropped connection is resumed from the last event id. With
-    /// <paramref name="interactive"/> (run --follow): a waiting indicator while queued, and Ctrl-C
-    /// asks whether to abort the run — or, without a terminal to ask on, stops following and leaves
-    /// the run alone.
-    /// </summary>
-    public static async Task<int> FollowAsync(CliContext cx, string id, bool interactive = false, string? label = null)
+    /// <summary>Every step's log in the pipeline's order, each line behind its key; steps without a log (waiting, skipped) are left out.</summary>
+    private static async Task<int> StepLogsAsync(CliContext cx, string id, JsonElement run)
     {
-        string? lastEventId = null;
-        var reconnects = 0;
-        var endedWithNewline = true;
-        var abortRequested = false;
-        var declined = false;
-        await using var indicator = interactive ? WaitingIndicator.Start(cx, id) : null;
-        var indicatorStopped = indicator is null;
-        while (true)
+        var logs = new List<(JsonElement Step, string Text)>();
+        foreach (var step in RunSteps.Of(run))
         {
-            var progressed = false;
-            using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cx.Cancel);
-            using var offer = interactive && !abortRequested ? cx.Interrupts.Offer(interrupt.Cancel) : null;
-            if (declined)
-            {
-                // Said only once the next Ctrl-C is offered again: a press right after this line asks again.
-                await cx.Out.Err.WriteLineAsync("Still following (the run goes on).");
-                declined = false;
-            }
             try
             {
-                await foreach (var e in cx.Client.StreamEventsAsync($"/runs/{id}/results/console?follow=true", lastEventId, interrupt.Token))
-                {
-                    progressed = true;
-                    if (e.Id is not null) lastEventId = e.Id;
-                    JsonElement data;
-                    try { data = JsonDocument.Parse(e.Data).RootElement.Clone(); }
-                    catch (JsonException) { continue; }
-
-                    if (!indicatorStopped && (e.Event == "end" || data.S("text").Length > 0))
-                    {
-                        await indicator!.DisposeAsync();
-                        indicatorStopped = true;
-                    }
-                    if (cx.Out.Json) cx.Out.WriteJsonLine(data);
-                    if (e.Event == "log")
-                    {
-                        if (cx.Out.Json) continue;
-                        var text = data.S("text");
-                        if (text.Length == 0) continue;
-                        await cx.Out.Out.WriteAsync(text);
-                        await cx.Out.Out.FlushAsync(cx.Cancel);
-                        endedWithNewline = text.EndsWith('\n');
-                    }
-                    else if (e.Event == "end")
-                    {
-                        var status = data.S("status");
-                        if (!cx.Out.Json)
-                        {
-                            if (!endedWithNewline) await cx.Out.Out.WriteLineAsync();
-                            var exit = data.S("exitCode");
-                            var reason = data.S("reason");
-                            await cx.Out.Err.WriteLineAsync($"Run {status}" + (exit.Length > 0 ? $" (exit code {exit})" : "")
-                                + (reason.Length > 0 ? $": {reason}" : "")
-                                + (data.S("truncated") == "true" ? " — log truncated at its size limit" : ""));
-                        }
-                        return ExitCodes.ForRunStatus(status);
-                    }
-                }
+                logs.Add((step, await cx.Client.GetTextAsync($"{RunSteps.Path(id, step.S("key"))}/console", cx.Cancel)));
             }
-            catch (OperationCanceledException) when (interrupt.IsCancellationRequested && !cx.Cancel.IsCancellationRequested)
+            catch (CliException e) when (e.ExitCode == ExitCodes.NotFound)
             {
-                // Ctrl-C while following.
-                if (!indicatorStopped)
-                {
-                    await indicator!.DisposeAsync();
-                    indicatorStopped = true;
-                }
-                if (!endedWithNewline) { await cx.Out.Out.WriteLineAsync(); endedWithNewline = true; }
-                if (!cx.StdinIsTerminal)
-                {
-                    await cx.Out.Err.WriteLineAsync($"narwhal: stopped following; run {label ?? id} goes on (narwhal runs abort {id} stops it)");
-                    return 130;
-                }
-                if (await AskAsync(cx, $"Abort run {label ?? id}? [y/N] "))
-                {
-                    await cx.Client.PostAsync($"/runs/{id}/abort", null, cx.Cancel);
-                    await cx.Out.Err.WriteLineAsync("Abort requested; following until the run ends (Ctrl-C again leaves it).");
-                    abortRequested = true;
-                }
-                else declined = true;
-                continue;
+                // Never started (waiting, skipped, aborted while queued): no log to show.
             }
-            catch (CliException e) when (e.ExitCode == ExitCodes.Connection && lastEventId is not null && reconnects < 5)
-            {
-                // Fall through: resume from the last event.
-            }
-            // The stream closed without an end event: resume where it stopped, a few times.
-            reconnects = progressed ? 0 : reconnects + 1;
-            if (reconnects >= 5)
-                throw new CliException(ExitCodes.Connection, $"the console stream of run {id} keeps closing without an end event");
-            await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, 0.5 * (reconnects + 1))), cx.Cancel);
         }
-    }
-
-    /// <summary>A y/N question on stderr, answered on stdin; a second Ctrl-C while asking cancels the command.</summary>
-    private static async Task<bool> AskAsync(CliContext cx, string question)
-    {
-        await cx.Out.Err.WriteAsync(question);
-        // A console read does not observe the token; racing it against cancellation keeps Ctrl-C working.
-        var read = cx.Stdin.ReadLineAsync(cx.Cancel).AsTask();
-        var cancelled = Task.Delay(Timeout.Infinite, cx.Cancel);
-        if (await Task.WhenAny(read, cancelled) == cancelled) cx.Cancel.ThrowIfCancellationRequested();
-        var answer = await read;
-        return answer?.Trim().ToLowerInvariant() is "y" or "yes";
+        if (cx.Out.Json)
+        {
+            var steps = logs.Select(l => new { key = l.Step.S("key"), attempt = l.Step.P("attempt"), text = l.Text });
+            cx.Out.WriteJson(JsonSerializer.Serialize(new { id, steps }, JsonOut.Compact));
+            return ExitCodes.Ok;
+        }
+        foreach (var (step, text) in logs) await cx.Out.Out.WriteAsync(RunSteps.Prefixed(StepLines.Label(step), text));
+        if (logs.Count == 0) await cx.Out.Err.WriteLineAsync($"No step of run {RunCommands.Label(run)} has a log yet (its steps: {RunSteps.Keys(run)}).");
+        return ExitCodes.Ok;
     }
 }

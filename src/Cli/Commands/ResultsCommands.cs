@@ -3,16 +3,15 @@ using System.Text.Json;
 
 namespace Narwhal.Cli.Commands;
 
-/// <summary><c>results RUN</c> (the JUnit summary) and <c>results download RUN</c> (reports, artifacts, console to disk).</summary>
+/// <summary><c>results RUN</c> (the JUnit summary) and <c>results download RUN</c> (reports, artifacts, console to disk: <see cref="ResultsDownload"/>).</summary>
 public static class ResultsCommands
 {
-    private static readonly string[] Kinds = ["junit", "artifacts", "console"];
-
     public static IEnumerable<CommandSpec> Specs =>
     [
-        new("results", "narwhal results RUN", "a run's test results: totals and the failed tests", Summary)
+        new("results", "narwhal results RUN [--step KEY [--attempt N]]", "a run's test results: totals and the failed tests", Summary)
         {
             Argument = ArgKind.Run,
+            Options = ["step", "attempt"],
             Details = """
                 RUN is a run id or JOB/NUMBER. Shows the totals of the run's JUnit reports, the reports that could
                 not be parsed, and a table of failed and errored tests (suite, class, name, first line of the message).
@@ -20,19 +19,21 @@ public static class ResultsCommands
                 A run without a JUnit summary (no report matched the job's results.junit patterns, or it has not
                 ended) exits 13 after listing what the run does have (console, reports, artifacts; -o json: the
                 API's results overview). Files themselves: narwhal results download RUN.
+                A pipeline's summary adds up its steps'; --step KEY shows one step's (--attempt N: an earlier attempt).
                 """,
             Examples =
             [
                 "narwhal results build/42",
                 "narwhal results build/42 -o json | jq '.totals'",
                 "narwhal results build/42 -o json | jq -r '.failures[] | \"\\(.className).\\(.name)\"'",
+                "narwhal results release/7 --step test",
             ],
         },
-        new("results download", "narwhal results download RUN [--kind junit|artifacts|console]... [-o|--output-dir DIR]",
-            "save a run's JUnit reports (zip), artifacts and console log to a directory", Download)
+        new("results download", "narwhal results download RUN [--step KEY [--attempt N]] [--kind junit|artifacts|console]... [-o|--output-dir DIR]",
+            "save a run's JUnit reports (zip), artifacts and console log to a directory", ResultsDownload.RunAsync)
         {
             Argument = ArgKind.Run,
-            Options = ["kind", "output-dir"],
+            Options = ["kind", "output-dir", "step", "attempt"],
             OutputElse = "output-dir",
             Details = """
                 Without --kind, all three (what the run lacks is skipped with a note on stderr); --kind may repeat or
@@ -42,6 +43,9 @@ public static class ResultsCommands
                 (each artifact under its own path; a path that would escape DIR is refused, exit 14), DIR/console.log.
                 Files are streamed to disk and replace existing ones. Prints each saved file with its size;
                 -o json prints a JSON list of {kind, path, size}.
+                A pipeline's files are its steps': each step's go to DIR/KEY/ (a kind no step has is an error only when
+                asked for with --kind). --step KEY saves one step's (DIR defaults to ./run-JOB-NUMBER-KEY; --attempt N:
+                an earlier attempt of it).
                 """,
             Examples =
             [
@@ -49,6 +53,7 @@ public static class ResultsCommands
                 "narwhal results download build/42 --kind junit --output-dir /tmp/reports",
                 "narwhal results download build/42 -o reports/",
                 "narwhal results download build/42 --kind artifacts,console -o json | jq -r '.[].path'",
+                "narwhal results download release/7 --step test --kind junit",
             ],
         },
     ];
@@ -57,20 +62,26 @@ public static class ResultsCommands
     {
         var args = cx.Args;
         var reference = args.Required(1, "run id (or JOB/NUMBER): narwhal results RUN");
+        var step = args.Option("step");
+        var attempt = RunSteps.ParseAttempt(args.Option("attempt"), step);
         args.EnsureConsumed(2);
         var id = await RunCommands.ResolveAsync(cx, reference);
+        var of = step is null ? $"/runs/{id}" : RunSteps.Path(id, step);
+        var query = RunSteps.AttemptQuery(attempt);
 
         ApiResponse summary;
         try
         {
-            summary = await cx.Client.GetAsync($"/runs/{id}/results/junit/summary", cx.Cancel);
+            summary = await cx.Client.GetAsync($"{of}/results/junit/summary{query}", cx.Cancel);
         }
         catch (CliException e) when (e.ExitCode == ExitCodes.NotFound)
         {
-            // Either no such run (the overview says so in turn) or no summary: show what there is.
-            var overview = await cx.Client.GetAsync($"/runs/{id}/results", cx.Cancel);
+            // Either no such run or step (the overview says so in turn) or no summary: show what there is.
+            var overview = await cx.Client.GetAsync($"{of}/results{query}", cx.Cancel);
             if (cx.Out.Json) cx.Out.WriteJson(overview.Body);
-            else ShowOverview(cx, overview.Json);
+            else if (step is null && (await cx.Client.GetAsync($"/runs/{id}", cx.Cancel)).Json is var run && RunSteps.IsPipeline(run))
+                cx.Out.Out.WriteLine($"No step of the pipeline has a JUnit summary. Its steps: {RunSteps.Keys(run)} (narwhal results {reference} --step KEY).");
+            else ShowOverview(cx, overview.Json, step is null ? "The run" : $"Step '{step}'");
             throw;
         }
         if (cx.Out.Json) { cx.Out.WriteJson(summary.Body); return ExitCodes.Ok; }
@@ -108,12 +119,12 @@ public static class ResultsCommands
             cx.Out.Err.WriteLine($"(more failed tests than listed: narwhal results download {reference} --kind junit has every report)");
     }
 
-    private static void ShowOverview(CliContext cx, JsonElement overview)
+    private static void ShowOverview(CliContext cx, JsonElement overview, string whose)
     {
         var console = overview.P("console");
         var junit = Files(overview, "junit");
         var artifacts = Files(overview, "artifacts");
-        cx.Out.Out.WriteLine("The run has no JUnit summary. What it has:");
+        cx.Out.Out.WriteLine($"{whose} has no JUnit summary. What it has:");
         cx.Out.KeyValues([
             ("Console", console.S("available") == "true"
                 ? (console.S("size") is { Length: > 0 } size ? ApiDownloads.Size(long.Parse(size, CultureInfo.InvariantCulture)) : "yes")
@@ -128,83 +139,7 @@ public static class ResultsCommands
                 artifacts.Select(a => (IReadOnlyList<string>)[a.S("path"), ApiDownloads.Size(a.P("size").GetInt64()), a.S("contentType")]).ToList());
     }
 
-    private static async Task<int> Download(CliContext cx)
-    {
-        var args = cx.Args;
-        var reference = args.Required(2, "run id (or JOB/NUMBER): narwhal results download RUN");
-        var asked = args.Options("kind").SelectMany(k => k.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet();
-        var dir = args.Option("output-dir");
-        args.EnsureConsumed(3);
-        if (asked.FirstOrDefault(k => !Kinds.Contains(k)) is { } unknown)
-            throw CliException.Usage($"--kind is junit, artifacts or console, not '{unknown}'");
-        var explicitKinds = asked.Count > 0;
-        var id = await RunCommands.ResolveAsync(cx, reference);
-
-        var run = (await cx.Client.GetAsync($"/runs/{id}", cx.Cancel)).Json;
-        dir ??= $"run-{run.S("job")}-{run.S("number")}";
-        var overview = (await cx.Client.GetAsync($"/runs/{id}/results", cx.Cancel)).Json;
-        if (overview.S("expiredAt") is { Length: > 0 })
-            throw new CliException(ExitCodes.Api, $"the results of run {RunCommands.Label(run)} expired at {overview.Time("expiredAt")}");
-
-        var saved = new List<SavedFile>();
-        var missing = new List<string>();
-        var refused = new List<string>();
-
-        async Task Save(string kind, string path, string file, string shown)
-        {
-            var size = await cx.Client.DownloadToFileAsync(path, file, cx.Cancel);
-            saved.Add(new SavedFile(kind, shown, size));
-            if (!cx.Out.Json) await cx.Out.Out.WriteLineAsync($"saved {shown} ({ApiDownloads.Size(size)})");
-        }
-
-        void Lacks(string kind, string what)
-        {
-            if (explicitKinds) missing.Add(what);
-            else cx.Out.Err.WriteLine($"(run {RunCommands.Label(run)} has {what}: skipped {kind})");
-        }
-
-        bool Wanted(string kind) => !explicitKinds || asked.Contains(kind);
-
-        if (Wanted("junit"))
-        {
-            if (Files(overview, "junit").Count == 0) Lacks("junit", "no JUnit reports");
-            else await Save("junit", $"/runs/{id}/results/junit", Path.Join(dir, "junit.zip"), Path.Join(dir, "junit.zip"));
-        }
-        if (Wanted("artifacts"))
-        {
-            var artifacts = Files(overview, "artifacts");
-            if (artifacts.Count == 0) Lacks("artifacts", "no artifacts");
-            var root = Path.Join(dir, "artifacts");
-            foreach (var artifact in artifacts)
-            {
-                var relative = artifact.S("path");
-                if (ApiDownloads.FileInside(root, relative) is not { } file)
-                {
-                    refused.Add(relative);
-                    await cx.Out.Err.WriteLineAsync($"narwhal: refused artifact path '{relative}': it would be written outside {root}");
-                    continue;
-                }
-                await Save("artifacts", $"/runs/{id}/results/artifacts/{ApiDownloads.EscapePath(relative)}", file, Path.Join(root, relative));
-            }
-        }
-        if (Wanted("console"))
-        {
-            if (overview.P("console").S("available") != "true") Lacks("console", "no console log");
-            else await Save("console", $"/runs/{id}/results/console", Path.Join(dir, "console.log"), Path.Join(dir, "console.log"));
-        }
-
-        if (cx.Out.Json) cx.Out.WriteJson(JsonSerializer.Serialize(saved, JsonOut.Compact));
-        else if (saved.Count == 0 && missing.Count == 0) await cx.Out.Err.WriteLineAsync("Nothing to download.");
-        if (missing.Count > 0)
-            throw new CliException(ExitCodes.NotFound, $"run {RunCommands.Label(run)} has {string.Join(", ", missing)}");
-        if (refused.Count > 0)
-            throw new CliException(ExitCodes.Api, $"refused {refused.Count} artifact path(s) that would be written outside {dir}");
-        return ExitCodes.Ok;
-    }
-
-    private sealed record SavedFile(string Kind, string Path, long Size);
-
-    private static List<JsonElement> Files(JsonElement overview, string name) =>
+    public static List<JsonElement> Files(JsonElement overview, string name) =>
         overview.P(name) is { ValueKind: JsonValueKind.Array } files ? files.EnumerateArray().ToList() : [];
 
     /// <summary>

@@ -1,17 +1,18 @@
 using System.Text.Json;
+using Narwhal.Cli.Following;
 
 namespace Narwhal.Cli.Commands;
 
-/// <summary><c>run JOB …</c> and <c>runs list | show | abort | rerun</c>.</summary>
+/// <summary><c>run JOB …</c> and <c>runs list | show | abort | rerun</c> (retries of steps: <see cref="RetryCommands"/>).</summary>
 public static class RunCommands
 {
     public static IEnumerable<CommandSpec> Specs =>
     [
-        new("run", "narwhal run JOB [--branch B | --commit SHA] [--param KEY=VALUE]... [--follow] [--idempotency-key K]",
+        new("run", "narwhal run JOB [--branch B | --commit SHA] [--param KEY=VALUE]... [--follow [--step KEY]] [--idempotency-key K]",
             "trigger a run; with --follow stream its console and exit with its status", TriggerAsync)
         {
             Argument = ArgKind.Job,
-            Options = ["branch", "commit", "param", "follow", "idempotency-key"],
+            Options = ["branch", "commit", "param", "follow", "step", "idempotency-key"],
             Details = """
                 Without --branch or --commit a git job runs its default branch. --param may repeat; parameters
                 must be declared by the job. --idempotency-key makes a retried trigger return the same run.
@@ -19,12 +20,17 @@ public static class RunCommands
                 the exit code of the run's status (0 succeeded, 1 failed, 2 error, 3 timed out, 4 aborted, 5 lost).
                 Ctrl-C asks whether to abort the run (on a terminal); without a terminal it stops following and
                 leaves the run alone.
+                A pipeline (a job config with steps) has no console of its own: --follow prints each step's state as it
+                changes ([build] running on runner-1, [test] failed (exit code 1) after 4.2s) and the last lines of
+                the log of each step that fails; the exit code is the run's, as above. --step KEY streams that
+                step's console instead, and exits with the step's status (6 if it was skipped).
                 """,
             Examples =
             [
                 "narwhal run hello",
                 "narwhal run build --branch main --follow",
                 "narwhal run deploy --commit 3f2a9c1 --param TARGET=staging --follow && echo deployed",
+                "narwhal run release --follow --step test",
                 "narwhal run nightly -o json | jq -r .id",
             ],
         },
@@ -38,6 +44,7 @@ public static class RunCommands
         {
             Aliases = ["runs get"],
             Argument = ArgKind.Run,
+            Details = "A pipeline's steps follow in a table: status, attempt, duration, Runner, exit code, needs, and why a step did not succeed.",
             Examples = ["narwhal runs show build/42", "narwhal runs show 0193a5c2-7b1e-7c3d-9f00-1234567890ab -o json"],
         },
         new("runs abort", "narwhal runs abort RUN", "abort a queued or running run", Abort)
@@ -46,10 +53,11 @@ public static class RunCommands
             Details = "A queued run is aborted at once and never starts; a running one is stopped by its Runner (SIGTERM, grace, SIGKILL).",
             Examples = ["narwhal runs abort build/42"],
         },
-        new("runs rerun", "narwhal runs rerun RUN [--follow]", "run again with the same commit and parameters", Rerun)
+        new("runs rerun", "narwhal runs rerun RUN [--follow [--step KEY]]", "run again with the same commit and parameters", Rerun)
         {
             Argument = ArgKind.Run,
-            Options = ["follow"],
+            Options = ["follow", "step"],
+            Details = "A new run of every step; to run again only what failed in a pipeline: narwhal runs retry-failed RUN.",
             Examples = ["narwhal runs rerun build/42 --follow"],
         },
     ];
@@ -61,6 +69,7 @@ public static class RunCommands
         var branch = args.Option("branch");
         var commit = args.Option("commit");
         var follow = args.Flag("follow");
+        var step = StepToFollow(args, follow);
         var idempotencyKey = args.Option("idempotency-key");
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var p in args.Options("param"))
@@ -79,7 +88,14 @@ public static class RunCommands
 
         var headers = idempotencyKey is null ? null : new Dictionary<string, string> { ["Idempotency-Key"] = idempotencyKey };
         var answer = await cx.Client.SendAsync(HttpMethod.Post, $"/jobs/{Uri.EscapeDataString(job)}/runs", body, cx.Cancel, headers);
-        return await Started(cx, answer, follow);
+        return await Started(cx, answer, follow, step);
+    }
+
+    /// <summary>The value of --step on a command whose --step is the step to follow.</summary>
+    public static string? StepToFollow(CliArgs args, bool follow)
+    {
+        var step = args.Option("step");
+        return step is not null && !follow ? throw CliException.Usage("--step goes with --follow (the step whose console to follow)") : step;
     }
 
     private static async Task<int> List(CliContext cx)
@@ -92,7 +108,7 @@ public static class RunCommands
         if (cx.Out.Json) { cx.Out.WriteJson(page.Body); return ExitCodes.Ok; }
         var json = page.Json;
         var rows = json.Items().Select(r => (IReadOnlyList<string>)[
-            r.S("id"), $"{r.S("job")}/{r.S("number")}", r.S("status"), r.S("exitCode"), Source(r), r.P("trigger").S("kind"), r.Time("createdAt"), Duration(r)]).ToList();
+            r.S("id"), $"{r.S("job")}/{r.S("number")}", r.S("status"), r.S("exitCode"), Source(r), r.P("trigger").S("kind"), r.Time("createdAt"), RunSteps.Duration(r)]).ToList();
         cx.Out.Table(["ID", "RUN", "STATUS", "EXIT", "SOURCE", "TRIGGER", "CREATED", "DURATION"], rows,
             (_, column, text) => column == 2 ? Output.PaintStatus(text, text) : text);
         Query.MoreHint(cx, json);
@@ -107,6 +123,7 @@ public static class RunCommands
         var run = await cx.Client.GetAsync($"/runs/{id}", cx.Cancel);
         if (cx.Out.Json) { cx.Out.WriteJson(run.Body); return ExitCodes.Ok; }
         Show(cx, run.Json);
+        if (RunSteps.IsPipeline(run.Json)) ShowSteps(cx, run.Json);
         return ExitCodes.Ok;
     }
 
@@ -129,13 +146,14 @@ public static class RunCommands
         var args = cx.Args;
         var id = await ResolveAsync(cx, args.Required(2, "run id (or JOB/NUMBER)"));
         var follow = args.Flag("follow");
+        var step = StepToFollow(args, follow);
         args.EnsureConsumed(3);
         var answer = await cx.Client.PostAsync($"/runs/{id}/rerun", null, cx.Cancel);
-        return await Started(cx, answer, follow);
+        return await Started(cx, answer, follow, step);
     }
 
     /// <summary>After a trigger or re-run: print the run, or follow it to its end.</summary>
-    private static async Task<int> Started(CliContext cx, ApiResponse answer, bool follow)
+    private static async Task<int> Started(CliContext cx, ApiResponse answer, bool follow, string? step)
     {
         var run = answer.Json;
         var id = run.S("id");
@@ -144,9 +162,32 @@ public static class RunCommands
             if (follow) cx.Out.WriteJsonLine(run);
             else cx.Out.WriteJson(answer.Body);
         }
-        else if (follow) await cx.Out.Err.WriteLineAsync($"Run {Label(run)} ({id}) {run.S("status")}; following its console…");
+        else if (follow) await cx.Out.Err.WriteLineAsync($"Run {Label(run)} ({id}) {run.S("status")}; following {(step is null ? "its console" : $"step '{step}'")}…");
         else await cx.Out.Out.WriteLineAsync($"Run {Label(run)} {run.S("status")}: {id}");
-        return follow ? await LogsCommands.FollowAsync(cx, id, interactive: true, label: Label(run)) : ExitCodes.Ok;
+        return follow ? await RunFollow.FollowAsync(cx, id, step, interactive: true, label: Label(run)) : ExitCodes.Ok;
+    }
+
+    /// <summary>A pipeline's steps, in the order written.</summary>
+    private static void ShowSteps(CliContext cx, JsonElement run)
+    {
+        var rows = RunSteps.Of(run).Select(s => (IReadOnlyList<string>)[
+            s.S("key"), s.S("status"), s.S("attempt"), RunSteps.Duration(s), s.S("runnerId"), s.S("exitCode"),
+            s.P("needs") is { ValueKind: JsonValueKind.Array } needs ? string.Join(",", needs.EnumerateArray().Select(n => n.GetString())) : "",
+            StepNote(s)]).ToList();
+        cx.Out.Out.WriteLine();
+        cx.Out.Table(["STEP", "STATUS", "ATTEMPT", "DURATION", "RUNNER", "EXIT", "NEEDS", "NOTE"], rows,
+            (_, column, text) => column == 1 ? Output.PaintStatus(text, text) : text);
+    }
+
+    /// <summary>What else a step's row should say: when it runs, that it may fail, what holds it, why it did not succeed.</summary>
+    private static string StepNote(JsonElement step)
+    {
+        var notes = new List<string>();
+        if (step.S("when") is { Length: > 0 } when && when != "success") notes.Add($"when: {when}");
+        if (step.P("allowFailure").ValueKind == JsonValueKind.True) notes.Add("may fail");
+        if (step.P("held").ValueKind == JsonValueKind.True) notes.Add($"held by {step.S("waitingFor")}");
+        if (step.S("status") != "succeeded" && step.S("statusReason") is { Length: > 0 } reason) notes.Add(reason);
+        return string.Join("; ", notes);
     }
 
     private static void Show(CliContext cx, JsonElement r)
@@ -172,7 +213,7 @@ public static class RunCommands
             ("Created", r.Time("createdAt")),
             ("Started", r.Time("startedAt")),
             ("Finished", r.Time("finishedAt")),
-            ("Duration", Duration(r)),
+            ("Duration", RunSteps.Duration(r)),
             ("Abort requested", r.S("abortRequestedAt") is { Length: > 0 } ? $"{r.Time("abortRequestedAt")} by {r.S("abortRequestedBy")}" : null),
             ("Log size", r.S("logSize") is { Length: > 0 } size ? size + " bytes" + (r.S("logTruncated") == "true" ? " (truncated)" : "") : null),
             ("Results expired", r.Time("resultsExpiredAt")),
@@ -180,13 +221,13 @@ public static class RunCommands
     }
 
     /// <summary>A run id as given, or JOB/NUMBER (JOB#NUMBER) looked up through /jobs/{job}/runs/{number}.</summary>
-    public static async Task<string> ResolveAsync(CliContext cx, string reference)
+    public static async Task<string> ResolveAsync(CliContext cx, string reference, CancellationToken? ct = null)
     {
         if (Guid.TryParse(reference, out var id)) return id.ToString();
         var cut = reference.LastIndexOfAny(['/', '#']);
         if (cut > 0 && int.TryParse(reference[(cut + 1)..], out var number))
         {
-            var run = await cx.Client.GetAsync($"/jobs/{Uri.EscapeDataString(reference[..cut])}/runs/{number}", cx.Cancel);
+            var run = await cx.Client.GetAsync($"/jobs/{Uri.EscapeDataString(reference[..cut])}/runs/{number}", ct ?? cx.Cancel);
             return run.Json.S("id");
         }
         throw CliException.Usage($"'{reference}' is not a run id (a UUID) or JOB/NUMBER");
@@ -196,12 +237,4 @@ public static class RunCommands
 
     private static string Source(JsonElement r) =>
         r.S("commitSha") is { Length: >= 7 } sha ? (r.S("branch") is { Length: > 0 } b ? $"{b}@{sha[..7]}" : sha[..7]) : r.S("branch");
-
-    private static string Duration(JsonElement r)
-    {
-        if (!DateTimeOffset.TryParse(r.S("startedAt"), out var started)) return "";
-        var end = DateTimeOffset.TryParse(r.S("finishedAt"), out var finished) ? finished : DateTimeOffset.UtcNow;
-        var d = end - started;
-        return d.TotalHours >= 1 ? $"{(int)d.TotalHours}h{d.Minutes:00}m" : d.TotalMinutes >= 1 ? $"{(int)d.TotalMinutes}m{d.Seconds:00}s" : $"{d.TotalSeconds:0.0}s";
-    }
 }

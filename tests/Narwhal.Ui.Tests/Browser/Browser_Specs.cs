@@ -15,12 +15,10 @@ namespace Narwhal.Ui.Tests.Browser;
 /// the pages at 360 px. Every page visited is saved as a screenshot (TRX attachment and TestResults/screenshots/).
 /// </summary>
 [TestFixture]
-public sealed class Browser_Specs : StackFixture
+public sealed class Browser_Specs : BrowserFixture
 {
     private const string Greeting = "hello-from-the-browser";
     private string _root = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
     private IBrowserContext _context = null!;
     private IPage _page = null!;
     private string? _slowRunUrl;
@@ -28,8 +26,6 @@ public sealed class Browser_Specs : StackFixture
     [OneTimeSetUp]
     public async Task Start()
     {
-        (_playwright, _browser) = await Chromium.LaunchAsync();
-        SetDefaultExpectTimeout(30_000);
         _root = Directory.CreateTempSubdirectory("narwhal-ui-").FullName;
 
         // Prints a coloured line every 0.2 s for two minutes: long enough to watch it grow, then to abort it.
@@ -68,8 +64,6 @@ public sealed class Browser_Specs : StackFixture
     public async Task Stop()
     {
         if (_context is not null) await _context.DisposeAsync();
-        if (_browser is not null) await _browser.DisposeAsync();
-        _playwright?.Dispose();
     }
 
     protected override Task AfterStackStoppedAsync()
@@ -89,9 +83,6 @@ public sealed class Browser_Specs : StackFixture
           </testcase>
         </testsuite>
         """;
-
-    private Task<IBrowserContext> NewContextAsync(int width, int height) =>
-        _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height }, BaseURL = Stack.ApiUrl.ToString() });
 
     [Test, Order(1)]
     public async Task When_signing_in_with_a_token_Should_land_on_the_dashboard_named_after_it()

@@ -15,10 +15,8 @@ namespace Narwhal.Ui.Tests.Browser;
 /// "Retry" on the step that failed runs it again (it passes on its second attempt) and then the step it skipped.
 /// </summary>
 [TestFixture]
-public sealed class PipelineBrowser_Specs : StackFixture
+public sealed class PipelineBrowser_Specs : BrowserFixture
 {
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
     private IBrowserContext _context = null!;
     private IPage _page = null!;
     private string? _runUrl;
@@ -26,8 +24,6 @@ public sealed class PipelineBrowser_Specs : StackFixture
     [OneTimeSetUp]
     public async Task Start()
     {
-        (_playwright, _browser) = await Chromium.LaunchAsync();
-        SetDefaultExpectTimeout(30_000);
         (await Client.PutAsJsonAsync("/jobs/ui-pipeline", new
         {
             type = "freestyle", image = TestEnvironment.BusyboxImage, script = new[] { "echo default" },
@@ -42,10 +38,7 @@ public sealed class PipelineBrowser_Specs : StackFixture
         }, Json.Options)).EnsureSuccessStatusCode();
         await Stack.StartRunnerAsync("pipeline-ui-runner", new Dictionary<string, string?> { ["NARWHAL_RUNNER_SLOTS"] = "2" });
 
-        _context = await _browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, BaseURL = Stack.ApiUrl.ToString(),
-        });
+        _context = await NewContextAsync(1280, 900);
         _page = await _context.NewPageAsync();
         await BrowserSignIn.SignInAsync(_page, TestStack.AdminToken);
     }
@@ -54,8 +47,6 @@ public sealed class PipelineBrowser_Specs : StackFixture
     public async Task Stop()
     {
         if (_context is not null) await _context.DisposeAsync();
-        if (_browser is not null) await _browser.DisposeAsync();
-        _playwright?.Dispose();
     }
 
     private ILocator Box(string key) => _page.Locator($"a.step-box[data-step=\"{key}\"]");

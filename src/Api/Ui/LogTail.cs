@@ -21,7 +21,9 @@ public sealed class LogTail(LogChunkStore chunks, IObjectStore store)
             return LogWindow.None($"The console log was deleted by retention on {Format.Display(expired)}.");
         if (run.LogKey is { } key) return await FromStoreAsync(key, ct);
         if (run.Status.IsActive()) return await FromChunksAsync(run.Id, ct);
-        return LogWindow.None($"This run ended without a console log: {run.StatusReason ?? "nothing was executed"}.");
+        if (run.ParentRunId is null) return LogWindow.None($"This run ended without a console log: {run.StatusReason ?? "nothing was executed"}.");
+        var reason = (run.StatusReason ?? "nothing was executed").TrimEnd('.');
+        return LogWindow.None(run.Status == RunStatus.Skipped ? $"This step did not run: {reason}." : $"This step ended without a console log: {reason}.");
     }
 
     private async Task<LogWindow> FromStoreAsync(string key, CancellationToken ct)

@@ -7,7 +7,7 @@ namespace Narwhal.Api.Ui;
 
 /// <summary>
 /// The few reads the web UI needs that the REST stores do not offer, each one query: the job list with every job's
-/// newest run, and the queue depths of the dashboard. Runs and jobs themselves are read through <see cref="Runs.RunStore"/>
+/// newest run, the queue depths of the dashboard, and the step a step's runs row executes. Runs and jobs themselves are read through <see cref="Runs.RunStore"/>
 /// and <see cref="Jobs.JobStore"/>.
 /// </summary>
 public sealed class UiQueries(NpgsqlDataSource db)
@@ -58,5 +58,13 @@ public sealed class UiQueries(NpgsqlDataSource db)
             GROUP BY resource_class ORDER BY resource_class
             """, new { queued = RunStatus.Queued.Name(), running = RunStatus.Running.Name() }, cancellationToken: ct));
         return rows.Select(r => new QueueDepth(r.ResourceClass, r.Waiting, r.Held, r.Running)).ToList();
+    }
+
+    /// <summary>The key of the pipeline step whose attempt the runs row <paramref name="rowId"/> executes, or null.</summary>
+    public async Task<string?> StepKeyAsync(Guid rowId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT key FROM run_steps WHERE run_id = @rowId", new { rowId }, cancellationToken: ct));
     }
 }

@@ -101,6 +101,7 @@ public static class UiServiceExtensions
         services.AddSingleton<SessionRecheck>();
         services.AddSingleton<UiQueries>();
         services.AddSingleton<LogTail>();
+        services.AddSingleton<RunOutputReader>();
         return builder;
     }
 

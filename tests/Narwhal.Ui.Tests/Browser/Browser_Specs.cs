@@ -15,12 +15,10 @@ namespace Narwhal.Ui.Tests.Browser;
 /// the pages at 360 px. Every page visited is saved as a screenshot (TRX attachment and TestResults/screenshots/).
 /// </summary>
 [TestFixture]
-public sealed class Browser_Specs : StackFixture
+public sealed class Browser_Specs : BrowserFixture
 {
     private const string Greeting = "hello-from-the-browser";
     private string _root = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
     private IBrowserContext _context = null!;
     private IPage _page = null!;
     private string? _slowRunUrl;
@@ -28,8 +26,6 @@ public sealed class Browser_Specs : StackFixture
     [OneTimeSetUp]
     public async Task Start()
     {
-        (_playwright, _browser) = await Chromium.LaunchAsync();
-        SetDefaultExpectTimeout(30_000);
         _root = Directory.CreateTempSubdirectory("narwhal-ui-").FullName;
 
         // Prints a coloured line every 0.2 s for two minutes: long enough to watch it grow, then to abort it.
@@ -68,8 +64,6 @@ public sealed class Browser_Specs : StackFixture
     public async Task Stop()
     {
         if (_context is not null) await _context.DisposeAsync();
-        if (_browser is not null) await _browser.DisposeAsync();
-        _playwright?.Dispose();
     }
 
     protected override Task AfterStackStoppedAsync()
@@ -89,18 +83,6 @@ public sealed class Browser_Specs : StackFixture
           </testcase>
         </testsuite>
         """;
-
-    private Task<IBrowserContext> NewContextAsync(int width, int height) =>
-        _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height }, BaseURL = Stack.ApiUrl.ToString() });
-
-    private static async Task SignInAsync(IPage page, string token)
-    {
-        await page.GotoAsync("/ui");
-        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/ui/sign-in"));
-        await page.GetByLabel("API token").FillAsync(token);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
-    }
 
     [Test, Order(1)]
     public async Task When_signing_in_with_a_token_Should_land_on_the_dashboard_named_after_it()
@@ -209,7 +191,7 @@ public sealed class Browser_Specs : StackFixture
         var running = await Client.TriggerAsync("slow-greeter", new { parameters = new Dictionary<string, string> { ["GREETING"] = "watched" } });
         await using var context = await NewContextAsync(1280, 900);
         var page = await context.NewPageAsync();
-        await SignInAsync(page, secret);
+        await BrowserSignIn.SignInAsync(page, secret);
 
         await page.GotoAsync("/ui/jobs/slow-greeter");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "slow-greeter" })).ToBeVisibleAsync();
@@ -233,7 +215,7 @@ public sealed class Browser_Specs : StackFixture
     {
         await using var context = await NewContextAsync(360, 780);
         var page = await context.NewPageAsync();
-        await SignInAsync(page, TestStack.AdminToken);
+        await BrowserSignIn.SignInAsync(page, TestStack.AdminToken);
         var failed = (await Client.GetJsonAsync("/jobs/calculator/runs")).GetProperty("items")[0].Str("id");
 
         foreach (var (path, name) in new[] { ("/ui", "10-narrow-dashboard"), ("/ui/jobs", "11-narrow-jobs"),

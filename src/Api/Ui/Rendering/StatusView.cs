@@ -11,6 +11,7 @@ public sealed record StatusView(string Icon, string Label, string CssClass)
 {
     public static StatusView Of(RunStatus status, bool held = false) => status switch
     {
+        RunStatus.Waiting => new("◔", "Waiting", "st-waiting"),
         RunStatus.Queued when held => new("◌", "Queued (held)", "st-queued"),
         RunStatus.Queued => new("◌", "Queued", "st-queued"),
         RunStatus.Running => new("●", "Running", "st-running"),
@@ -20,6 +21,7 @@ public sealed record StatusView(string Icon, string Label, string CssClass)
         RunStatus.Aborted => new("⊘", "Aborted", "st-aborted"),
         RunStatus.Lost => new("⚠", "Lost", "st-lost"),
         RunStatus.Error => new("⚠", "Error", "st-error"),
+        RunStatus.Skipped => new("↷", "Skipped", "st-skipped"),
         _ => new("?", status.Name(), "st-unknown"),
     };
 

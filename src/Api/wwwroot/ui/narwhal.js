@@ -134,8 +134,9 @@
     // The end of a log is what people look for (the error, the result): start there.
     pre.scrollTop = pre.scrollHeight;
     const url = pre.dataset.stream;
+    let source = null;
     if (url) {
-      const source = new EventSource(url + "?lastEventId=" + encodeURIComponent(pre.dataset.end || "0"));
+      source = new EventSource(url + (url.includes("?") ? "&" : "?") + "lastEventId=" + encodeURIComponent(pre.dataset.end || "0"));
       say("Following live output…");
       source.addEventListener("log", event => {
         const data = JSON.parse(event.data);
@@ -185,6 +186,8 @@
         earlier.removeAttribute("aria-busy");
       }
     });
+    // Stops following (another step's log takes this one's place).
+    return () => { if (source) source.close(); };
   }
 
   // --- Live status of a run: polls status.json while the run is not over, puts the words in place. ---
@@ -193,6 +196,7 @@
   function runStatus(page) {
     const url = page.dataset.statusUrl;
     const views = JSON.parse(page.dataset.statusViews || "{}");
+    const pipeline = page.dataset.pipeline === "true";
     let active = page.dataset.active === "true";
     let ended = false;
     let timer = null;
@@ -224,6 +228,8 @@
         // An older poll answering late, or one sent before the end event, must not put "Running" back;
         // still active after a few seconds, the run really runs again (a lost run retried).
         if (mine !== latest) return;
+        // A pipeline shows its steps once its plan is recorded: a page drawn before then is drawn again.
+        if (!pipeline && s.pipeline) { window.location.reload(); return; }
         if (ended && s.active && ++overtaken <= 20) return;
         ended = ended && !s.active;
         document.title = s.title + " · Narwhal";
@@ -233,7 +239,8 @@
         setField("duration", s.duration);
         setField("exitCode", s.exitCode);
         setField("reason", s.reason);
-        if (active && !s.active) { active = false; await refreshSections(["actions", "results"]); }
+        if (s.steps) await updateSteps(page, s.steps);
+        if (active && !s.active) { active = false; await refreshSections(pipeline ? ["actions", "step-head", "results"] : ["actions", "results"]); }
       } catch { /* the next poll tries again */ }
       finally {
         // After the end event a poll still saying "active" was overtaken: ask again soon, not in 2 s.
@@ -242,7 +249,9 @@
     }
 
     if (active) timer = setTimeout(poll, 1500);
-    return end => {
+    // A step's log ended: its box (and the run, maybe) changed now, not at the next poll.
+    const pollNow = () => { clearTimeout(timer); poll(); };
+    const runEnded = end => {
       ended = true;
       const view = end && views[end.status];
       if (view) {
@@ -255,6 +264,91 @@
       clearTimeout(timer);
       poll();
     };
+    return pipeline ? pollNow : runEnded;
+  }
+
+  // --- A pipeline's steps: boxes kept current from status.json, one step's console and results shown below. ---
+  function stepBox(page, key) {
+    return [...page.querySelectorAll("a[data-step]")].find(box => box.dataset.step === key) || null;
+  }
+
+  // Puts each step's status, attempt and duration in its box; what changed with a step also changes the
+  // buttons (retry, retry failed) and, for the step shown, its head and results (or, a new attempt, all of it).
+  async function updateSteps(page, steps) {
+    const shown = document.getElementById("step");
+    let changed = false;
+    let shownChanged = null;
+    for (const step of steps) {
+      const box = stepBox(page, step.key);
+      if (!box) continue;
+      const attempt = String(step.attempt);
+      const was = { status: box.dataset.stepStatus, attempt: box.dataset.stepAttempt };
+      box.dataset.stepStatus = step.status;
+      box.dataset.stepAttempt = attempt;
+      const status = box.querySelector("[data-status]");
+      status.className = "status " + step.css;
+      status.querySelector(".icon").textContent = step.icon;
+      status.querySelector(".label").textContent = step.label;
+      box.querySelector('[data-step-field="attempt"]').textContent = step.attempt > 1 ? `attempt ${step.attempt}` : "";
+      box.querySelector('[data-step-field="duration"]').textContent = step.duration || "";
+      if (was.status === step.status && was.attempt === attempt) continue;
+      changed = true;
+      if (shown && shown.dataset.stepKey === step.key)
+        shownChanged = shown.dataset.stepAttempt !== attempt ? "attempt" : "status";
+    }
+    if (shownChanged === "attempt" && stepView) await stepView.select(window.location.href, false);
+    const ids = [...(changed ? ["actions"] : []), ...(shownChanged === "status" ? ["step-head", "results"] : [])];
+    if (ids.length) await refreshSections(ids).catch(() => {});
+  }
+
+  // Shows another step (or the same one's new attempt) without leaving the page: its section is fetched and put in
+  // place, its console followed instead of the previous one. Links still work without the script.
+  let stepView = null;
+
+  function stepSelection(page, onLogEnd) {
+    let stop = null;
+    let latest = 0;
+    const follow = () => {
+      const pre = document.getElementById("log");
+      stop = pre ? consoleLog(pre, onLogEnd) : null;
+    };
+
+    async function select(href, push) {
+      const mine = ++latest;
+      const response = await fetch(href, { headers: { Accept: "text/html" } }).catch(() => null);
+      if (mine !== latest) return;
+      if (!response || !response.ok) { window.location.href = href; return; }
+      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = doc.getElementById("step");
+      const now = document.getElementById("step");
+      if (mine !== latest) return;
+      if (!fresh || !now) { window.location.href = href; return; }
+      if (stop) stop();
+      now.replaceWith(fresh);
+      if (push) history.pushState(null, "", href);
+      for (const box of page.querySelectorAll("a[data-step]")) {
+        if (box.dataset.step === fresh.dataset.stepKey) box.setAttribute("aria-current", "true");
+        else box.removeAttribute("aria-current");
+      }
+      follow();
+    }
+
+    // The address names the step shown, so what is fetched again later (sections, a reload) is about it.
+    const shown = document.getElementById("step");
+    const here = new URL(window.location.href);
+    if (shown && !here.searchParams.has("step")) {
+      here.searchParams.set("step", shown.dataset.stepKey);
+      history.replaceState(null, "", here);
+    }
+    page.addEventListener("click", event => {
+      const box = event.target.closest("a[data-step]");
+      if (!box || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      select(box.href, true);
+    });
+    window.addEventListener("popstate", () => select(window.location.href, false));
+    follow();
+    return { select };
   }
 
   // --- Sections marked data-refresh="N" are fetched again every N seconds (visible tab, no focus inside). ---
@@ -284,8 +378,11 @@
   document.addEventListener("DOMContentLoaded", () => {
     const page = document.getElementById("run-page");
     const statusNow = page ? runStatus(page) : null;
-    const pre = document.getElementById("log");
-    if (pre) consoleLog(pre, statusNow);
+    if (page && page.dataset.pipeline === "true") stepView = stepSelection(page, statusNow);
+    else {
+      const pre = document.getElementById("log");
+      if (pre) consoleLog(pre, statusNow);
+    }
     autoRefresh();
   });
 })();

@@ -23,8 +23,9 @@ internal static class PipelineFigures
         var sequential = m.Sequential.Where(s => parents.ContainsKey(s.Id)).Select(s => (Row: parents[s.Id], s.T0UnixNs)).ToList();
         var sequentialCheck = Check(sequential.Select(s => s.Row).ToList(), steps, starts);
 
-        var (needEnd, ready, noWait, readyToClaim, claimToStart, toFirst, wall) = (new List<double>(), new List<double>(), new List<double>(),
-            new List<double>(), new List<double>(), new List<double>(), new List<double>());
+        var (needEnd, ready, noWait, readyToClaim, claimToStart, toFirst) = (new List<double>(), new List<double>(), new List<double>(),
+            new List<double>(), new List<double>(), new List<double>());
+        var (wall, claimToFinished) = (new List<double>(), new List<double>());
         foreach (var (parent, t0) in sequential.Where(s => s.Row.Status == Succeeded && s.Row.FinishedAt is not null))
         {
             wall.Add(WallClock.Ms(t0, WallClock.UnixNs(parent.FinishedAt!.Value)));
@@ -32,6 +33,8 @@ internal static class PipelineFigures
             var current = steps[parent.Id].Where(s => !s.Superseded).ToDictionary(s => s.Key, StringComparer.Ordinal);
             // Per pipeline: each Runner had every slot free when it began (the one before had ended).
             var freed = SlotModel.FreedAt(current.Values, o.PipelineSlots, s => s.RunnerId, s => s.StartedAt, s => s.FinishedAt);
+            claimToFinished.AddRange(current.Values.Where(s => s is { StartedAt: not null, FinishedAt: not null })
+                .Select(s => (s.FinishedAt!.Value - s.StartedAt!.Value).TotalMilliseconds));
             foreach (var step in current.Values.Where(s => s.Needs.Length > 0 && s.StartedAt is not null))
             {
                 var needs = step.Needs.Select(n => current.GetValueOrDefault(n)?.FinishedAt).ToList();
@@ -64,6 +67,7 @@ internal static class PipelineFigures
             Series.Of("claimed → container start", claimToStart),
             Series.Of("trigger → first step's container start", toFirst),
             Series.Of("pipeline: trigger → finished", wall),
+            Series.Of("step: claimed → finished (every step)", claimToFinished),
             burst, stops, errors, problems);
     }
 

@@ -40,9 +40,11 @@ public static class PipelineReport
         Console.WriteLine(Header("  ", "(b) wall time against the bare critical path"));
         Console.WriteLine(Row("  ", r.Wall.Name, r.Wall));
         Console.WriteLine(Row("  ", r.TriggerToFirstStart.Name, r.TriggerToFirstStart));
+        Console.WriteLine(Row("  ", r.StepClaimToFinished.Name, r.StepClaimToFinished));
         if (r.Bare is { } path)
         {
             Console.WriteLine(Row("  ", path.Wall.Name, path.Wall));
+            Console.WriteLine(Row("  ", path.CreateToRemoved.Name, path.CreateToRemoved));
             Console.WriteLine($"  bare path     1 container, {path.Width} with {path.Concurrency} in flight, 1 container (create → start → wait → remove each); " +
                               $"{path.Paths - path.Failed} of {path.Paths} paths, {path.Warmup} warm-up");
             Console.WriteLine($"  ratio         pipeline p50 ÷ bare critical path p50 = {Num(r.WallRatio, "0.00")} (load average after the Narwhal half {r.LoadAfterNarwhal}, " +

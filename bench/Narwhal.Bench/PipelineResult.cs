@@ -53,7 +53,7 @@ public sealed record PipelineResult(
     int Runners, int SlotsPerRunner, string RunnerCommand, string Setup, double RunnersReadySeconds, int WarmupPipelines,
     int Pipelines, OnceCheck Sequential,
     Series NeedEndToStart, Series ReadyToStart, Series NoWaitToStart, Series ReadyToClaim, Series ClaimToStart, Series TriggerToFirstStart,
-    Series Wall, PipelineBurstResult Burst,
+    Series Wall, Series StepClaimToFinished, PipelineBurstResult Burst,
     IReadOnlyList<FleetRunnerStop> RunnerStops, IReadOnlyList<string> FirstErrors, IReadOnlyList<string> Problems)
 {
     /// <summary>The target: a step's container starts within this much of a bare container's create → start.</summary>

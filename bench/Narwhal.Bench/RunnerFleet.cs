@@ -16,7 +16,8 @@ public sealed record FleetRunnerStop(string RunnerId, int? ExitCode, double Seco
 /// </summary>
 public sealed class RunnerFleet(BenchOptions options, TestStack stack, string scratch, string name, int slots, int cpuMax)
 {
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
+    /// <summary>Three Runners starting at once on a 2-core machine under load (average 50+) took over 120 s.</summary>
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(240);
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(60);
 
     private readonly List<(string Id, string Log, RunnerProcess Process)> _runners = [];

@@ -26,6 +26,7 @@ public sealed record BenchOptions
     public int UiRequests { get; init; } = 200;
     public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(30);
     public string Output { get; init; } = Path.Combine("bench", "results", "latest.json");
+    /// <summary>The defaults: every phase but pipelines, whose burst alone takes many minutes on 2 cores.</summary>
     public HashSet<string> Phases { get; init; } = ["trigger", "e2e", "baseline", "logs", "fleet", "ui"];
 
     /// <summary>Phase groups, and the phases inside them that can be picked alone (e.g. logs.rss).</summary>
@@ -63,7 +64,7 @@ public sealed record BenchOptions
           --deadline-minutes N  the whole benchmark is cancelled after this long            [30]
           --out PATH            JSON results file                         [bench/results/latest.json]
           --phases LIST         comma-separated subset of trigger,e2e,baseline,logs,fleet,ui,
-                                pipelines                                                   [all]
+                                pipelines                                 [all but pipelines]
                                 (single phases too: baseline.engine, baseline.cli,
                                 logs.tail, logs.throughput, logs.rss)
         """;

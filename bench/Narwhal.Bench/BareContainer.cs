@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Narwhal.Runner;
 using Narwhal.Runner.Docker;
@@ -15,6 +16,9 @@ public sealed record BareContainer(string Instance, RunnerSettings Runner)
 {
     /// <summary>Labels each baseline container with an id of its own, to match its Docker events.</summary>
     public const string BenchIdLabel = "org.narwhal.bench-id";
+
+    /// <summary>How long one container may take from create to removal.</summary>
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     /// <summary>What ContainerSpecFactory makes of the script ["true"].</summary>
     public static readonly IReadOnlyList<string> Command = ["/bin/sh", "-c", "set -e\ntrue"];
@@ -41,6 +45,33 @@ public sealed record BareContainer(string Instance, RunnerSettings Runner)
         NanoCpus = Runner.JobNanoCpus,
         PidsLimit = Runner.JobPidsLimit,
     };
+
+    /// <summary>
+    /// One container, create → start → wait → remove; it must exit 0. Removed whatever fails. Returns the wall clock
+    /// just before the create call (to set against its Docker events) and the time to its removal.
+    /// </summary>
+    public async Task<(long CreateSentUnixNs, double CreateToRemovedMs)> RunAsync(DockerEngine engine, string benchId, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(Deadline);
+        var sent = WallClock.NowUnixNs();
+        var clock = Stopwatch.StartNew();
+        string? id = null;
+        try
+        {
+            id = await engine.CreateContainerAsync(Spec(benchId), deadline.Token);
+            await engine.StartContainerAsync(id, deadline.Token);
+            var code = await engine.WaitAsync(id, deadline.Token);
+            await engine.RemoveAsync(id, deadline.Token);
+            id = null;
+            if (code != 0) throw new InvalidOperationException($"container exited {code}");
+            return (sent, clock.Elapsed.TotalMilliseconds);
+        }
+        finally
+        {
+            if (id is not null) await RemoveQuietlyAsync(engine, id);
+        }
+    }
 
     /// <summary>Removes every container labelled with <paramref name="instance"/>; returns what it found ("container &lt;id&gt; (state)").</summary>
     public static async Task<List<string>> RemoveInstanceAsync(DockerEngine engine, string instance, Action<string> say)

@@ -23,8 +23,6 @@ public sealed record CliBaselineResult(int Runs, int Warmup, string CommandLine,
 /// </summary>
 public static class Baselines
 {
-    private static readonly TimeSpan ContainerDeadline = TimeSpan.FromSeconds(60);
-
     public static async Task<EngineBaselineResult> EngineAsync(BenchOptions options, Action<string> say, CancellationToken ct)
     {
         var bare = BareContainer.New();
@@ -48,7 +46,7 @@ public static class Baselines
                 var benchId = Guid.NewGuid().ToString("N");
                 var spec = bare.Spec(benchId);
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                deadline.CancelAfter(ContainerDeadline);
+                deadline.CancelAfter(BareContainer.Deadline);
                 string? id = null;
                 try
                 {
@@ -118,27 +116,7 @@ public static class Baselines
         List<string> leftovers;
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
 
-        async Task<double> OneAsync(CancellationToken token)
-        {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-            deadline.CancelAfter(ContainerDeadline);
-            var clock = Stopwatch.StartNew();
-            string? id = null;
-            try
-            {
-                id = await engine.CreateContainerAsync(bare.Spec(Guid.NewGuid().ToString("N")), deadline.Token);
-                await engine.StartContainerAsync(id, deadline.Token);
-                var code = await engine.WaitAsync(id, deadline.Token);
-                await engine.RemoveAsync(id, deadline.Token);
-                id = null;
-                if (code != 0) throw new InvalidOperationException($"container exited {code}");
-                return clock.Elapsed.TotalMilliseconds;
-            }
-            finally
-            {
-                if (id is not null) await BareContainer.RemoveQuietlyAsync(engine, id);
-            }
-        }
+        async Task<double> OneAsync(CancellationToken token) => (await bare.RunAsync(engine, Guid.NewGuid().ToString("N"), token)).CreateToRemovedMs;
 
         async Task WorkersAsync(int total, Action<int, double> done, Action<int, Exception> fail)
         {
@@ -220,7 +198,7 @@ public static class Baselines
                 var stdout = process.StandardOutput.ReadToEndAsync(ct);
                 var stderr = process.StandardError.ReadToEndAsync(ct);
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                deadline.CancelAfter(ContainerDeadline);
+                deadline.CancelAfter(BareContainer.Deadline);
                 try
                 {
                     await process.WaitForExitAsync(deadline.Token);
@@ -228,7 +206,7 @@ public static class Baselines
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
                     process.Kill(entireProcessTree: true);
-                    throw new TimeoutException($"`{commandLine}` did not finish within {ContainerDeadline.TotalSeconds:0} s");
+                    throw new TimeoutException($"`{commandLine}` did not finish within {BareContainer.Deadline.TotalSeconds:0} s");
                 }
                 var elapsed = clock.Elapsed.TotalMilliseconds;
                 await Task.WhenAll(stdout, stderr);

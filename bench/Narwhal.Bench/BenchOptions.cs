@@ -17,16 +17,21 @@ public sealed record BenchOptions
     public int FleetSlots { get; init; } = 2;
     public int FleetConcurrency { get; init; } = 32;
     public int FleetCpuMax { get; init; } = 100;
+    public int Pipelines { get; init; } = 5;
+    public int PipelineBurst { get; init; } = 50;
+    public int PipelineRunners { get; init; } = 3;
+    public int PipelineSlots { get; init; } = 2;
     public int UiRuns { get; init; } = 10_000;
     public int UiJobs { get; init; } = 300;
     public int UiRequests { get; init; } = 200;
     public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(30);
     public string Output { get; init; } = Path.Combine("bench", "results", "latest.json");
+    /// <summary>The defaults: every phase but pipelines, whose burst alone takes many minutes on 2 cores.</summary>
     public HashSet<string> Phases { get; init; } = ["trigger", "e2e", "baseline", "logs", "fleet", "ui"];
 
     /// <summary>Phase groups, and the phases inside them that can be picked alone (e.g. logs.rss).</summary>
     public static readonly string[] KnownPhases =
-        ["trigger", "e2e", "baseline", "baseline.engine", "baseline.cli", "logs", "logs.tail", "logs.throughput", "logs.rss", "fleet", "ui"];
+        ["trigger", "e2e", "baseline", "baseline.engine", "baseline.cli", "logs", "logs.tail", "logs.throughput", "logs.rss", "fleet", "ui", "pipelines"];
 
     /// <summary>Whether the phase <paramref name="key"/> ("baseline.cli") runs: named itself, or its group ("baseline") is.</summary>
     public bool Includes(string key) => Phases.Contains(key) || Phases.Contains(key.Split('.')[0]);
@@ -48,13 +53,18 @@ public sealed record BenchOptions
           --fleet-runners N     Runner processes (each a dotnet process) in phase 5         [3]
           --fleet-slots N       slots per Runner in phase 5                                 [2]
           --fleet-concurrency N trigger requests in flight in phase 5                       [32]
-          --fleet-cpu-max N     host-CPU gate of the Runners in phase 5, % (100 = off)      [100]
+          --fleet-cpu-max N     host-CPU gate of the Runners in phases 5 and 7, % (100=off) [100]
           --ui-runs N           runs of the one big job seeded for phase 6 (web UI)         [10000]
           --ui-jobs N           other jobs (3 runs each) seeded for phase 6                 [300]
           --ui-requests N       measured GETs per page in phase 6 (after 20 unmeasured)     [200]
+          --pipelines N         pipelines run one at a time in phase 7 (22 steps each)      [5]
+          --pipeline-burst N    pipelines triggered at once in phase 7                      [50]
+          --pipeline-runners N  Runner processes in phase 7                                 [3]
+          --pipeline-slots N    slots per Runner in phase 7                                 [2]
           --deadline-minutes N  the whole benchmark is cancelled after this long            [30]
           --out PATH            JSON results file                         [bench/results/latest.json]
-          --phases LIST         comma-separated subset of trigger,e2e,baseline,logs,fleet,ui [all]
+          --phases LIST         comma-separated subset of trigger,e2e,baseline,logs,fleet,ui,
+                                pipelines                                 [all but pipelines]
                                 (single phases too: baseline.engine, baseline.cli,
                                 logs.tail, logs.throughput, logs.rss)
         """;
@@ -83,6 +93,10 @@ public sealed record BenchOptions
                 "--fleet-runners" => options with { FleetRunners = Int(1) },
                 "--fleet-slots" => options with { FleetSlots = Int(1) },
                 "--fleet-concurrency" => options with { FleetConcurrency = Int(1) },
+                "--pipelines" => options with { Pipelines = Int(1) },
+                "--pipeline-burst" => options with { PipelineBurst = Int(1) },
+                "--pipeline-runners" => options with { PipelineRunners = Int(1) },
+                "--pipeline-slots" => options with { PipelineSlots = Int(1) },
                 "--ui-runs" => options with { UiRuns = Int(100) },
                 "--ui-jobs" => options with { UiJobs = Int(0) },
                 "--ui-requests" => options with { UiRequests = Int(1) },

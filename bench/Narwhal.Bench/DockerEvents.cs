@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -12,8 +13,8 @@ public sealed record DockerEvent(string Action, string ContainerId, long TimeNan
 
 /// <summary>
 /// Follows <c>GET /events</c> (container start and die events of one instance label) over the
-/// engine's socket and keeps, per value of <see cref="KeyLabel"/> (e.g. <c>org.narwhal.run-id</c>),
-/// the first event of each action. Waiters get the event whether it arrived before or after they ask.
+/// engine's socket and keeps, per key (the value of one label such as <c>org.narwhal.run-id</c>, or
+/// one made of several labels), the first event of each action. Waiters get the event whether it arrived before or after they ask.
 /// It also counts every event per key and action (<see cref="Counts"/>): a container started twice
 /// for one run shows as a count of 2.
 /// </summary>
@@ -23,27 +24,38 @@ public sealed class DockerEventStream : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<(string Key, string Action), TaskCompletionSource<DockerEvent>> _events = new();
     private readonly ConcurrentDictionary<(string Key, string Action), int> _counts = new();
+    private readonly Func<IReadOnlyDictionary<string, string>, string?> _keyOf;
     private Task _pump = Task.CompletedTask;
     private volatile Exception? _failure;
     private int _received;
 
-    private DockerEventStream(string dockerHost, string instance, string keyLabel)
+    private DockerEventStream(string dockerHost, string instance, string keyLabel, Func<IReadOnlyDictionary<string, string>, string?> keyOf)
     {
         _docker = DockerClientFactory.Create(dockerHost);
         Instance = instance;
         KeyLabel = keyLabel;
+        _keyOf = keyOf;
     }
 
     public string Instance { get; }
+    /// <summary>What the key is (a label's name), for messages.</summary>
     public string KeyLabel { get; }
     public int Received => Volatile.Read(ref _received);
     /// <summary>Why the stream stopped delivering, if it did.</summary>
     public Exception? Failure => _failure;
 
     /// <summary>Subscribes to start/die events of containers labelled <c>org.narwhal.instance=<paramref name="instance"/></c>.</summary>
-    public static async Task<DockerEventStream> OpenAsync(string dockerHost, string instance, string keyLabel, CancellationToken ct)
+    public static Task<DockerEventStream> OpenAsync(string dockerHost, string instance, string keyLabel, CancellationToken ct) =>
+        OpenAsync(dockerHost, instance, keyLabel, labels => labels.TryGetValue(keyLabel, out var key) ? key : null, ct);
+
+    /// <summary>
+    /// As <see cref="OpenAsync(string, string, string, CancellationToken)"/>, keyed by what <paramref name="keyOf"/> makes of a
+    /// container's labels (null: not counted); <paramref name="keyName"/> says what that key is.
+    /// </summary>
+    public static async Task<DockerEventStream> OpenAsync(string dockerHost, string instance, string keyName,
+        Func<IReadOnlyDictionary<string, string>, string?> keyOf, CancellationToken ct)
     {
-        var events = new DockerEventStream(dockerHost, instance, keyLabel);
+        var events = new DockerEventStream(dockerHost, instance, keyName, keyOf);
         var filters = new Dictionary<string, IDictionary<string, bool>>
         {
             ["type"] = new Dictionary<string, bool> { ["container"] = true },
@@ -94,6 +106,15 @@ public sealed class DockerEventStream : IAsyncDisposable
     public DockerEvent? First(string key, string action) =>
         _events.TryGetValue((key, action), out var slot) && slot.Task.IsCompletedSuccessfully ? slot.Task.Result : null;
 
+    /// <summary>Events are delivered a little after they happen: waits (at most <paramref name="limit"/>) until every key's first <paramref name="action"/> event has arrived.</summary>
+    public async Task SettleAsync(IReadOnlyCollection<string> keys, string action, TimeSpan limit, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+        while (clock.Elapsed < limit && _failure is null && keys.Any(key => First(key, action) is null))
+            await timer.WaitForNextTickAsync(ct);
+    }
+
     /// <summary>How many <paramref name="action"/> events arrived so far, per key (keys without one are absent).</summary>
     public Dictionary<string, int> Counts(string action) =>
         _counts.Where(c => c.Key.Action == action).ToDictionary(c => c.Key.Key, c => c.Value, StringComparer.Ordinal);
@@ -111,7 +132,7 @@ public sealed class DockerEventStream : IAsyncDisposable
             {
                 if (string.IsNullOrWhiteSpace(line)) continue;
                 var ev = Parse(line);
-                if (ev is null || !ev.Attributes.TryGetValue(KeyLabel, out var key)) continue;
+                if (ev is null || _keyOf(ev.Attributes) is not { } key) continue;
                 Interlocked.Increment(ref _received);
                 _counts.AddOrUpdate((key, ev.Action), 1, (_, n) => n + 1);
                 Slot(key, ev.Action).TrySetResult(ev);

@@ -16,8 +16,6 @@ public sealed class FleetRun
     public DateTime? FinishedAt { get; set; }
 }
 
-public sealed record FleetRunnerStop(string RunnerId, int? ExitCode, double Seconds, bool Killed, string Log, int Warnings, int Errors, string? FirstError);
-
 public sealed record FleetResult(
     int Runs, int Runners, int SlotsPerRunner, int TriggerConcurrency, int WarmupRuns, string RunnerCommand, string Setup, double RunnersReadySeconds,
     int Triggered, int TriggerFailed, double TriggerSeconds, double TriggersPerSecond, Series TriggerLatency,
@@ -45,7 +43,7 @@ public sealed record FleetResult(
 
 /// <summary>What the fleet phase collected, before it is turned into figures.</summary>
 internal sealed record FleetMeasurement(
-    BenchOptions Options, long T0UnixNs, long TriggersDoneUnixNs, TriggerThroughput.Fired Fired, FleetPhase.WaitOutcome Wait,
+    BenchOptions Options, long T0UnixNs, long TriggersDoneUnixNs, TriggerThroughput.Fired Fired, TerminalWait.Outcome Wait,
     List<FleetRun> Runs, string PickupFrom, DockerEventStream Events, double RunnersReadySeconds, string RunnerCommand, int WarmupRuns);
 
 /// <summary>The fleet phase's figures and checks, from the stored runs and the Docker start events.</summary>
@@ -66,14 +64,14 @@ internal static class FleetFigures
         var never = runs.Where(r => Starts(r) == 0).ToList();
         var claimedAgain = runs.Count(r => r.Attempt > 1);
 
-        var finished = runs.Where(r => r.FinishedAt is not null).Select(r => UnixNs(r.FinishedAt!.Value)).DefaultIfEmpty(0).Max();
+        var finished = runs.Where(r => r.FinishedAt is not null).Select(r => WallClock.UnixNs(r.FinishedAt!.Value)).DefaultIfEmpty(0).Max();
         var total = finished > 0 ? (finished - m.T0UnixNs) / 1e9 : double.NaN;
         var observed = m.Wait.AllTerminalUnixNs is { } all ? (all - m.T0UnixNs) / 1e9 : double.NaN;
 
         var pickup = runs.Where(r => r.StartedAt is not null).Select(r => (r.StartedAt!.Value - r.QueuedAt).TotalMilliseconds);
         var toTerminal = runs.Where(r => r.FinishedAt is not null).Select(r => (r.FinishedAt!.Value - r.CreatedAt).TotalMilliseconds);
         var claimToStart = runs.Where(r => r.StartedAt is not null)
-            .Select(r => m.Events.First(r.Id.ToString(), "start") is { } start ? WallClock.Ms(UnixNs(r.StartedAt!.Value), start.TimeNano) : double.NaN);
+            .Select(r => m.Events.First(r.Id.ToString(), "start") is { } start ? WallClock.Ms(WallClock.UnixNs(r.StartedAt!.Value), start.TimeNano) : double.NaN);
 
         problems.InsertRange(0, Checks(m, triggered, runs.Count, succeeded, byStatus, twice, never, claimedAgain));
         var errors = m.Fired.Errors.Select(e => $"trigger: {e}")
@@ -114,17 +112,8 @@ internal static class FleetFigures
     /// claim[S+k] − finish[k], both from Postgres. Only slots freed after the last trigger was
     /// answered count (before that the queue may have been momentarily empty).
     /// </summary>
-    private static IEnumerable<double> SlotRefill(List<FleetRun> runs, int slots, long triggersDoneUnixNs)
-    {
-        foreach (var runner in runs.Where(r => r.RunnerId is not null).GroupBy(r => r.RunnerId))
-        {
-            var claims = runner.Where(r => r.StartedAt is not null).Select(r => r.StartedAt!.Value).Order().ToList();
-            var finishes = runner.Where(r => r.FinishedAt is not null).Select(r => r.FinishedAt!.Value).Order().ToList();
-            for (var k = 0; k < finishes.Count && slots + k < claims.Count; k++)
-                if (UnixNs(finishes[k]) >= triggersDoneUnixNs)
-                    yield return (claims[slots + k] - finishes[k]).TotalMilliseconds;
-        }
-    }
-
-    private static long UnixNs(DateTime utc) => (utc.ToUniversalTime().Ticks - DateTime.UnixEpoch.Ticks) * 100;
+    private static IEnumerable<double> SlotRefill(List<FleetRun> runs, int slots, long triggersDoneUnixNs) =>
+        SlotModel.FreedAt(runs, slots, r => r.RunnerId, r => r.StartedAt, r => r.FinishedAt)
+            .Where(f => f.Value is { } freed && WallClock.UnixNs(freed) >= triggersDoneUnixNs)
+            .Select(f => (f.Key.StartedAt!.Value - f.Value!.Value).TotalMilliseconds);
 }

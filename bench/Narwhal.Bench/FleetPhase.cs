@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using Dapper;
 using Narwhal.Core.Runs;
 using Narwhal.Runner.Execution;
@@ -20,10 +18,6 @@ public static class FleetPhase
 {
     private const string Job = "bench-fleet";
     private const string WarmupJob = "bench-fleet-warmup";
-    private static readonly TimeSpan RunnerReadyTimeout = TimeSpan.FromSeconds(120);
-    private static readonly TimeSpan RunnerStopGrace = TimeSpan.FromSeconds(60);
-    /// <summary>No run of the burst ended for this long: something is stuck, stop waiting.</summary>
-    private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan EventSettle = TimeSpan.FromSeconds(15);
 
     /// <summary>Long enough for the slowest machine this was tried on several times over (about 3 runs/s there).</summary>
@@ -66,28 +60,13 @@ public static class FleetPhase
         // The whole fleet: the Dispatcher watches heartbeats and would mark runs of a silent Runner lost
         // (and queue them again): the executed-twice check covers that path too.
         await stack.StartDispatcherAsync(Quiet.Settings);
-        var runnerDll = RunnerDll();
-        var resultsDir = Path.GetDirectoryName(Path.GetFullPath(options.Output))!;
-        var runners = new List<(string Id, string Log, RunnerProcess Process)>();
-        var stops = new List<FleetRunnerStop>();
+        var fleet = new RunnerFleet(options, stack, scratch, "fleet", options.FleetSlots, options.FleetCpuMax);
+        IReadOnlyList<FleetRunnerStop> stops;
         FleetMeasurement measured;
         try
         {
-            say($"starting {options.FleetRunners} Runner processes, {options.FleetSlots} slot(s) each " +
-                $"(logs: {Path.GetRelativePath(Environment.CurrentDirectory, Path.Combine(resultsDir, "runner-fleet-<n>.log"))})…");
-            var ready = Stopwatch.StartNew();
-            for (var i = 1; i <= options.FleetRunners; i++)
-            {
-                var id = $"bench-fleet-{i}";
-                var log = Path.Combine(resultsDir, $"runner-fleet-{i}.log");
-                var process = RunnerProcess.Start(runnerDll, FleetRunnerSettings(options, stack, id, scratch), log,
-                    RunnerPidFile(options, $"fleet-{i}"), stack.Instance);
-                runners.Add((id, log, process));
-            }
-            await Task.WhenAll(runners.Select(r => r.Process.WaitReadyAsync(RunnerReadyTimeout, ct)));
-            var readySeconds = ready.Elapsed.TotalSeconds;
-            say($"  {runners.Count} Runners ready after {readySeconds:0.0} s (pids {string.Join(", ", runners.Select(r => r.Process.Pid))})");
-            var processes = runners.Select(r => r.Process).ToList();
+            await fleet.StartAsync(options.FleetRunners, say, ct);
+            var processes = fleet.Processes;
 
             using var load = TriggerThroughput.LoadClient(stack, options.FleetConcurrency);
             var warmup = options.Warmup * options.FleetRunners;
@@ -95,11 +74,11 @@ public static class FleetPhase
             {
                 say($"warm-up: {warmup} runs of {WarmupJob} at once, not measured (JIT in the Runners)…");
                 var warm = await TriggerThroughput.FireAsync(load, WarmupJob, warmup, options.FleetConcurrency, ct);
-                var warmWait = await WaitUntilTerminalAsync(stack, WarmupJob, warmup - warm.Failed, TimeSpan.FromSeconds(180), processes, say, ct);
+                var warmWait = await TerminalWait.UntilAsync(() => StatusCountsAsync(stack, WarmupJob), warmup - warm.Failed, TimeSpan.FromSeconds(180), processes, say, ct);
                 var warmCounts = await StatusCountsAsync(stack, WarmupJob);
                 var warmOk = warmCounts.GetValueOrDefault(RunStatus.Succeeded.Name());
                 if (warm.Failed > 0 || warmWait.StoppedBecause is not null || warmOk != warmup)
-                    throw new InvalidOperationException($"The warm-up failed: {warmOk} of {warmup} runs succeeded ({Describe(warmCounts)}); " +
+                    throw new InvalidOperationException($"The warm-up failed: {warmOk} of {warmup} runs succeeded ({TerminalWait.Describe(warmCounts)}); " +
                         $"{warm.Failed} triggers failed{(warm.Errors.Count > 0 ? $" ({warm.Errors[0]})" : "")}; {warmWait.StoppedBecause ?? "all ended"}");
             }
 
@@ -110,125 +89,28 @@ public static class FleetPhase
             var triggered = options.FleetRuns - fired.Failed;
             say($"  {triggered} runs accepted in {fired.Elapsed.TotalSeconds:0.00} s ({triggered / fired.Elapsed.TotalSeconds:0} runs/s); waiting for all to end " +
                 $"(deadline {WaitDeadline(options.FleetRuns).TotalSeconds:0} s)…");
-            var wait = await WaitUntilTerminalAsync(stack, Job, triggered, WaitDeadline(options.FleetRuns), processes, say, ct);
+            var wait = await TerminalWait.UntilAsync(() => StatusCountsAsync(stack, Job), triggered, WaitDeadline(options.FleetRuns), processes, say, ct);
             if (wait.StoppedBecause is not null) problems.Add($"stopped waiting: {wait.StoppedBecause}");
 
             var rows = await LoadRunsAsync(stack, Job);
-            await SettleEventsAsync(events, rows.Runs, ct);
-            measured = new FleetMeasurement(options, t0, triggersDone, fired, wait, rows.Runs, rows.PickupFrom, events, readySeconds,
-                runners[0].Process.CommandLine, warmup);
+            await events.SettleAsync(rows.Runs.Where(r => r.StartedAt is not null).Select(r => r.Id.ToString()).ToList(), "start", EventSettle, ct);
+            measured = new FleetMeasurement(options, t0, triggersDone, fired, wait, rows.Runs, rows.PickupFrom, events, fleet.ReadySeconds,
+                fleet.Command, warmup);
         }
         finally
         {
-            // SIGTERM to all at once, then each is waited for (killed after the grace).
-            var stopping = runners.Select(async r =>
-            {
-                var (exitCode, seconds, killed) = await r.Process.StopAsync(RunnerStopGrace);
-                await r.Process.DisposeAsync();
-                var (warnings, errors, firstError) = await LogLevelsAsync(r.Log);
-                return new FleetRunnerStop(r.Id, exitCode, seconds, killed, Path.GetRelativePath(Environment.CurrentDirectory, r.Log), warnings, errors, firstError);
-            }).ToList();
-            if (stopping.Count > 0) say($"stopping the {stopping.Count} Runners (SIGTERM)…");
-            stops.AddRange(await Task.WhenAll(stopping));
+            stops = await fleet.StopAsync(say);
         }
 
-        foreach (var stop in stops)
-        {
-            if (stop.Killed) problems.Add($"Runner {stop.RunnerId} did not exit within {RunnerStopGrace.TotalSeconds:0} s of SIGTERM and was killed (log {stop.Log})");
-            else if (stop.ExitCode != 0) problems.Add($"Runner {stop.RunnerId} exited with code {stop.ExitCode} after SIGTERM (log {stop.Log})");
-            if (stop.Errors > 0) problems.Add($"Runner {stop.RunnerId} logged {stop.Errors} error(s) (log {stop.Log}); first: {stop.FirstError}");
-        }
+        problems.AddRange(RunnerFleet.Problems(stops));
         if (events.Failure is { } failure) problems.Add($"the Docker events stream failed: {failure.Message}; start counts are incomplete");
         return FleetFigures.Compute(measured, stops, problems);
     }
 
-    /// <summary>Warning and error lines in a Runner's log (NarwhalLogging's console format: "HH:mm:ss.fff WRN …").</summary>
-    private static async Task<(int Warnings, int Errors, string? FirstError)> LogLevelsAsync(string path)
-    {
-        var (warnings, errors, first) = (0, 0, (string?)null);
-        try
-        {
-            foreach (var line in await File.ReadAllLinesAsync(path))
-            {
-                var text = line.StartsWith("stderr: ", StringComparison.Ordinal) ? line[8..] : line;
-                if (text.Length < 17 || text[12] != ' ' || text[16] != ' ') continue;
-                switch (text[13..16])
-                {
-                    case "WRN": warnings++; break;
-                    case "ERR" or "FTL": errors++; first ??= text.Length > 300 ? text[..300] + "…" : text; break;
-                }
-            }
-        }
-        catch (IOException ex)
-        {
-            first = $"could not read the log: {ex.Message}";
-            errors++;
-        }
-        return (warnings, errors, first);
-    }
+    public static string SetupNote(BenchOptions options) => RunnerFleet.SetupNote(options.FleetSlots, options.FleetCpuMax);
 
-    /// <summary>
-    /// A fleet Runner's environment. Its slots are the only limit on what it takes: the CPU quota is as
-    /// many units as slots (a small run costs one), and the host-CPU gate is at --fleet-cpu-max (100 =
-    /// off by default: the Runners, the Api and the load share one host here, so a gate on the host's
-    /// CPU would measure this machine's load rather than the fleet; a real fleet has a host per Runner).
-    /// </summary>
-    private static Dictionary<string, string?> FleetRunnerSettings(BenchOptions options, TestStack stack, string runnerId, string scratch)
-    {
-        var settings = RunnerProcessSettings(stack, runnerId, options.FleetSlots, scratch);
-        settings["NARWHAL_RUNNER_QUOTA_CPU"] = options.FleetSlots.ToString(CultureInfo.InvariantCulture);
-        settings["NARWHAL_RUNNER_CPU_MAX_PERCENT"] = options.FleetCpuMax.ToString(CultureInfo.InvariantCulture);
-        return settings;
-    }
-
-    public static string SetupNote(BenchOptions options) =>
-        $"NARWHAL_RUNNER_SLOTS={options.FleetSlots}, NARWHAL_RUNNER_QUOTA_CPU={options.FleetSlots}, " +
-        $"NARWHAL_RUNNER_CPU_MAX_PERCENT={options.FleetCpuMax}{(options.FleetCpuMax >= 100 ? " (host-CPU gate off)" : "")}; Api and Dispatcher in-process";
-
-    public sealed record WaitOutcome(long? AllTerminalUnixNs, string? StoppedBecause);
-
-    /// <summary>
-    /// Polls the run counts per status in Postgres (one small query, not a GET per run) until
-    /// <paramref name="expected"/> runs of <paramref name="job"/> are terminal. Gives up at the deadline,
-    /// when no run has ended for <see cref="StallLimit"/>, or when every Runner process has exited.
-    /// </summary>
-    private static async Task<WaitOutcome> WaitUntilTerminalAsync(TestStack stack, string job, int expected, TimeSpan deadline,
-        IReadOnlyList<RunnerProcess> runners, Action<string> say, CancellationToken ct)
-    {
-        var clock = Stopwatch.StartNew();
-        var (lastTerminal, lastProgress, lastSaid) = (-1, TimeSpan.Zero, TimeSpan.Zero);
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
-        while (true)
-        {
-            var counts = await StatusCountsAsync(stack, job);
-            var active = counts.GetValueOrDefault(RunStatus.Queued.Name()) + counts.GetValueOrDefault(RunStatus.Running.Name());
-            var terminal = counts.Values.Sum() - active;
-            if (active == 0 && terminal >= expected) return new WaitOutcome(WallClock.NowUnixNs(), null);
-            if (terminal != lastTerminal) (lastTerminal, lastProgress) = (terminal, clock.Elapsed);
-            if (clock.Elapsed - lastSaid >= TimeSpan.FromSeconds(20))
-            {
-                lastSaid = clock.Elapsed;
-                if (clock.Elapsed > TimeSpan.FromSeconds(1)) say($"  {clock.Elapsed.TotalSeconds:0} s: {terminal} of {expected} ended ({Describe(counts)})");
-            }
-            string? stop = null;
-            if (clock.Elapsed > deadline) stop = $"{terminal} of {expected} runs ended within the deadline of {deadline.TotalSeconds:0} s";
-            else if (clock.Elapsed - lastProgress > StallLimit) stop = $"no run ended for {StallLimit.TotalSeconds:0} s ({terminal} of {expected} ended)";
-            else if (runners.All(r => r.HasExited)) stop = $"every Runner process exited ({terminal} of {expected} ended)";
-            if (stop is not null) return new WaitOutcome(null, $"{stop}: {Describe(counts)}");
-            await timer.WaitForNextTickAsync(ct);
-        }
-    }
-
-    private static async Task<Dictionary<string, int>> StatusCountsAsync(TestStack stack, string job)
-    {
-        await using var connection = await stack.Database.DataSource.OpenConnectionAsync();
-        var rows = await connection.QueryAsync<(string Status, int Count)>(
-            "SELECT status, count(*)::int FROM runs WHERE job_name = @job GROUP BY status", new { job });
-        return rows.ToDictionary(r => r.Status, r => r.Count, StringComparer.Ordinal);
-    }
-
-    private static string Describe(IReadOnlyDictionary<string, int> counts) =>
-        counts.Count == 0 ? "no runs" : string.Join(", ", counts.OrderByDescending(c => c.Value).Select(c => $"{c.Value} {c.Key}"));
+    private static Task<Dictionary<string, int>> StatusCountsAsync(TestStack stack, string job) =>
+        TerminalWait.CountsAsync(stack, "SELECT status, count(*)::int FROM runs WHERE job_name = @job GROUP BY status", new { job });
 
     /// <summary>
     /// Every run of <paramref name="job"/> with its times, all from Postgres's clock (the same host's
@@ -248,15 +130,5 @@ public static class FleetPhase
              FROM runs WHERE job_name = @job ORDER BY created_at, id
              """, new { job });
         return (runs.ToList(), hasQueuedAt ? "queued_at" : "created_at (this database has no runs.queued_at: migrations/0006 not applied)");
-    }
-
-    /// <summary>Events are delivered a little after they happen: wait (bounded) until every claimed run's start has arrived.</summary>
-    private static async Task SettleEventsAsync(DockerEventStream events, List<FleetRun> runs, CancellationToken ct)
-    {
-        var claimed = runs.Where(r => r.StartedAt is not null).Select(r => r.Id.ToString()).ToList();
-        var clock = Stopwatch.StartNew();
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
-        while (clock.Elapsed < EventSettle && events.Failure is null && claimed.Any(id => events.First(id, "start") is null))
-            await timer.WaitForNextTickAsync(ct);
     }
 }

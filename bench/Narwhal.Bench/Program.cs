@@ -56,7 +56,7 @@ Console.WriteLine($"  postgres    {env.PostgresVersion} at {env.PostgresServer}:
 Console.WriteLine($"  rabbitmq    {env.RabbitMq}; s3 {env.S3Url}");
 Console.WriteLine($"  load avg    {env.LoadAverageAtStart} (1/5/15 min; other work on this machine shows in every figure)");
 Console.WriteLine($"  in-process  the Api, the Runner and the load generator share this one process and its {env.Cores} cores " +
-                  "(phases 4c and 5: the Runners are processes of their own)");
+                  "(phases 4c, 5 and 7: the Runners are processes of their own)");
 
 TriggerResult? trigger = null;
 EndToEndResult? e2e = null;
@@ -67,6 +67,7 @@ LogThroughputResult? logThroughput = null;
 RunnerRssResult? runnerRss = null;
 FleetResult? fleet = null;
 UiResult? ui = null;
+PipelineResult? pipelines = null;
 var failures = new List<string>();
 var phaseLoad = new Dictionary<string, string>();
 
@@ -132,6 +133,11 @@ try
     ui = await Phase("ui", $"[6] Web UI: server-side render time of the pages, a job with {options.UiRuns} runs, {options.UiRequests} GETs per page",
         () => UiPhase.RunAsync(options, Say, ct));
     if (ui is not null) Report.PrintUi(ui);
+
+    pipelines = await Phase("pipelines", $"[7] Pipelines: start → {PipelinePhase.Width} parallel steps → end, {options.PipelineRunners} Runner processes × {options.PipelineSlots} slots; " +
+                                         $"{options.Pipelines} one at a time, then {options.PipelineBurst} at once",
+        () => PipelinePhase.RunAsync(options, Say, ct));
+    if (pipelines is not null) PipelineReport.Print(pipelines);
 }
 catch (OperationCanceledException) when (ct.IsCancellationRequested)
 {
@@ -161,10 +167,13 @@ foreach (var (phase, problems, leftovers) in new (string, IReadOnlyList<string>?
 // The fleet's problems include its failed triggers, runs and bare containers, and its leftovers.
 failures.AddRange((fleet?.Problems ?? []).Select(p => $"fleet: {p}"));
 failures.AddRange((ui?.Problems ?? []).Select(p => $"ui: {p}"));
+// As the fleet's: failed pipelines and triggers, the once-checks, the Runners, leftovers, the bare path.
+failures.AddRange((pipelines?.Problems ?? []).Select(p => $"pipelines: {p}"));
 if (ui?.LeftoversRemoved is { Count: > 0 } uiLeftovers) failures.Add($"ui: left behind and removed afterwards: {string.Join(", ", uiLeftovers)}");
 
 Report.PrintSummary(env, trigger, e2e, engineBaseline, cliBaseline, liveTail, logThroughput, runnerRss, fleet, options);
 Report.PrintUiSummary(ui, options);
+PipelineReport.PrintSummary(pipelines, options);
 Console.WriteLine();
 Console.WriteLine($"Total {total.Elapsed.TotalSeconds:0} s; load avg at the end {BenchEnvironmentProbe.LoadAverage()}");
 
@@ -182,11 +191,12 @@ try
             options.TailLines, options.LogMb, options.BigLogMb,
             options.FleetRuns, options.FleetRunners, options.FleetSlots, options.FleetConcurrency, options.FleetCpuMax,
             options.UiRuns, options.UiJobs, options.UiRequests,
+            options.Pipelines, options.PipelineBurst, options.PipelineRunners, options.PipelineSlots,
             deadlineMinutes = options.Deadline.TotalMinutes, phases = options.Phases.Order().ToArray(),
         },
         percentileMethod = "nearest-rank; all durations in milliseconds",
         loadAverageAfterPhase = phaseLoad,
-        trigger, endToEnd = e2e, engineBaseline, cliBaseline, liveTail, logThroughput, runnerRss, fleet, ui,
+        trigger, endToEnd = e2e, engineBaseline, cliBaseline, liveTail, logThroughput, runnerRss, fleet, ui, pipelines,
         failures, totalSeconds = Math.Round(total.Elapsed.TotalSeconds, 1),
     };
     await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(json, Report.JsonOptions), CancellationToken.None);

@@ -14,14 +14,14 @@ public static class Report
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    private const int Label = 52;
+    internal const int Label = 52;
 
-    private static string Ms(double value) => double.IsFinite(value) ? value.ToString("0.0") : "-";
+    internal static string Ms(double value) => double.IsFinite(value) ? value.ToString("0.0") : "-";
 
-    private static string Header(string indent, string title = "") =>
+    internal static string Header(string indent, string title = "") =>
         $"{indent}{title.PadRight(Label)} {"n",5} {"p50",8} {"p90",8} {"p99",8} {"max",8} {"mean",8}   (ms)";
 
-    private static string Row(string indent, string label, Series s) =>
+    internal static string Row(string indent, string label, Series s) =>
         $"{indent}{label.PadRight(Label)} {s.N,5} {Ms(s.P50),8} {Ms(s.P90),8} {Ms(s.P99),8} {Ms(s.Max),8} {Ms(s.Mean),8}";
 
     public static void PrintTrigger(TriggerResult r, BenchEnvironment env)
@@ -70,7 +70,7 @@ public static class Report
     private static string TailRow(string indent, string label, Series s) =>
         $"{indent}{label.PadRight(Label)} {s.N,5} {Ms(s.P50),8} {Ms(s.P95),8} {Ms(s.Max),8} {Ms(s.Mean),8} {Ms(s.Min),8}";
 
-    private static string Num(double value, string format = "0.0") => double.IsFinite(value) ? value.ToString(format) : "-";
+    internal static string Num(double value, string format = "0.0") => double.IsFinite(value) ? value.ToString(format) : "-";
 
     private static string Verdict(LogCheck c) =>
         c.Complete

@@ -111,6 +111,10 @@ public sealed partial class RunnerProcess : IAsyncDisposable
                 {
                     // Not answering yet.
                 }
+                catch (TaskCanceledException) when (!deadline.IsCancellationRequested)
+                {
+                    // One slow answer (the client's own 5 s timeout; a busy machine): ask again, until the deadline.
+                }
                 await Task.Delay(100, deadline.Token);
             }
         }

@@ -30,4 +30,7 @@ public static class WallClock
     public static long NowUnixNs() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
 
     public static double Ms(long fromUnixNs, long toUnixNs) => (toUnixNs - fromUnixNs) / 1e6;
+
+    /// <summary>A timestamp read from Postgres (timestamptz) as Unix nanoseconds.</summary>
+    public static long UnixNs(DateTime time) => (time.ToUniversalTime().Ticks - DateTime.UnixEpoch.Ticks) * 100;
 }

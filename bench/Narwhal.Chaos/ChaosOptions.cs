@@ -5,10 +5,10 @@ namespace Narwhal.Chaos;
 /// <summary>The suite's command line. Every experiment runs by default; the real service restarts only on request.</summary>
 public sealed record ChaosOptions
 {
-    public static readonly string[] AllExperiments = ["runner-kill", "postgres-outage", "postgres-cuts", "broker-outage", "abort-storm", "process-kill", "rabbit-cluster"];
+    public static readonly string[] AllExperiments = ["runner-kill", "postgres-outage", "postgres-cuts", "broker-outage", "abort-storm", "process-kill", "rabbit-cluster", "pipeline-kill"];
 
     /// <summary>
-    /// All but process-kill and rabbit-cluster: the Api and Dispatcher as processes of their own start slowly on a loaded
+    /// All but process-kill, rabbit-cluster and pipeline-kill: the Api and Dispatcher as processes of their own start slowly on a loaded
     /// 2-core machine (up to a minute each), the three RabbitMQ nodes too, and the defaults must stay within 10 minutes.
     /// </summary>
     public static readonly string[] DefaultExperiments = ["runner-kill", "postgres-outage", "postgres-cuts", "broker-outage", "abort-storm"];
@@ -30,7 +30,8 @@ public sealed record ChaosOptions
         bench/chaos/run.sh [options]
           --experiments LIST         comma-separated, or "all"; default runner-kill,postgres-outage,postgres-cuts,broker-outage,abort-storm
                                      (process-kill, the Api's and the Dispatcher's kill -9, adds 3-4 minutes: ask for it or "all";
-                                      rabbit-cluster, a node of a 3-node RabbitMQ cluster killed, adds 2-4 minutes: likewise)
+                                      rabbit-cluster, a node of a 3-node RabbitMQ cluster killed, adds 2-4 minutes: likewise;
+                                      pipeline-kill, pipelines while Runners, the Api and the Dispatcher are killed, adds 3-5 minutes: likewise)
           --runs N                   runs per storm (default 60; the cut experiments use N/4 each)
           --outage-seconds S         how long the proxy outages last, and the cluster node stays dead (default 5)
           --real-postgres-restart    restart THE shared Postgres (pg_ctl restart -m fast) instead of the proxy outage

@@ -20,6 +20,7 @@ public static class Suite
                 case "abort-storm": rows.Add(await AbortStorm.RunAsync(ctx)); break;
                 case "process-kill": rows.AddRange(await ProcessKill.RunAsync(ctx)); break;
                 case "rabbit-cluster": rows.Add(await RabbitClusterKill.RunAsync(ctx)); break;
+                case "pipeline-kill": rows.Add(await PipelineKill.RunAsync(ctx)); break;
             }
         }
         return rows;

@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using Microsoft.Playwright;
 using Narwhal.Core.Persistence;
-using Narwhal.Testing;
 using Narwhal.Testing.Git;
 using Narwhal.Ui.Tests.Support;
 using NUnit.Framework;

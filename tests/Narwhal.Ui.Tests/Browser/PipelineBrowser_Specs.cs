@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Narwhal.Core.Persistence;
-using Narwhal.Testing;
 using Narwhal.Ui.Tests.Support;
 using NUnit.Framework;
 using static Microsoft.Playwright.Assertions;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Narwhal.Core.Persistence;
-using Narwhal.Testing;
 using Narwhal.Ui.Tests.Support;
 using NUnit.Framework;
 

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Narwhal.Api.Tests.Support;
 using Narwhal.Core.Runs;
-using Narwhal.Testing;
 using Narwhal.Ui.Tests.Support;
 using NUnit.Framework;
 using static Narwhal.Api.Tests.Support.SeedStep;
@@ -33,9 +32,7 @@ public sealed partial class PipelinePages_Specs : StackFixture
     /// <summary>A run of a new job whose plan is the diamond a → (b, c) → d, its step a succeeded and b failed.</summary>
     private async Task<Guid> DiamondAsync(string job)
     {
-        (await Client.PutFreestyleJobAsync(job, TestEnvironment.BusyboxImage, "true")).EnsureSuccessStatusCode();
-        var id = Guid.Parse((await Client.TriggerAsync(job)).Str("id"));
-        await Seeder.PlanAsync(id, [Step("a"), Step("b", "a"), Step("c", "a"), Step("d", "b", "c")]);
+        var id = await Seeder.PlannedRunAsync(Client, job, Step("a"), Step("b", "a"), Step("c", "a"), Step("d", "b", "c"));
         await Seeder.FinishAsync(id, "a", RunStatus.Succeeded);
         await Seeder.FinishAsync(id, "b", RunStatus.Failed);
         return id;
@@ -62,9 +59,7 @@ public sealed partial class PipelinePages_Specs : StackFixture
     public async Task When_a_pipeline_page_is_opened_Should_show_the_first_failed_step_else_the_first_running_else_the_first()
     {
         var id = await DiamondAsync("diamond-choice");
-        (await Client.PutFreestyleJobAsync("choice-running", TestEnvironment.BusyboxImage, "true")).EnsureSuccessStatusCode();
-        var running = Guid.Parse((await Client.TriggerAsync("choice-running")).Str("id"));
-        await Seeder.PlanAsync(running, [Step("first"), Step("second"), Step("third", "first")]);
+        var running = await Seeder.PlannedRunAsync(Client, "choice-running", Step("first"), Step("second"), Step("third", "first"));
         await Seeder.StartAsync(running, "second");
         using var viewer = await UiSession.SignInAsync(Stack.ApiUrl, _readSecret);
 
@@ -161,9 +156,7 @@ public sealed partial class PipelinePages_Specs : StackFixture
     [Test]
     public async Task When_retry_failed_is_posted_Should_retry_every_failed_step_and_keep_what_worked()
     {
-        (await Client.PutFreestyleJobAsync("fan-retry", TestEnvironment.BusyboxImage, "true")).EnsureSuccessStatusCode();
-        var id = Guid.Parse((await Client.TriggerAsync("fan-retry")).Str("id"));
-        await Seeder.PlanAsync(id, [Step("x"), Step("y"), Step("z")]);
+        var id = await Seeder.PlannedRunAsync(Client, "fan-retry", Step("x"), Step("y"), Step("z"));
         await Seeder.FinishAsync(id, "x", RunStatus.Failed);
         await Seeder.FinishAsync(id, "y", RunStatus.Succeeded);
         await Seeder.FinishAsync(id, "z", RunStatus.TimedOut);

@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Narwhal.Api;
-using Narwhal.Testing;
 using Narwhal.Ui.Tests.Support;
 using NUnit.Framework;
 

@@ -1,5 +1,4 @@
 using Microsoft.Playwright;
-using Narwhal.Testing;
 using NUnit.Framework;
 
 namespace Narwhal.Ui.Tests.Support;

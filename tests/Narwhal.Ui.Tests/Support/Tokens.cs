@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Narwhal.Core.Persistence;
-using Narwhal.Testing;
 
 namespace Narwhal.Ui.Tests.Support;
 

@@ -13,7 +13,8 @@ namespace Narwhal.Bench;
 /// <summary>
 /// Phase 7: pipelines. A fan-out/fan-in graph of trivial steps (<c>start</c> → <c>p01..p20</c> → <c>end</c>) on a
 /// fleet of Runner processes. Measured: (a) how soon a step's container starts once what it needs has ended, beside a
-/// bare container's create → start; (b) a pipeline's wall time against the same critical path of bare containers;
+/// bare container's create → start; (b) a pipeline's wall time against the same critical path of bare containers (run
+/// between the pipelines);
 /// (c) a burst of pipelines at once, checked: all succeed, every step's container started exactly once.
 /// </summary>
 public static class PipelinePhase
@@ -41,21 +42,7 @@ public static class PipelinePhase
         var result = await WithStackAsync<PipelineResult>(say, (stack, scratch, problems) => NarwhalAsync(options, stack, scratch, problems, say, ct),
             (r, l) => r with { LeftoversRemoved = l });
         if (result.LeftoversRemoved.Count > 0) result = result.WithProblem($"left behind and removed afterwards: {string.Join(", ", result.LeftoversRemoved)}");
-        result = result with { LoadAfterNarwhal = BenchEnvironmentProbe.LoadAverage() };
-
-        // After the stack and its Runners are gone, so they do not compete with it for the cores.
-        try
-        {
-            var bare = await BareCriticalPath.RunAsync(options.Pipelines, Width, options.PipelineRunners * options.PipelineSlots, Math.Min(1, options.Warmup), say, ct);
-            result = result with { Bare = bare };
-            if (bare.Failed > 0) result = result.WithProblem($"{bare.Failed} of {bare.Paths} bare critical paths failed; first: {bare.FirstErrors.FirstOrDefault()}");
-            if (bare.LeftoversRemoved.Count > 0) result = result.WithProblem($"bare containers left behind and removed: {string.Join(", ", bare.LeftoversRemoved)}");
-        }
-        catch (Exception ex) when (!ct.IsCancellationRequested)
-        {
-            result = result.WithProblem($"the bare critical path failed: {ex.Message}");
-        }
-        return result with { LoadAfterBare = BenchEnvironmentProbe.LoadAverage() };
+        return result;
     }
 
     private static async Task<PipelineResult> NarwhalAsync(BenchOptions options, TestStack stack, string scratch, List<string> problems,
@@ -71,7 +58,10 @@ public static class PipelinePhase
         // The Dispatcher would mark the steps of a silent Runner lost (and queue them again): the once-check covers that path too.
         await stack.StartDispatcherAsync(Quiet.Settings);
         var fleet = new RunnerFleet(options, stack, scratch, "pipelines", options.PipelineSlots, options.FleetCpuMax);
+        // The bare paths run between the pipelines (the Runners idle meanwhile): both see the machine as it is at that moment.
+        await using var bare = await BareCriticalPath.OpenAsync(Width, options.PipelineRunners * options.PipelineSlots, ct);
         IReadOnlyList<FleetRunnerStop> stops;
+        BareCriticalPathResult bareResult;
         PipelineMeasurement measured;
         try
         {
@@ -79,18 +69,21 @@ public static class PipelinePhase
             var warmup = Math.Min(1, options.Warmup);
             if (warmup > 0)
             {
-                say($"warm-up: one pipeline of {WarmupJob} ({Keys.Count} steps), not measured (JIT in the Runners)…");
+                say($"warm-up: one pipeline of {WarmupJob} ({Keys.Count} steps) and one bare path, not measured (JIT in the Runners)…");
                 var (_, _, status) = await OnePipelineAsync(admin, stack, WarmupJob, fleet.Processes, ct);
                 if (status != RunStatus.Succeeded.Name()) throw new InvalidOperationException($"The warm-up pipeline ended {status}.");
+                await bare.RunAsync(warmup: true, ct);
             }
 
-            say($"measuring: {options.Pipelines} pipelines of {Job}, one at a time (trigger, wait for the end, next)…");
+            say($"measuring: {options.Pipelines} pipelines of {Job} one at a time (trigger, wait for the end), each followed by a bare path " +
+                $"(1 container, {Width} with {options.PipelineRunners * options.PipelineSlots} in flight, 1 container)…");
             var sequential = new List<(Guid Id, long T0UnixNs)>();
             var failed = 0;
             for (var i = 0; i < options.Pipelines; i++)
             {
                 var (id, t0, status) = await OnePipelineAsync(admin, stack, Job, fleet.Processes, ct);
                 sequential.Add((id, t0));
+                await bare.RunAsync(warmup: false, ct);
                 // Counted and reported with the figures; only a run of them stops the phase.
                 if (status != RunStatus.Succeeded.Name() && ++failed >= 3) throw new InvalidOperationException($"Stopped after {failed} pipelines that did not succeed.");
             }
@@ -104,11 +97,14 @@ public static class PipelinePhase
         finally
         {
             stops = await fleet.StopAsync(say);
+            bareResult = await bare.ResultAsync(say);
         }
 
         problems.AddRange(RunnerFleet.Problems(stops));
         if (events.Failure is { } failure) problems.Add($"the Docker events stream failed: {failure.Message}; start counts are incomplete");
-        return PipelineFigures.Compute(measured, fleet.ReadySeconds, fleet.Command, stops, problems);
+        if (bareResult.Failed > 0) problems.Add($"{bareResult.Failed} of {bareResult.Paths} bare critical paths failed; first: {bareResult.FirstErrors.FirstOrDefault()}");
+        if (bareResult.LeftoversRemoved.Count > 0) problems.Add($"bare containers left behind and removed: {string.Join(", ", bareResult.LeftoversRemoved)}");
+        return PipelineFigures.Compute(measured, fleet.ReadySeconds, fleet.Command, stops, problems) with { Bare = bareResult };
     }
 
     /// <summary>A freestyle job whose steps are <see cref="Keys"/>: every step runs the job's script <c>true</c>.</summary>

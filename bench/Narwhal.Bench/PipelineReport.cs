@@ -35,7 +35,7 @@ public static class PipelineReport
         Console.WriteLine("  the container labelled with the step and its pipeline run. The dependents' containers wait for a free slot too");
         Console.WriteLine($"  ({PipelinePhase.Width} steps on {r.Runners * r.SlotsPerRunner} slots), so the first row holds that wait; ready = the later of the need's end and the");
         Console.WriteLine("  end of the step that freed the slot it took (on its Runner, with S slots, the (S+k)-th claim takes the slot of the");
-        Console.WriteLine("  k-th step to finish). Bare = DockerEngine create → start event, same image, Cmd and limits, in the same phase.");
+        Console.WriteLine("  k-th step to finish). Bare = DockerEngine create → start event, same image, Cmd and limits, between the pipelines.");
         Console.WriteLine($"  target        step ready → container start within {PipelineResult.TargetMs:0} ms of a bare create → start: {Target(r)}");
         Console.WriteLine(Header("  ", "(b) wall time against the bare critical path"));
         Console.WriteLine(Row("  ", r.Wall.Name, r.Wall));
@@ -45,10 +45,9 @@ public static class PipelineReport
         {
             Console.WriteLine(Row("  ", path.Wall.Name, path.Wall));
             Console.WriteLine(Row("  ", path.CreateToRemoved.Name, path.CreateToRemoved));
-            Console.WriteLine($"  bare path     1 container, {path.Width} with {path.Concurrency} in flight, 1 container (create → start → wait → remove each); " +
-                              $"{path.Paths - path.Failed} of {path.Paths} paths, {path.Warmup} warm-up");
-            Console.WriteLine($"  ratio         pipeline p50 ÷ bare critical path p50 = {Num(r.WallRatio, "0.00")} (load average after the Narwhal half {r.LoadAfterNarwhal}, " +
-                              $"after the bare half {r.LoadAfterBare})");
+            Console.WriteLine($"  bare path     1 container, {path.Width} with {path.Concurrency} in flight, 1 container (create → start → wait → remove each), " +
+                              $"one after each pipeline: {path.Paths - path.Failed} of {path.Paths} paths, {path.Warmup} warm-up");
+            Console.WriteLine($"  ratio         pipeline p50 ÷ bare critical path p50 = {Num(r.WallRatio, "0.00")}");
         }
         else Console.WriteLine("  bare path     (not measured)");
         var b = r.Burst;

@@ -61,11 +61,8 @@ public sealed record PipelineResult(
 
     public IReadOnlyList<string> LeftoversRemoved { get; init; } = [];
 
-    /// <summary>The same critical path of bare containers (null: not measured).</summary>
+    /// <summary>The same critical path of bare containers, run between the pipelines (null: not measured).</summary>
     public BareCriticalPathResult? Bare { get; init; }
-
-    public string LoadAfterNarwhal { get; init; } = "";
-    public string LoadAfterBare { get; init; } = "";
 
     /// <summary>Step ready → container start, minus a bare create → start (p50 and p99).</summary>
     public double StartOverBareP50Ms => Bare is { } bare ? ReadyToStart.P50 - bare.CreateToStartEvent.P50 : double.NaN;

@@ -142,7 +142,7 @@ public static class Tally
     }
 
     /// <summary>A status reason without the run-specific parts that would keep equal reasons apart (times, ids).</summary>
-    private static string Shorten(string reason)
+    internal static string Shorten(string reason)
     {
         var text = System.Text.RegularExpressions.Regex.Replace(reason, @"\d{4}-\d\d-\d\dT[\d:.]+Z?|[0-9a-f]{8}-[0-9a-f-]{27}", "…");
         return text.Length > 140 ? text[..140] + "…" : text;

@@ -36,7 +36,8 @@ public static class PipelineKill
             var pipelines = Math.Max(4, ctx.Options.Runs / StepsPerPipeline);
             var storm = Storm.FireAsync(chaos, [Once, Retried], pipelines, inFlight: 2, ctx.Ct);
             await Trial.UntilStartsAsync(chaos, 1, TimeSpan.FromSeconds(120), ctx.Ct);
-            var notes = await StrikeAsync(ctx, chaos, plan, await storm);
+            var killed = new Dictionary<string, DateTime>();
+            var notes = await StrikeAsync(ctx, chaos, plan, await storm, killed);
             var accepted = (await storm).Accepted;
             ctx.Say($"  {accepted.Count} pipeline(s) accepted; waiting for them to end…");
             var waitProblem = await Tally.WaitUntilEndedAsync(chaos, accepted, TimeSpan.FromSeconds(120 + 10 * accepted.Count), TimeSpan.FromSeconds(60), ctx.Ct);
@@ -46,7 +47,7 @@ public static class PipelineKill
             await chaos.DisposeAsync();
             var stack = chaos;
             chaos = null;
-            var row = PipelineTally.Count(Name, await storm, outcomes, steps, events, StepsPerPipeline, OnLostByJob, stack.Leftovers, waitProblem, notes);
+            var row = PipelineTally.Count(Name, await storm, outcomes, steps, events, StepsPerPipeline, OnLostByJob, killed, stack.Leftovers, waitProblem, notes);
             ctx.Say($"{Name}: done in {clock.Elapsed.TotalSeconds:0} s; promise {(row.PromiseKept ? "kept" : $"BROKEN ({row.Violations.Count} violation(s))")}");
             return row;
         }
@@ -80,7 +81,9 @@ public static class PipelineKill
     /// The faults in a seeded order, each at a random moment 1-4 s after the previous one is over (its victim started
     /// again), as long as a pipeline is still open; the Api and the Dispatcher stay dead 1-3 s before their restart.
     /// </summary>
-    private static async Task<List<string>> StrikeAsync(ChaosContext ctx, ChaosStack chaos, StackPlan plan, StormResult storm)
+    /// <param name="killed">Filled: when each Runner killed was first killed.</param>
+    private static async Task<List<string>> StrikeAsync(ChaosContext ctx, ChaosStack chaos, StackPlan plan, StormResult storm,
+        Dictionary<string, DateTime> killed)
     {
         var random = new Random(ctx.Options.Seed);
         var order = Faults.OrderBy(_ => random.Next()).ToList();
@@ -103,6 +106,7 @@ public static class PipelineKill
                     var alive = chaos.Runners.Where(r => !r.HasExited).ToList();
                     var victim = alive[random.Next(alive.Count)];
                     var running = await chaos.RunningOnAsync(victim.RunnerId, ctx.Ct);
+                    killed.TryAdd(victim.RunnerId, DateTime.UtcNow);
                     await victim.KillAsync();
                     await chaos.RestartRunnerAsync(victim.RunnerId, plan.Slots);
                     struck.Add($"{Seconds(at)}: kill -9 of Runner {victim.RunnerId} while it ran {running} run(s), started again {Seconds(since.Elapsed - at)} later");

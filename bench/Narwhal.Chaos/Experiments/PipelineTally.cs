@@ -4,18 +4,24 @@ using Narwhal.Core.Runs;
 
 namespace Narwhal.Chaos.Experiments;
 
-/// <summary>A pipeline run as the database has it at the end: whether it was planned, and how many step rows it has.</summary>
-public sealed record PipelineOutcome(Guid Id, string JobName, string Status, bool Pipeline, int Attempt, long StepRows, long CurrentSteps);
+/// <summary>
+/// A pipeline run as the database has it at the end: whether it was planned, how many step rows it has, and the Runner
+/// that last held it (its planner, for one never planned).
+/// </summary>
+public sealed record PipelineOutcome(Guid Id, string JobName, string Status, bool Pipeline, int Attempt, long StepRows, long CurrentSteps,
+    string? StatusReason, string? RunnerId, DateTime? FinishedAt);
 
 /// <summary>One step row (one step attempt) of a pipeline at the end.</summary>
-public sealed record StepOutcome(Guid Id, Guid ParentId, string Key, string Status, int Attempt, int? RetryOnLost);
+public sealed record StepOutcome(Guid Id, Guid ParentId, string Key, string Status, int Attempt, int? RetryOnLost, string? StatusReason,
+    string? RunnerId, DateTime? FinishedAt);
 
 /// <summary>
 /// Counts what became of an experiment's pipelines and of their steps. Executions are the Docker engine's
 /// <c>start</c> events of containers labelled with the step row's id (<c>org.narwhal.run-id</c>), not Narwhal's records.
 /// The promise for pipelines: every accepted pipeline ends; one that ended was planned whole or not at all (all its
 /// steps recorded once, or none); no step executes more often than 1 + its <c>retry.onLost</c>; no step is left
-/// waiting, queued or running; a step (and a pipeline) reported succeeded did execute.
+/// waiting, queued or running; a step (and a pipeline) reported succeeded did execute; a step (or a pipeline not yet
+/// planned) ends lost only when the Runner that held it was killed.
 /// </summary>
 public static class PipelineTally
 {
@@ -37,11 +43,13 @@ public static class PipelineTally
         var pipelines = await connection.QueryAsync<PipelineOutcome>(new CommandDefinition("""
             SELECT p.id, p.job_name AS jobname, p.status, p.pipeline, p.attempt,
                    (SELECT count(*) FROM runs c WHERE c.parent_run_id = p.id) AS steprows,
-                   (SELECT count(*) FROM run_steps s WHERE s.parent_run_id = p.id AND s.superseded_at IS NULL) AS currentsteps
+                   (SELECT count(*) FROM run_steps s WHERE s.parent_run_id = p.id AND s.superseded_at IS NULL) AS currentsteps,
+                   p.status_reason AS statusreason, p.runner_id AS runnerid, p.finished_at AS finishedat
             FROM runs p WHERE p.id = ANY(@ids)
             """, new { ids }, cancellationToken: ct));
         var steps = await connection.QueryAsync<StepOutcome>(new CommandDefinition("""
-            SELECT c.id, c.parent_run_id AS parentid, s.key, c.status, c.attempt, s.retry_on_lost AS retryonlost
+            SELECT c.id, c.parent_run_id AS parentid, s.key, c.status, c.attempt, s.retry_on_lost AS retryonlost, c.status_reason AS statusreason,
+                   c.runner_id AS runnerid, c.finished_at AS finishedat
             FROM runs c JOIN run_steps s ON s.run_id = c.id WHERE c.parent_run_id = ANY(@ids)
             """, new { ids }, cancellationToken: ct));
         return (pipelines.ToList(), steps.ToList());
@@ -49,10 +57,14 @@ public static class PipelineTally
 
     /// <param name="stepsPerPipeline">How many steps each pipeline's config has.</param>
     /// <param name="onLostByJob">Each job's <c>retry.onLost</c>, which its steps inherit unless they set their own.</param>
+    /// <param name="killed">When each Runner killed was first killed (UTC): a run lost on another Runner, or before, is a violation.</param>
     public static ExperimentRow Count(string name, StormResult storm, IReadOnlyList<PipelineOutcome> pipelines, IReadOnlyList<StepOutcome> steps,
-        DockerEventStream events, int stepsPerPipeline, IReadOnlyDictionary<string, int> onLostByJob, IReadOnlyList<string> leftovers,
-        string? waitProblem, IReadOnlyList<string> notes)
+        DockerEventStream events, int stepsPerPipeline, IReadOnlyDictionary<string, int> onLostByJob, IReadOnlyDictionary<string, DateTime> killed,
+        IReadOnlyList<string> leftovers, string? waitProblem, IReadOnlyList<string> notes)
     {
+        // Lost means "its Runner vanished": fine for a run its killed Runner held; else the fault was in the judgement.
+        bool LostWithItsRunner(string? runnerId, DateTime? finishedAt) =>
+            runnerId is not null && killed.TryGetValue(runnerId, out var at) && (finishedAt is not { } f || DateTime.SpecifyKind(f, DateTimeKind.Utc) >= at);
         var violations = new List<string>();
         var starts = events.Counts("start");
         var byId = pipelines.ToDictionary(p => p.Id);
@@ -77,7 +89,12 @@ public static class PipelineTally
             {
                 case RunStatus.Succeeded: succeeded++; break;
                 case RunStatus.Failed: failed++; break;
-                case RunStatus.Lost: lost++; break;
+                case RunStatus.Lost:
+                    lost++;
+                    // A planned pipeline is lost through a step (judged below); one never planned, with its planner.
+                    if (!pipeline.Pipeline && !LostWithItsRunner(pipeline.RunnerId, pipeline.FinishedAt))
+                        violations.Add($"pipeline {run.Id} ({run.Job}) ended lost before it was planned, although its planner {pipeline.RunnerId ?? "(none)"} was not killed: {Tally.Shorten(pipeline.StatusReason ?? "no reason")}");
+                    break;
                 case RunStatus.Aborted: aborted++; break;
                 case RunStatus.Queued or RunStatus.Running: break;
                 default: other++; break;
@@ -109,6 +126,8 @@ public static class PipelineTally
                 neverStarted++;
                 if (step.Status == RunStatus.Succeeded.Name()) violations.Add($"{where} reported succeeded, but no container of it ever started");
             }
+            if (step.Status == RunStatus.Lost.Name() && !LostWithItsRunner(step.RunnerId, step.FinishedAt))
+                violations.Add($"{where} ended lost, although its Runner {step.RunnerId ?? "(none)"} was not killed: {Tally.Shorten(step.StatusReason ?? "no reason")}");
             if (Open.Contains(step.Status))
             {
                 stuckSteps++;
@@ -125,6 +144,12 @@ public static class PipelineTally
         };
         if (waitProblem is not null) allNotes.Add($"stopped waiting: {waitProblem}");
         if (storm.Refused > 0) allNotes.Add($"{storm.Refused} trigger(s) not accepted (not part of the promise); first: {storm.FirstErrors.FirstOrDefault()}");
+        // Why the pipelines that did not succeed ended, and the steps that were lost (the path that lost them).
+        allNotes.AddRange(pipelines.Where(p => p.Status != RunStatus.Succeeded.Name() && p.StatusReason is not null)
+            .GroupBy(p => $"pipeline {p.Status}{(p.Pipeline ? "" : " (never planned)")}: {Tally.Shorten(p.StatusReason!)}")
+            .Select(g => $"{g.Count()} × {g.Key}").Take(4));
+        allNotes.AddRange(steps.Where(s => s.Status == RunStatus.Lost.Name() && s.StatusReason is not null)
+            .GroupBy(s => $"step lost: {Tally.Shorten(s.StatusReason!)}").Select(g => $"{g.Count()} × {g.Key}").Take(4));
         if (events.Failure is { } failure) violations.Add($"the Docker events stream failed ({failure.Message}): the execution counts are incomplete");
         return new ExperimentRow(name, storm.Accepted.Count, succeeded, failed, lost, aborted, other, stuck + stuckSteps, twice, retried, neverStarted,
             leftovers.Count, null, violations, leftovers, allNotes);

@@ -77,7 +77,7 @@ public sealed class PipelineRows
                 INSERT INTO run_steps (run_id, parent_run_id, key, position, needs, artifacts_from, run_when, allow_failure,
                                        retry_on_lost, concurrency_limit, definition)
                 VALUES (@id, @parent, @Key, @position, @Needs, @Needs, @When, @AllowFailure, @RetryOnLost, @Concurrency,
-                        jsonb_build_object('script', 'echo ' || @Key))
+                        jsonb_build_object('script', jsonb_build_array('echo ' || @Key)))
                 """, new
             {
                 id = ids[step.Key], parent = run.Id, step.Key, position, step.Needs, When = step.When.Name(), step.AllowFailure,

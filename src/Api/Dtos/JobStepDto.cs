@@ -31,6 +31,8 @@ public sealed record JobStepDto
     public int? Concurrency { get; init; }
     /// <summary><c>{ "onLost": N }</c> for this step; default: the job's retry.</summary>
     public RetryRequest? Retry { get; init; }
+    /// <summary>Run the step once per combination of values: <c>{ "axes": { "NODE": ["18", "20"] } }</c>.</summary>
+    public StepMatrixDto? Matrix { get; init; }
 
     /// <summary>A stored step in the shape PUT takes: sending it back unchanged is "unchanged".</summary>
     public static JobStepDto From(JobStep step) => new()
@@ -46,6 +48,7 @@ public sealed record JobStepDto
         ConcurrencyGroup = step.ConcurrencyGroup,
         Concurrency = step.Concurrency,
         Retry = step.Retry is { } retry ? new RetryRequest { OnLost = retry.OnLost } : null,
+        Matrix = step.Matrix is { } matrix ? StepMatrixDto.From(matrix) : null,
     };
 
     /// <summary>Stored steps as the ordered <c>steps</c> object of the API; null for a job without steps.</summary>

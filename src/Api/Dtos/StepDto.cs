@@ -20,6 +20,8 @@ public sealed record StepDto
     public required IReadOnlyList<string> Needs { get; init; }
     public required StepWhen When { get; init; }
     public required bool AllowFailure { get; init; }
+    /// <summary>On an instance of a matrix step: <c>of</c>, the key as written (what needs name), and its <c>values</c>.</summary>
+    public StepInstance? Matrix { get; init; }
     public required string ResourceClass { get; init; }
     public string? RunnerId { get; init; }
     public int? ExitCode { get; init; }
@@ -50,6 +52,7 @@ public sealed record StepDto
             Needs = step.Needs,
             When = step.When,
             AllowFailure = step.AllowFailure,
+            Matrix = step.Matrix,
             ResourceClass = row.ResourceClass,
             RunnerId = row.RunnerId,
             ExitCode = row.ExitCode,

@@ -78,6 +78,7 @@ public static class StepsEndpoints
     public static async Task<Results<Ok<RunDto>, ProblemHttpResult>> RetryStep(
         Guid id, [Description(KeyDescription)] string key, StepRetryStore retries, ClaimsPrincipal user, ILogger<StepRetryStore> logger, CancellationToken ct)
     {
+        key = StepKeys.FromRoute(key);
         var result = await retries.RetryStepAsync(id, key, ct);
         return Answer(id, result, user, logger, result.Outcome switch
         {
@@ -148,7 +149,8 @@ public static class StepsEndpoints
         Guid id, string key, int? attempt, RunStore runs, RunStepStore steps, CancellationToken ct)
     {
         if (await runs.GetTopLevelAsync(id, ct) is not { } run) return (null, Problems.NotFound($"No run with id {id}."));
-        if (StepKeys.IsValid(key) && await steps.FindAsync(run, key, attempt, ct) is { } step) return (step, null);
+        key = StepKeys.FromRoute(key);
+        if (StepKeys.MayExist(key) && await steps.FindAsync(run, key, attempt, ct) is { } step) return (step, null);
         if (attempt is not null && await steps.FindAsync(run, key, null, ct) is { } current)
             return (null, Problems.NotFound($"Step '{key}' of run {id} has no attempt {attempt} (its current one is {current.Attempt})."));
         return (null, Problems.NotFound(run.Pipeline

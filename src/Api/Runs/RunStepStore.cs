@@ -1,4 +1,5 @@
 using Dapper;
+using Narwhal.Core.Persistence;
 using Narwhal.Core.Pipelines;
 using Narwhal.Core.Runs;
 using Npgsql;
@@ -20,12 +21,13 @@ public sealed class RunStepStore(NpgsqlDataSource db)
         public string RunWhen { get; set; } = "";
         public bool AllowFailure { get; set; }
         public DateTime? SupersededAt { get; set; }
+        public string? Matrix { get; set; }
     }
 
     // The step's columns first and none named id: Dapper splits the row at the runs row's id.
     private static string Select(string where) => $"""
-        SELECT st.step_key, st.position, st.step_attempt, st.needs, st.run_when, st.allow_failure, st.superseded_at, r.*
-        FROM (SELECT run_id, key AS step_key, position, step_attempt, needs, run_when, allow_failure, superseded_at
+        SELECT st.step_key, st.position, st.step_attempt, st.needs, st.run_when, st.allow_failure, st.superseded_at, st.matrix, r.*
+        FROM (SELECT run_id, key AS step_key, position, step_attempt, needs, run_when, allow_failure, superseded_at, matrix::text AS matrix
               FROM run_steps WHERE {where}) st
         CROSS JOIN LATERAL (SELECT {RunRow.Columns} FROM runs WHERE runs.id = st.run_id) r
         """;
@@ -86,5 +88,6 @@ public sealed class RunStepStore(NpgsqlDataSource db)
         When = StepWhenNames.TryParse(step.RunWhen, out var when) ? when : throw new FormatException($"'{step.RunWhen}' is not a step's when"),
         AllowFailure = step.AllowFailure,
         SupersededAt = step.SupersededAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null,
+        Matrix = step.Matrix is { } matrix ? Json.Deserialize<StepInstance>(matrix) : null,
     };
 }

@@ -36,6 +36,9 @@ public static class JobStepsValidator
             var nodes = result.Select(s => new StepNode(s.Key, s.Needs.Select(n => n.Step).ToList(), s.When)).ToList();
             if (StepGraph.Check(nodes) is { } problem) errors.Add(FieldOf(problem, result), Sentence(problem.Message));
         }
+        var expanded = result.Sum(s => s.Matrix is { } matrix ? StepMatrices.Expand(matrix).Count : 1);
+        if (errors.Count == before && expanded > PipelineLimits.MaxSteps)
+            errors.Add("steps", $"With its matrices expanded the pipeline has {expanded} steps; a pipeline has at most {PipelineLimits.MaxSteps}.");
         return errors.Count == before ? result : null;
     }
 
@@ -89,6 +92,7 @@ public static class JobStepsValidator
             Concurrency = step.ConcurrencyGroup is null ? null : step.Concurrency ?? 1,
             // { onLost: 0 } is kept: it turns off a retry the job's top-level retry would give.
             Retry = step.Retry?.OnLost is { } onLost ? new RetryPolicy { OnLost = onLost } : null,
+            Matrix = step.Matrix is { } matrix ? StepMatrixValidator.Validate(matrix, $"{field}.matrix", errors) : null,
         };
     }
 

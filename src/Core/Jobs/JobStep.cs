@@ -31,6 +31,9 @@ public sealed record JobStep
 
     /// <summary>Null: the job's <see cref="JobSpec.Retry"/>.</summary>
     public RetryPolicy? Retry { get; init; }
+
+    /// <summary>Set when the step runs once per combination of values (see <see cref="StepMatrices"/>).</summary>
+    public StepMatrix? Matrix { get; init; }
 }
 
 /// <summary>A need: the step's key, and whether its stored artifacts are placed in the workspace (default yes).</summary>

@@ -13,4 +13,13 @@ public static partial class StepKeys
     private static partial Regex Pattern();
 
     public static bool IsValid(string key) => Pattern().IsMatch(key);
+
+    /// <summary>A written key, or a matrix instance's (<see cref="StepMatrices.InstanceKey"/>): what a lookup may find.</summary>
+    public static bool MayExist(string key) => IsValid(key) || StepMatrices.IsInstanceKey(key);
+
+    /// <summary>
+    /// A key taken from a URL path segment. ASP.NET decodes every escape there but <c>%2F</c> (a '/' would change the
+    /// route), and a matrix value may hold a '/' (<c>linux/amd64</c>); no key holds a '%', so decoding it is unambiguous.
+    /// </summary>
+    public static string FromRoute(string segment) => segment.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
 }

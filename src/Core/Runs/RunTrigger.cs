@@ -38,6 +38,12 @@ public sealed record GithubTrigger
     /// <summary>The PR's head branch, or the pushed branch.</summary>
     public string? HeadRef { get; init; }
 
+    /// <summary>
+    /// What the run's changes are compared with (<c>when.changes</c>): the pull request's base commit, or the commit a
+    /// push moved its branch from; null when there is none (a new branch, a tag).
+    /// </summary>
+    public string? BaseSha { get; init; }
+
     /// <summary>The PR head's repository when it is a fork (owner/name), else null.</summary>
     public string? ForkRepository { get; init; }
 

@@ -1,5 +1,7 @@
 using Narwhal.Core.Configuration;
 using Narwhal.Core.Jobs;
+using Narwhal.Core.Pipelines;
+using Narwhal.Core.Runs;
 using Narwhal.Core.Resilience;
 using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Git;
@@ -43,7 +45,7 @@ public sealed class JobPlanner(
         {
             if (claimed.Job.Steps is { } freestyleSteps)
             {
-                var planned = freestyleSteps.Select(s => FreestyleSteps.Plan(claimed.Job, s)).ToList();
+                var planned = MatrixSteps.Expand([.. freestyleSteps.Select(s => (FreestyleSteps.Plan(claimed.Job, s), s.Matrix))]);
                 await RecordAsync(claimed, null, claimed.Job.FailFast, planned, ct);
                 return RunPlan.Recorded(planned.Count);
             }
@@ -52,16 +54,57 @@ public sealed class JobPlanner(
 
         var source = claimed.Job.Git!;
         var commit = await FetchAsync(claimed, source, commitSha: null, ct);
+        await SkipIfAskedAsync(claimed, source, commit, ct);
         var file = await ReadConfigAsync(source, commit, ct);
         if (file.Pipeline is { } pipeline)
         {
             CheckSecrets(context, pipeline.Steps.SelectMany(s => s.Job.Secrets).Distinct(StringComparer.Ordinal).ToList(), source.ConfigPath);
-            var planned = pipeline.Steps.Select(s => GitSteps.Plan(s, run.ResourceClass)).ToList();
+            var conditions = await ConditionContextAsync(claimed, source, commit, pipeline, ct);
+            var planned = ConditionalSteps.Settle(MatrixSteps.Expand([.. pipeline.Steps.Select(s =>
+                (GitSteps.Plan(s, run.ResourceClass) with { SkipReason = StepConditions.Unmet(s.Condition, conditions) }, s.Matrix))]));
+            if (planned.All(s => s.SkipReason is not null))
+                throw new RunSkippedException($"No step of {source.ConfigPath} runs for this run: {planned[0].SkipReason}");
             await RecordAsync(claimed, commit, pipeline.FailFast, planned, ct);
             return RunPlan.Recorded(planned.Count);
         }
         CheckSecrets(context, file.Single!.Secrets, source.ConfigPath);
         return RunPlan.Execute(GitPlan(context, file.Single, source, commit));
+    }
+
+    /// <summary>
+    /// A commit whose message says <c>[skip ci]</c> or <c>[ci skip]</c> is not built when a forge event brings it: the
+    /// run ends skipped, saying so. A run someone asked for by hand (API, CLI, web UI) is built whatever the message.
+    /// </summary>
+    private async Task SkipIfAskedAsync(ClaimedRun claimed, GitSource source, string commit, CancellationToken ct)
+    {
+        if (claimed.Run.Trigger.Kind != TriggerKind.Github) return;
+        var message = await git.ReadMessageAsync(source.Url, commit, ct);
+        if (SkipMarkers.FirstOrDefault(m => message.Contains(m, StringComparison.OrdinalIgnoreCase)) is { } marker)
+            throw new RunSkippedException($"The message of commit {commit[..12]} says {marker}: not built.");
+    }
+
+    private static readonly string[] SkipMarkers = ["[skip ci]", "[ci skip]"];
+
+    /// <summary>The run's branch, event, and — only when a step asks, and there is a commit to compare with — its changed paths.</summary>
+    private async Task<ConditionContext> ConditionContextAsync(ClaimedRun claimed, GitSource source, string commit, PipelineConfig pipeline, CancellationToken ct)
+    {
+        var run = claimed.Run;
+        var branch = run.Branch ?? run.Trigger.Github?.HeadRef;
+        IReadOnlyList<string>? changed = null;
+        if (pipeline.Steps.Any(s => s.Condition?.Changes.Count > 0) && run.Trigger.Github?.BaseSha is { } baseSha)
+        {
+            try
+            {
+                await FetchAsync(claimed, source, baseSha, ct, recordCommit: false);
+                changed = await git.ChangedPathsAsync(source.Url, baseSha, commit, ct);
+            }
+            catch (Exception ex) when (ex is RunRefusedException or GitFetchException)
+            {
+                // Not knowing what changed must not skip a step: it runs, as for a run with nothing to compare with.
+                logger.LogWarning("Run {RunId}: could not compare {Base} with {Commit} for when.changes: {Message}", run.Id, baseSha, commit, ex.Message);
+            }
+        }
+        return new ConditionContext(branch, StepEvents.Of(run.Trigger), changed);
     }
 
     /// <summary>What every plan of one claimed run draws on.</summary>
@@ -168,7 +211,7 @@ public sealed class JobPlanner(
     /// Fetches with the job's git credentials, also for a fork's pull request: they serve this read only
     /// and never reach the job (see <see cref="ForkSecrets"/>).
     /// </summary>
-    private async Task<string> FetchAsync(ClaimedRun claimed, GitSource source, string? commitSha, CancellationToken ct)
+    private async Task<string> FetchAsync(ClaimedRun claimed, GitSource source, string? commitSha, CancellationToken ct, bool recordCommit = true)
     {
         var stored = await _database.ExecuteAsync(async t => await credentials.RevealAsync(claimed.Run.JobId, t), ct);
         var gitCredentials = stored is null ? null : stored.Kind == GitCredentialKind.SshKey
@@ -186,7 +229,7 @@ public sealed class JobPlanner(
             throw new RunRefusedException(ex.Message, ex);
         }
         // Triggered by branch: the run records the exact commit it ran.
-        if (claimed.Run.CommitSha != commit)
+        if (recordCommit && claimed.Run.CommitSha != commit)
             await _fencedWrite.ExecuteAsync(async t => await attempts.RecordCommitAsync(claimed.Run.Id, claimed.AttemptId, commit, t), ct);
         return commit;
     }

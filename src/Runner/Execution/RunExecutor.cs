@@ -77,6 +77,11 @@ public sealed class RunExecutor(
             completion = Stopped(cancellation, timeout);
             await log.WriteNoticeAsync(completion.Reason!);
         }
+        catch (RunSkippedException ex)
+        {
+            completion = new RunCompletion { Status = RunStatus.Skipped, Reason = ex.Message };
+            await log.WriteNoticeAsync(ex.Message);
+        }
         catch (Exception ex) when (ex is RunRefusedException or ImageUnavailableException)
         {
             completion = new RunCompletion { Status = RunStatus.Error, Reason = ex.Message };

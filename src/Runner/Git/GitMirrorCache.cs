@@ -102,6 +102,14 @@ public sealed class GitMirrorCache
     public Task<string?> ReadFileAsync(string url, string commitSha, string path, CancellationToken ct) =>
         _reader.ReadFileAsync(url, commitSha, path, ct);
 
+    /// <summary>The fetched commit's message: what <c>[skip ci]</c> is looked for in.</summary>
+    public Task<string> ReadMessageAsync(string url, string commitSha, CancellationToken ct) =>
+        _reader.ReadMessageAsync(url, commitSha, ct);
+
+    /// <summary>The paths changed from the merge base of two fetched commits to the second: what <c>when.changes</c> matches.</summary>
+    public Task<IReadOnlyList<string>> ChangedPathsAsync(string url, string baseSha, string headSha, CancellationToken ct) =>
+        _reader.ChangedPathsAsync(url, baseSha, headSha, ct);
+
     /// <summary>
     /// Deletes mirrors, least recently used first (fetch, archive and file reads all count as use),
     /// until the cache's mirrors total at most <paramref name="budgetBytes"/>. Mirrors being fetched,

@@ -54,6 +54,39 @@ internal sealed class GitMirrorReader(string cacheDirectory, bool allowLocalRepo
         }
     }
 
+    /// <summary>The commit's whole message (<c>git log -1 --format=%B</c>), at most <see cref="MaxFileBytes"/> of it.</summary>
+    public async Task<string> ReadMessageAsync(string url, string commitSha, CancellationToken ct)
+    {
+        var (remote, mirror, sha) = ReadTarget(url, commitSha);
+        using (await MirrorLocks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
+        {
+            await RequireCommitAsync(mirror, remote, sha, ct).ConfigureAwait(false);
+            var result = await git.RunAsync(Command(mirror, "log", "-1", "--format=%B", sha), ct).ConfigureAwait(false);
+            if (!result.Succeeded)
+                throw new GitFetchException(GitFailure.Failed, $"Reading the message of {sha} from {remote} failed: {GitSecretScrubber.Scrub(GitErrors.Summary(result.Error))}");
+            return result.Output.Length > MaxFileBytes ? result.Output[..MaxFileBytes] : result.Output;
+        }
+    }
+
+    /// <summary>
+    /// The paths that differ between <paramref name="baseSha"/> and <paramref name="headSha"/>, both fetched: from
+    /// their merge base, as a pull request shows its files (<c>git diff --name-only base...head</c>).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ChangedPathsAsync(string url, string baseSha, string headSha, CancellationToken ct)
+    {
+        var (remote, mirror, head) = ReadTarget(url, headSha);
+        var (_, _, @base) = ReadTarget(url, baseSha);
+        using (await MirrorLocks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
+        {
+            await RequireCommitAsync(mirror, remote, @base, ct).ConfigureAwait(false);
+            await RequireCommitAsync(mirror, remote, head, ct).ConfigureAwait(false);
+            var result = await git.RunAsync(Command(mirror, "-c", "core.quotePath=false", "diff", "--name-only", "--no-renames", $"{@base}...{head}"), ct).ConfigureAwait(false);
+            if (!result.Succeeded)
+                throw new GitFetchException(GitFailure.Failed, $"Comparing {@base} with {head} of {remote} failed: {GitSecretScrubber.Scrub(GitErrors.Summary(result.Error))}");
+            return result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        }
+    }
+
     /// <summary>
     /// One answer of <c>git cat-file --batch --follow-symlinks</c>: "&lt;oid&gt; blob &lt;size&gt;\n&lt;content&gt;\n"
     /// for a file; "&lt;name&gt; missing", "symlink …", "dangling …", "loop …", "notdir …" or a non-blob type otherwise.

@@ -24,11 +24,19 @@ internal static class PipelineConfigMapper
         if (StepGraph.Check([.. places.Select(place => place.Node)]) is { } problem)
             throw ConfigError.At(Where(problem, steps, places), problem.Message);
 
-        return new PipelineConfig
-        {
-            FailFast = failFast,
-            Steps = [.. steps.Entries.Select((entry, i) => StepConfigMapper.ToStepConfig(entry.Key, entry.Value, places[i], defaults))],
-        };
+        var configs = steps.Entries.Select((entry, i) => StepConfigMapper.ToStepConfig(entry.Key, entry.Value, places[i], defaults)).ToList();
+        CheckExpandedSize(configs, steps);
+        return new PipelineConfig { FailFast = failFast, Steps = configs };
+    }
+
+    /// <summary>Each matrix is within its own limit; together with the other steps they must also fit in one pipeline.</summary>
+    private static void CheckExpandedSize(List<StepConfig> configs, RawMap<RawStep> steps)
+    {
+        var total = configs.Sum(step => step.Matrix is { } matrix ? StepMatrices.Expand(matrix).Count : 1);
+        if (total <= PipelineLimits.MaxSteps) return;
+        var first = steps.Entries.First(entry => entry.Value.Matrix is not null);
+        throw ConfigError.At(first.Value.KeyStart("matrix"),
+            $"with its matrices expanded the pipeline has {total} steps; a pipeline has at most {PipelineLimits.MaxSteps}");
     }
 
     /// <summary>The need it is about, else the step's key; an empty <c>steps</c> at its mapping.</summary>

@@ -37,12 +37,13 @@ internal sealed record RawJobConfig : RawExecution
 internal sealed record RawStep : RawExecution
 {
     public RawNeedList? Needs { get; init; }
-    public RawScalar? When { get; init; }
+    public RawWhen? When { get; init; }
     public RawScalar? AllowFailure { get; init; }
     public RawScalar? ResourceClass { get; init; }
     public RawScalar? ConcurrencyGroup { get; init; }
     public RawScalar? Concurrency { get; init; }
     public RawRetry? Retry { get; init; }
+    public RawMatrix? Matrix { get; init; }
 
     public override string? MisplacedKeyProblem(string key) =>
         key is "steps" or "failFast"
@@ -55,6 +56,23 @@ internal sealed record RawNeed : RawSection
 {
     public RawScalar? Step { get; init; }
     public RawScalar? Artifacts { get; init; }
+}
+
+/// <summary>A step's <c>when</c>: written as its status rule alone (<c>when: always</c>), or as this mapping with conditions.</summary>
+internal sealed record RawWhen : RawSection
+{
+    public RawScalar? Status { get; init; }
+    public RawList? Branch { get; init; }
+    public RawList? Event { get; init; }
+    public RawList? Changes { get; init; }
+}
+
+/// <summary>A step's <c>matrix</c>: its axes (name → values), and the combinations it leaves out and adds.</summary>
+internal sealed record RawMatrix : RawSection
+{
+    public RawMap<RawList>? Axes { get; init; }
+    public RawMapList? Exclude { get; init; }
+    public RawMapList? Include { get; init; }
 }
 
 internal sealed record RawRetry : RawSection

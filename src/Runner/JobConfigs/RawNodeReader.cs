@@ -77,6 +77,21 @@ internal static class RawNodeReader
         }
     }
 
+    /// <summary>A list of mappings from names to values, or a single such mapping standing for a list of one.</summary>
+    private static RawMapList ReadMapList(IParser parser, string what)
+    {
+        if (parser.Current is MappingStart)
+        {
+            var single = ReadMap(parser, what, ReadScalar);
+            return new RawMapList([single], single.Start);
+        }
+        if (!parser.TryConsume<SequenceStart>(out var start))
+            throw ConfigError.At(parser.Current!.Start, $"{what} must be a list of mappings such as {{ node: 18, os: alpine }}, found {Describe(parser.Current)}");
+        var items = new List<RawMap<RawScalar>>();
+        while (!parser.TryConsume<SequenceEnd>(out _)) items.Add(ReadMap(parser, $"each item of {what}", ReadScalar));
+        return new RawMapList(items, start.Start);
+    }
+
     /// <summary>A mapping from names to values; each value is read by <paramref name="readValue"/> (given its what).</summary>
     public static RawMap<T> ReadMap<T>(IParser parser, string what, Func<IParser, string, T> readValue)
     {
@@ -115,13 +130,24 @@ internal static class RawNodeReader
         if (type == typeof(RawScalar)) return ReadScalar(parser, what);
         if (type == typeof(RawList)) return ReadList(parser, what);
         if (type == typeof(RawMap<RawScalar>)) return ReadMap(parser, what, ReadScalar);
+        if (type == typeof(RawMap<RawList>)) return ReadMap(parser, what, ReadList);
+        if (type == typeof(RawMapList)) return ReadMapList(parser, what);
         if (type == typeof(RawMap<RawService>))
             return ReadMap(parser, what, (p, serviceWhat) => (RawService)ReadSectionValue(p, typeof(RawService), serviceWhat, nested));
         if (type == typeof(RawMap<RawStep>))
             return ReadMap(parser, what, (p, stepWhat) => (RawStep)ReadSectionValue(p, typeof(RawStep), stepWhat, nested));
         if (type == typeof(RawNeedList)) return ReadNeeds(parser, what, nested);
+        if (type == typeof(RawWhen) && parser.Current is Scalar) return StatusOnly(ReadScalar(parser, what));
         if (type.IsAssignableTo(typeof(RawSection))) return ReadSectionValue(parser, type, what, nested);
         throw new NotSupportedException($"No reader for raw node type {type}.");
+    }
+
+    /// <summary><c>when: always</c> stands for <c>when: { status: always }</c>.</summary>
+    private static RawWhen StatusOnly(RawScalar status)
+    {
+        var when = new RawWhen { Status = status };
+        when.Locate(status.Start, new Dictionary<string, Mark> { ["status"] = status.Start });
+        return when;
     }
 
     /// <summary>Checks the shape here, where the key is known, then lets YamlDotNet dispatch to <see cref="RawSectionDeserializer"/>.</summary>

@@ -14,6 +14,9 @@ internal sealed record RawList(IReadOnlyList<RawScalar> Items, bool IsSingleValu
 /// <summary>A mapping from names to values, in file order, names unique.</summary>
 internal sealed record RawMap<T>(IReadOnlyList<KeyValuePair<RawScalar, T>> Entries, Mark Start);
 
+/// <summary>A list of mappings from names to values (a matrix's <c>exclude</c> and <c>include</c>).</summary>
+internal sealed record RawMapList(IReadOnlyList<RawMap<RawScalar>> Items, Mark Start);
+
 /// <summary>The items of <c>needs</c>, in file order.</summary>
 internal sealed record RawNeedList(IReadOnlyList<RawNeed> Items, Mark Start);
 

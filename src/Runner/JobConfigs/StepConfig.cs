@@ -32,6 +32,12 @@ public sealed record StepConfig
     /// <summary>The step's <c>retry.onLost</c>, else the top-level default; null: the job's.</summary>
     public int? RetryOnLost { get; init; }
 
+    /// <summary>The branch, event and changes it runs for (its <c>when</c> mapping); null: always considered.</summary>
+    public StepCondition? Condition { get; init; }
+
+    /// <summary>Set when the step runs once per combination: expanded when the plan is recorded (<see cref="Narwhal.Runner.Pipelines.MatrixSteps"/>).</summary>
+    public StepMatrix? Matrix { get; init; }
+
     /// <summary>What the step executes: its own keys, else the top-level ones (env merged variable by variable).</summary>
     public required JobConfig Job { get; init; }
 }

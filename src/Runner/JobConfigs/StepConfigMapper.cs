@@ -19,7 +19,7 @@ internal static class StepConfigMapper
     public static StepPlace Place(RawScalar key, RawStep raw)
     {
         var needs = (raw.Needs?.Items ?? []).Select(Need).ToList();
-        var when = raw.When is null ? StepWhen.Success : When(raw.When);
+        var when = raw.When?.Status is { } status ? When(status) : StepWhen.Success;
         return new StepPlace(new StepNode(key.Value, [.. needs.Select(need => need.Need.Key)], when), needs);
     }
 
@@ -40,6 +40,8 @@ internal static class StepConfigMapper
             Concurrency = group is null ? null
                 : raw.Concurrency is null ? 1 : ConfigScalars.WholeNumber(raw.Concurrency, "'concurrency'", 1, MaxConcurrency),
             RetryOnLost = raw.Retry is null ? defaults.RetryOnLost : RetryOnLost(raw.Retry),
+            Matrix = MatrixConfigMapper.ToMatrix(key.Value, raw.Matrix),
+            Condition = ConditionConfigMapper.ToCondition(raw.When),
             Job = JobConfigMapper.Execution(Merged(raw, defaults.Execution), ExecutionOwner.Step(key)),
         };
     }

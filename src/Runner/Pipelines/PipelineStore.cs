@@ -44,27 +44,30 @@ public sealed class PipelineStore(NpgsqlDataSource db)
             var id = Guid.CreateVersion7();
             // The step's row is a run of the same job, number, trigger and commit, waiting for its needs.
             await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO runs (id, job_id, job_name, number, status, resource_class, commit_sha, branch, parameters, trigger,
-                                  parent_run_id, concurrency_key)
-                SELECT @id, p.job_id, p.job_name, p.number, @waiting, @ResourceClass, p.commit_sha, p.branch, p.parameters, p.trigger,
-                       p.id, @concurrencyKey
+                INSERT INTO runs (id, job_id, job_name, number, status, status_reason, finished_at, resource_class, commit_sha, branch,
+                                  parameters, trigger, parent_run_id, concurrency_key)
+                SELECT @id, p.job_id, p.job_name, p.number, @status, @SkipReason, CASE WHEN @SkipReason::text IS NULL THEN NULL ELSE now() END,
+                       @ResourceClass, p.commit_sha, p.branch, p.parameters, p.trigger, p.id, @concurrencyKey
                 FROM runs p WHERE p.id = @parentId
                 """, new
             {
-                id, parentId = run.Id, waiting = RunStatus.Waiting.Name(), step.ResourceClass,
+                id, parentId = run.Id, step.SkipReason, step.ResourceClass,
+                // Left out by its condition: ended before it began, and never released.
+                status = (step.SkipReason is null ? RunStatus.Waiting : RunStatus.Skipped).Name(),
                 concurrencyKey = step.ConcurrencyGroup is { } group ? ConcurrencyKey.OfGroup(group) : null,
             }, tx, cancellationToken: ct));
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO run_steps (run_id, parent_run_id, key, position, needs, artifacts_from, run_when, allow_failure,
-                                       retry_on_lost, concurrency_limit, definition)
+                                       retry_on_lost, concurrency_limit, definition, matrix)
                 VALUES (@id, @parentId, @Key, @position, @needs, @artifactsFrom, @when, @AllowFailure,
-                        @RetryOnLost, @concurrencyLimit, @definition::jsonb)
+                        @RetryOnLost, @concurrencyLimit, @definition::jsonb, @matrix::jsonb)
                 """, new
             {
                 id, parentId = run.Id, step.Key, position, needs = step.Needs.ToArray(), artifactsFrom = step.ArtifactsFrom.ToArray(),
                 when = step.When.Name(), step.AllowFailure, step.RetryOnLost,
                 concurrencyLimit = step.ConcurrencyGroup is null ? (int?)null : step.Concurrency ?? 1,
                 definition = Json.Serialize(step.Definition),
+                matrix = step.Matrix is null ? null : Json.Serialize(step.Matrix),
             }, tx, cancellationToken: ct));
         }
         await connection.ExecuteAsync(new CommandDefinition(

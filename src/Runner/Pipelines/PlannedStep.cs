@@ -17,4 +17,10 @@ public sealed record PlannedStep
     public int? Concurrency { get; init; }
     public int? RetryOnLost { get; init; }
     public required JobConfig Definition { get; init; }
+
+    /// <summary>Set when a condition leaves the step out of this run: it is recorded <c>skipped</c>, with this reason.</summary>
+    public string? SkipReason { get; init; }
+
+    /// <summary>Set on each instance of a matrix step: the step as written and this instance's values.</summary>
+    public StepInstance? Matrix { get; init; }
 }

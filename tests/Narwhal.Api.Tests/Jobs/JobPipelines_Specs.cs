@@ -20,7 +20,8 @@ public sealed class JobPipelines_Specs : StackFixture
           "type": "freestyle", "image": "{{image}}", "script": ["echo default"], "env": { "A": "1" }, "failFast": true,
           "steps": {
             "build": { "script": ["make"], "env": { "B": "2" } },
-            "test": { "needs": ["build"], "resourceClass": "large", "retry": { "onLost": 1 } },
+            "test": { "needs": ["build"], "resourceClass": "large", "retry": { "onLost": 1 },
+                      "matrix": { "axes": { "OS": ["bookworm", "alpine"], "NODE": ["20", "18"] }, "exclude": [{ "OS": "alpine", "NODE": "18" }] } },
             "zlint": { "needs": [{ "step": "build", "artifacts": false }], "allowFailure": true },
             "deploy": { "needs": ["test", "zlint"], "when": "always", "concurrencyGroup": "prod", "timeoutSeconds": 60 },
             "a-notify": { "needs": ["deploy"], "when": "failure", "image": "alpine:3" }
@@ -48,6 +49,9 @@ public sealed class JobPipelines_Specs : StackFixture
         Assert.That(steps.GetProperty("build").Str("when"), Is.EqualTo("success"));
         Assert.That(steps.GetProperty("test").GetProperty("retry").GetProperty("onLost").GetInt32(), Is.EqualTo(1));
         Assert.That(steps.GetProperty("build").GetProperty("env").Str("B"), Is.EqualTo("2"));
+        var axes = steps.GetProperty("test").GetProperty("matrix").GetProperty("axes");
+        Assert.That(axes.EnumerateObject().Select(a => a.Name), Is.EqualTo(new[] { "OS", "NODE" }), "axes keep the order written");
+        Assert.That(axes.GetProperty("NODE").EnumerateArray().Select(v => v.GetString()), Is.EqualTo(new[] { "20", "18" }));
         Assert.That(job.GetProperty("env").Str("A"), Is.EqualTo("1"));
         Assert.That(job.GetProperty("failFast").GetBoolean(), Is.True);
 
@@ -93,6 +97,11 @@ public sealed class JobPipelines_Specs : StackFixture
     [TestCase("""{ "x": { "when": "failure" } }""", "steps.x", "needs no step")]
     [TestCase("""{ "x": { "env": { "NARWHAL_X": "1" } } }""", "steps.x.env", "reserved")]
     [TestCase("""{}""", "steps", "empty")]
+    [TestCase("""{ "x": { "matrix": {} } }""", "steps.x.matrix.axes", "Required")]
+    [TestCase("""{ "x": { "matrix": { "axes": { "node-v": ["1"] } } } }""", "steps.x.matrix.axes", "not a matrix variable")]
+    [TestCase("""{ "x": { "matrix": { "axes": { "A": ["1", "a b"] } } } }""", "steps.x.matrix.axes.A", "not a matrix value")]
+    [TestCase("""{ "x": { "matrix": { "axes": { "A": ["1"] }, "exclude": [{ "B": "1" }] } } }""", "steps.x.matrix.exclude[0]", "not an axis")]
+    [TestCase("""{ "x": { "matrix": { "axes": { "A": ["1"] }, "exclude": [{ "A": "1" }] } } }""", "steps.x.matrix", "Every combination is excluded")]
     public async Task When_a_step_is_wrong_Should_answer_400_naming_its_field_and_store_nothing(string steps, string field, string mentions)
     {
         var name = $"bad-steps-{Math.Abs(field.GetHashCode(StringComparison.Ordinal)) % 100000}";

@@ -16,5 +16,5 @@ internal static class PipelineSteps
     public static DateTimeOffset Finished(JsonElement step) => step.GetProperty("finishedAt").GetDateTimeOffset();
 
     public static async Task<string> ConsoleAsync(HttpClient client, string runId, string key) =>
-        await client.GetStringAsync($"/runs/{runId}/steps/{key}/console");
+        await client.GetStringAsync($"/runs/{runId}/steps/{Uri.EscapeDataString(key)}/console");
 }

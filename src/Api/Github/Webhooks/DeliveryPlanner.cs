@@ -81,6 +81,7 @@ public static class DeliveryPlanner
             PullRequest = pr.Number,
             PullRequestUrl = DeliveryPlan.Bounded(pr.HtmlUrl, 500),
             HeadRef = head.Ref,
+            BaseSha = FullShaOrNull(pr.Base?.Sha),
             ForkRepository = fork,
             SecretsWithheld = fork is not null && job.Spec.Github?.ForkSecrets != true,
             Sender = DeliveryPlan.Bounded(payload.Sender?.Login),
@@ -113,9 +114,15 @@ public static class DeliveryPlanner
             Event = delivery.Event,
             Repository = payload.Repository!.FullName!,
             HeadRef = tag ? fullRef : name,
+            // A new branch's push has no commit before it (GitHub sends forty zeros).
+            BaseSha = FullShaOrNull(payload.Before) is { } before && before.Any(c => c != '0') ? before : null,
             Sender = DeliveryPlan.Bounded(payload.Sender?.Login),
         }))).ToList());
     }
+
+    /// <summary>A full commit id, lower case, or null for anything else: it is passed to git later.</summary>
+    private static string? FullShaOrNull(string? sha) =>
+        sha is { Length: 40 } && sha.All(char.IsAsciiHexDigit) ? sha.ToLowerInvariant() : null;
 
     /// <summary>Runs for the jobs that can take them; a job with a required parameter without default cannot (the reason says so).</summary>
     private static DeliveryPlan Planned(WebhookDelivery delivery, IReadOnlyList<(Job Job, NewRun? Run)> candidates)

@@ -69,6 +69,7 @@ public sealed record WebhookPayload
 
     /// <summary>push: the full ref (<c>refs/heads/main</c>, <c>refs/tags/v1</c>), the SHAs before and after, created or deleted.</summary>
     public string? Ref { get; init; }
+    public string? Before { get; init; }
     public string? After { get; init; }
     public bool Deleted { get; init; }
 

@@ -1,7 +1,7 @@
-namespace Narwhal.Api.Github.Webhooks;
+namespace Narwhal.Core.Jobs;
 
 /// <summary>
-/// A branch name or a glob over branch names (<c>github.pushBranches</c>): <c>*</c> matches any run of characters,
+/// A branch name or a glob over branch names (<c>github.pushBranches</c>, a step's <c>when.branch</c>): <c>*</c> matches any run of characters,
 /// <c>/</c> included (<c>release/*</c> matches <c>release/1.0</c> and <c>release/1.0/hotfix</c>; <c>*</c> alone matches
 /// every branch). Everything else matches itself, case-sensitively, as git compares ref names.
 /// </summary>

@@ -1,9 +1,9 @@
-using Narwhal.Api.Github.Webhooks;
+using Narwhal.Core.Jobs;
 using NUnit.Framework;
 
-namespace Narwhal.Api.Tests.Github;
+namespace Narwhal.Core.Tests.Jobs;
 
-/// <summary>github.pushBranches: exact names, or globs where '*' matches any run of characters ('/' included).</summary>
+/// <summary>github.pushBranches and when.branch: exact names, or globs where '*' matches any run of characters ('/' included).</summary>
 [TestFixture]
 public sealed class BranchPattern_Specs
 {

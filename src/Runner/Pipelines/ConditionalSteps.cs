@@ -1,3 +1,5 @@
+using Narwhal.Core.Pipelines;
+
 namespace Narwhal.Runner.Pipelines;
 
 /// <summary>
@@ -24,8 +26,8 @@ public static class ConditionalSteps
                 var kept = step.Needs.Where(n => !leftOut.Contains(n)).ToList();
                 settled[i] = step.When switch
                 {
-                    Core.Pipelines.StepWhen.Success => step with { SkipReason = $"Step '{gone}' it needs was left out by its condition." },
-                    Core.Pipelines.StepWhen.Failure when kept.Count == 0 => step with { SkipReason = "No step it needs runs, so none can fail." },
+                    StepWhen.Success => step with { SkipReason = $"Step '{gone}' it needs was left out by its condition." },
+                    StepWhen.Failure when kept.Count == 0 => step with { SkipReason = "No step it needs runs, so none can fail." },
                     _ => step with { Needs = kept, ArtifactsFrom = [.. step.ArtifactsFrom.Where(n => !leftOut.Contains(n))] },
                 };
                 changed = true;

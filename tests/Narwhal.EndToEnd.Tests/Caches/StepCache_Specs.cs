@@ -25,6 +25,8 @@ public sealed class StepCache_Specs : StackFixture
     private UpstreamRepository _repo = null!;
     private readonly Dictionary<string, (JsonElement Run, string Console, string Key)> _runs = [];
     private List<string> _listedAfterBump = null!;
+    private string _firstObject = null!;
+    private bool _firstObjectLeftAfterBump;
 
     [OneTimeSetUp]
     public async Task Start()
@@ -39,7 +41,7 @@ public sealed class StepCache_Specs : StackFixture
             steps:
               build:
                 script:
-                  - if [ -f deps/installed.txt ]; then echo "found $(cat deps/installed.txt)"; else mkdir -p deps tools/cache && echo "install-of-$(cat deps.lock | tr ' ' '-')-$$" > deps/installed.txt && echo blob > tools/cache/blob && echo "{{{Install}}}"; fi
+                  - if [ -f deps/installed.txt ]; then echo "found $(cat deps/installed.txt)"; else mkdir -p deps tools/cache && echo "install-of-$(cat deps.lock | tr ' ' '-')-$$" > deps/installed.txt && echo blob > tools/cache/blob && head -c 102400 /dev/zero > deps/padding && echo "{{{Install}}}"; fi
                   - echo "tools $(cat tools/cache/blob)"
             """));
         var fileRepos = new Dictionary<string, string?> { ["NARWHAL_RUNNER_ALLOW_FILE_REPOS"] = "true" };
@@ -48,12 +50,15 @@ public sealed class StepCache_Specs : StackFixture
         // One Runner saves; another, which has never seen the job, restores.
         var first = await Stack.StartRunnerAsync("cache-runner-1", fileRepos);
         await RunAsync("first");
+        _firstObject = await ObjectKeyAsync(_runs["first"].Key);
         await Stack.StopAsync(first);
-        await Stack.StartRunnerAsync("cache-runner-2", fileRepos);
+        // A budget for one cache of this job (a little over 100 KiB each), not two.
+        await Stack.StartRunnerAsync("cache-runner-2", new Dictionary<string, string?>(fileRepos) { ["NARWHAL_CACHE_BUDGET_MB"] = "0.15" });
         await RunAsync("second");
 
         _repo.Commit("bump", ("deps.lock", "left-pad 2.0\n"));
         await RunAsync("bumped");
+        _firstObjectLeftAfterBump = await Stack.Bucket.Store.StatAsync(_firstObject, CancellationToken.None) is not null;
         _listedAfterBump = [.. (await Client.GetJsonAsync($"/jobs/{Job}/caches")).GetProperty("items").EnumerateArray().Select(c => c.Str("key"))];
 
         await Stack.Bucket.Store.PutAsync(await ObjectKeyAsync(_runs["bumped"].Key), new MemoryStream(Encoding.UTF8.GetBytes("not a tar at all")),
@@ -95,7 +100,7 @@ public sealed class StepCache_Specs : StackFixture
     }
 
     [Test]
-    public void When_the_lockfile_changes_Should_miss_with_a_new_key_and_keep_both()
+    public void When_the_lockfile_changes_Should_miss_with_a_new_key_and_evict_the_older_cache_beyond_the_budget()
     {
         var (run, console, key) = _runs["bumped"];
         Assert.That(run.Str("status"), Is.EqualTo("succeeded"), console);
@@ -103,7 +108,9 @@ public sealed class StepCache_Specs : StackFixture
         Assert.That(key, Is.EqualTo($"deps-{_repo.Git("rev-parse", "HEAD:deps.lock")}"), "the checksum is the file's git object id");
         Assert.That(console, Does.Contain($"Cache {key} not found."));
         Assert.That(console, Does.Contain(Install));
-        Assert.That(_listedAfterBump, Is.EqualTo(new[] { key, _runs["first"].Key }), "most recently used first");
+        Assert.That(console, Does.Contain("Evicted 1 least recently used cache of the job"));
+        Assert.That(_listedAfterBump, Is.EqualTo(new[] { key }), "the older key went, the new one stayed");
+        Assert.That(_firstObjectLeftAfterBump, Is.False, "the evicted tar is deleted from the store");
     }
 
     [Test]

@@ -73,6 +73,15 @@ public sealed class CacheConfig_Specs
     }
 
     [Test]
+    public void When_the_docs_example_is_read_Should_give_the_cache_it_describes()
+    {
+        var config = Parse(Minimal() + DocsExample("### Caches"));
+
+        Assert.That(config.Caches.Single().Key, Is.EqualTo("npm-{{ checksum \"package-lock.json\" }}"));
+        Assert.That(config.Caches.Single().Paths, Is.EqualTo(new[] { "node_modules", ".npm" }));
+    }
+
+    [Test]
     public void When_a_file_has_no_cache_Should_have_none()
     {
         Assert.That(Parse(Minimal()).Caches, Is.Empty);

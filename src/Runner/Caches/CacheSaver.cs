@@ -16,7 +16,20 @@ namespace Narwhal.Runner.Caches;
 /// </summary>
 public sealed class CacheSaver(JobCacheStore index, IObjectStore store, IContainerEngine engine, RunnerSettings settings, ILogger<CacheSaver> logger)
 {
+    /// <summary>A run stopped while saving (abort, shutdown) keeps its script's success: only the saving stops.</summary>
     public async Task SaveAsync(ClaimedRun claimed, string containerId, IReadOnlyList<ResolvedCache> caches, LogSpool log, CancellationToken ct)
+    {
+        try
+        {
+            await SaveAllAsync(claimed, containerId, caches, log, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await log.WriteNoticeAsync("Warning: saving caches stopped: the run was stopped after its script succeeded.");
+        }
+    }
+
+    private async Task SaveAllAsync(ClaimedRun claimed, string containerId, IReadOnlyList<ResolvedCache> caches, LogSpool log, CancellationToken ct)
     {
         var saved = false;
         foreach (var cache in caches.Where(c => !c.Restored))

@@ -1,8 +1,8 @@
 using Narwhal.Core.Configuration;
 using Narwhal.Core.Jobs;
 using Narwhal.Core.Pipelines;
-using Narwhal.Core.Runs;
 using Narwhal.Core.Resilience;
+using Narwhal.Core.Runs;
 using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Git;
 using Narwhal.Runner.JobConfigs;

@@ -27,6 +27,7 @@ public static class ApiApplication
         app.MapTokensEndpoints();
         app.MapJobsEndpoints();
         app.MapSecretsEndpoints();
+        app.MapCachesEndpoints();
         app.MapRunsEndpoints();
         app.MapResultsEndpoints();
         app.MapRunFilesEndpoints();

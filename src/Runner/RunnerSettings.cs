@@ -50,6 +50,8 @@ public sealed record RunnerSettings
     public required long LogMaxBytes { get; init; }
     /// <summary>Total size of the artifacts one run may store.</summary>
     public required long ArtifactsMaxBytes { get; init; }
+    /// <summary>Total size of the step caches one job keeps; beyond it the least recently used are evicted after a save.</summary>
+    public required long CacheBudgetBytes { get; init; }
     /// <summary>How long a claim is retried through transient database failures before the run is given back.</summary>
     public required TimeSpan ClaimRetryTime { get; init; }
     /// <summary>
@@ -110,6 +112,7 @@ public sealed record RunnerSettings
             HousekeepingInterval = config.GetSeconds("NARWHAL_RUNNER_HOUSEKEEPING_INTERVAL", 60, min: 0.1),
             LogMaxBytes = (long)(config.GetDouble("NARWHAL_LOG_MAX_MB", 256, min: 0.001) * 1_048_576),
             ArtifactsMaxBytes = config.GetInt("NARWHAL_ARTIFACTS_MAX_MB", 2048, min: 1) * 1_048_576L,
+            CacheBudgetBytes = (long)(config.GetDouble("NARWHAL_CACHE_BUDGET_MB", 2048, min: 0.001) * 1_048_576),
             ClaimRetryTime = config.GetSeconds("NARWHAL_RUNNER_CLAIM_RETRY_SECONDS", 30, min: 0),
             OutcomeRetryTime = config.GetSeconds("NARWHAL_RUNNER_OUTCOME_RETRY_SECONDS", 15 * 60, min: 0),
             SetupTimeout = config.GetSeconds("NARWHAL_RUNNER_SETUP_TIMEOUT_SECONDS", 30 * 60, min: 1),

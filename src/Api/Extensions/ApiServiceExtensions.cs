@@ -29,6 +29,7 @@ public static class ApiServiceExtensions
         services.AddNarwhalCore(config, "api");
         services.AddNarwhalSecrets(config);
         services.AddSingleton<Jobs.JobStore>();
+        services.AddSingleton<Narwhal.Core.Caches.JobCacheStore>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunStepStore>();
         services.AddSingleton<StepRetryStore>();

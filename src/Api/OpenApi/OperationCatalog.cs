@@ -130,6 +130,16 @@ public static class OperationCatalog
             Errors = [new(404, NoJob)],
             Example = RequestExamples.Secret,
         },
+        ["GET /jobs/{name}/caches"] = new("Lists the job's step caches (see `cache` in docs/job-config.md), most recently used first: the resolved key, " +
+                                          "the size of its tar, when a Runner saved it and when one last restored it.")
+        {
+            Errors = [new(404, NoJob)],
+        },
+        ["DELETE /jobs/{name}/caches"] = new("Deletes every step cache of the job, index and stored tars; the next successful run of each step saves " +
+                                             "its caches afresh. A run restoring meanwhile sees a miss.")
+        {
+            Errors = [new(404, NoJob)],
+        },
         ["DELETE /jobs/{name}/secrets/{key}"] = new("Deletes a secret; runs that start afterwards no longer get it.")
         {
             Errors = [new(404, "No such job, or the job has no secret with that name.")],

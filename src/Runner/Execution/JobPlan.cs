@@ -30,6 +30,8 @@ public sealed record JobPlan
     public TimeSpan? Timeout { get; init; }
     /// <summary>Files to copy out of the container after the script (globs relative to the workspace).</summary>
     public ResultsConfig Results { get; init; } = new();
+    /// <summary>Caches restored before the script and saved after it succeeded (git jobs: they need a workspace).</summary>
+    public IReadOnlyList<CacheConfig> Caches { get; init; } = [];
     /// <summary>Lines the Runner writes into the console before anything runs (e.g. why secrets were withheld).</summary>
     public IReadOnlyList<string> Notices { get; init; } = [];
 }

@@ -154,6 +154,7 @@ public sealed class JobPlanner(
             MemoryBytes = config.Resources?.MemoryBytes,
             Timeout = config.Timeout,
             Results = config.Results,
+            Caches = config.Caches,
             Notices = context.Notices,
         };
     }

@@ -1,5 +1,6 @@
 using Narwhal.Core.Configuration;
 using Narwhal.Core.Runs;
+using Narwhal.Runner.Caches;
 using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Docker;
 using Narwhal.Runner.Git;
@@ -14,7 +15,7 @@ namespace Narwhal.Runner.Execution;
 /// </summary>
 public sealed class RunContainers(
     IContainerEngine engine, ImageProvider images, ContainerSpecFactory specs, GitMirrorCache git, ResultCollector results, StepArtifacts artifacts,
-    InstanceSettings instance, RunnerSettings settings, ILogger<RunContainers> logger)
+    CacheRestorer cacheRestorer, CacheSaver cacheSaver, InstanceSettings instance, RunnerSettings settings, ILogger<RunContainers> logger)
 {
     /// <param name="scriptStarted">Called when the job container started: the script's own timeout starts.</param>
     /// <param name="scriptEnded">Called when the script ended in time: collecting results is not the script's time.</param>
@@ -38,6 +39,7 @@ public sealed class RunContainers(
             containerId = await engine.CreateContainerAsync(specs.Create(claimed, plan, image, network.Name), ct);
             if (plan.Workspace is { } workspace) await CopyWorkspaceAsync(containerId, workspace, plan.User, ct);
             await artifacts.PlaceAsync(claimed, containerId, plan.User, log, ct);
+            var caches = await cacheRestorer.RestoreAsync(claimed, plan, containerId, log, ct);
             await engine.StartContainerAsync(containerId, ct);
             scriptStarted();
             logger.LogInformation("Run {RunId} started in container {Container}", claimed.Run.Id, Short(containerId));
@@ -59,6 +61,7 @@ public sealed class RunContainers(
                 throw;
             }
             await CollectResultsAsync(claimed, plan, containerId, log, ct);
+            if (completion.Status == RunStatus.Succeeded) await cacheSaver.SaveAsync(claimed, containerId, caches, log, ct);
             return completion;
         }
         finally

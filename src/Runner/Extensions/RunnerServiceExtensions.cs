@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Narwhal.Core.Hosting;
 using Narwhal.Core.Logging;
+using Narwhal.Runner.Caches;
 using Narwhal.Runner.Claiming;
 using Narwhal.Runner.Control;
 using Narwhal.Runner.Docker;
@@ -52,6 +53,10 @@ public static class RunnerServiceExtensions
         services.AddSingleton<ImageProvider>();
         services.AddSingleton<ResultCollector>();
         services.AddSingleton<StepArtifacts>();
+        services.AddSingleton<Narwhal.Core.Caches.JobCacheStore>();
+        services.AddSingleton<CacheKeys>();
+        services.AddSingleton<CacheRestorer>();
+        services.AddSingleton<CacheSaver>();
         services.AddSingleton<PipelineStore>();
         services.AddSingleton<RunContainers>();
         services.AddSingleton<RunLogs>();

@@ -111,6 +111,13 @@ public sealed class GitMirrorCache
         _reader.ChangedPathsAsync(url, baseSha, headSha, ct);
 
     /// <summary>
+    /// The object id of one file at the commit: git's own hash of its content, so it changes exactly when the
+    /// content does, whatever the file's size (a cache key's checksum). Null as for <see cref="ReadFileAsync"/>.
+    /// </summary>
+    public Task<string?> FileIdAsync(string url, string commitSha, string path, CancellationToken ct) =>
+        _reader.FileIdAsync(url, commitSha, path, ct);
+
+    /// <summary>
     /// Deletes mirrors, least recently used first (fetch, archive and file reads all count as use),
     /// until the cache's mirrors total at most <paramref name="budgetBytes"/>. Mirrors being fetched,
     /// read or evicted by anyone (this process or another sharing the directory) are skipped, so the

@@ -87,6 +87,23 @@ internal sealed class GitMirrorReader(string cacheDirectory, bool allowLocalRepo
         }
     }
 
+    /// <summary>The object id of a file at the commit (see <see cref="GitMirrorCache.FileIdAsync"/>), read without its content.</summary>
+    public async Task<string?> FileIdAsync(string url, string commitSha, string path, CancellationToken ct)
+    {
+        var (remote, mirror, sha) = ReadTarget(url, commitSha);
+        var treePath = GitRefNames.TreePath(path) ?? throw new ArgumentException($"'{path}' is not a path inside a repository.", nameof(path));
+        using (await MirrorLocks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
+        {
+            await RequireCommitAsync(mirror, remote, sha, ct).ConfigureAwait(false);
+            mirror.Touch();
+            var command = Command(mirror, "cat-file", "--batch-check", "--follow-symlinks") with { StandardInput = $"{sha}:{treePath}\n" };
+            var result = await git.RunAsync(command, ct).ConfigureAwait(false);
+            if (!result.Succeeded)
+                throw new GitFetchException(GitFailure.Failed, $"Reading '{treePath}' at {sha} from {remote} failed: {GitSecretScrubber.Scrub(GitErrors.Summary(result.Error))}");
+            return result.Output.Trim().Split(' ') is [var id, "blob", _] ? id : null;
+        }
+    }
+
     /// <summary>
     /// One answer of <c>git cat-file --batch --follow-symlinks</c>: "&lt;oid&gt; blob &lt;size&gt;\n&lt;content&gt;\n"
     /// for a file; "&lt;name&gt; missing", "symlink …", "dangling …", "loop …", "notdir …" or a non-blob type otherwise.

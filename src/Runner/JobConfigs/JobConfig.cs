@@ -38,4 +38,7 @@ public sealed record JobConfig
 
     /// <summary>User to run the script as: <c>uid</c>, <c>uid:gid</c> or a name (optionally <c>name:group</c>); null keeps the image's.</summary>
     public string? User { get; init; }
+
+    /// <summary>Caches restored into the workspace before the script and saved after it succeeded; git jobs only.</summary>
+    public IReadOnlyList<CacheConfig> Caches { get; init; } = [];
 }

@@ -56,6 +56,7 @@ internal static class JobConfigMapper
             Results = raw.Results is null ? new ResultsConfig() : Results(raw.Results),
             Secrets = Secrets(raw.Secrets, env, owner),
             User = raw.User is null ? null : ConfigNames.User(raw.User),
+            Caches = raw.Cache is null ? [] : CacheConfigMapper.Caches(raw.Cache),
         };
     }
 

@@ -1,3 +1,5 @@
+using YamlDotNet.Core;
+
 namespace Narwhal.Runner.JobConfigs;
 
 // The sections of the file. Each property is one key, named in camelCase (ReadyTimeout is
@@ -17,6 +19,7 @@ internal abstract record RawExecution : RawSection
     public RawResults? Results { get; init; }
     public RawList? Secrets { get; init; }
     public RawScalar? User { get; init; }
+    public RawCacheList? Cache { get; init; }
 }
 
 /// <summary>The whole file. With <see cref="Steps"/> it is a pipeline and its execution keys are the steps' defaults.</summary>
@@ -108,3 +111,13 @@ internal sealed record RawResults : RawSection
     public RawList? Junit { get; init; }
     public RawList? Artifacts { get; init; }
 }
+
+/// <summary>One item of <c>cache</c>: the key template and the paths it saves.</summary>
+internal sealed record RawCache : RawSection
+{
+    public RawScalar? Key { get; init; }
+    public RawList? Paths { get; init; }
+}
+
+/// <summary>The items of <c>cache</c>, in file order: one mapping, or a list of them.</summary>
+internal sealed record RawCacheList(IReadOnlyList<RawCache> Items, Mark Start);

@@ -92,6 +92,26 @@ internal static class RawNodeReader
         return new RawMapList(items, start.Start);
     }
 
+    /// <summary><c>cache</c>: one mapping, or a list of mappings.</summary>
+    private static RawCacheList ReadCaches(IParser parser, string what, Func<IParser, Type, object?> nested)
+    {
+        const string shape = "a mapping such as { key: npm, paths: [node_modules] }, or a list of them";
+        if (parser.Current is MappingStart single)
+            return new RawCacheList([(RawCache)nested(parser, typeof(RawCache))!], single.Start);
+        if (parser.Current is Scalar scalar && IsNull(scalar))
+            throw ConfigError.At(scalar.Start, $"{what} has no value");
+        if (!parser.TryConsume<SequenceStart>(out var start))
+            throw ConfigError.At(parser.Current!.Start, $"{what} must be {shape}, found {Describe(parser.Current)}");
+        var items = new List<RawCache>();
+        while (!parser.TryConsume<SequenceEnd>(out _))
+        {
+            if (parser.Current is not MappingStart)
+                throw ConfigError.At(parser.Current!.Start, $"each item of {what} must be a mapping of 'key' and 'paths', found {Describe(parser.Current)}");
+            items.Add((RawCache)nested(parser, typeof(RawCache))!);
+        }
+        return new RawCacheList(items, start.Start);
+    }
+
     /// <summary>A mapping from names to values; each value is read by <paramref name="readValue"/> (given its what).</summary>
     public static RawMap<T> ReadMap<T>(IParser parser, string what, Func<IParser, string, T> readValue)
     {
@@ -138,6 +158,7 @@ internal static class RawNodeReader
             return ReadMap(parser, what, (p, stepWhat) => (RawStep)ReadSectionValue(p, typeof(RawStep), stepWhat, nested));
         if (type == typeof(RawNeedList)) return ReadNeeds(parser, what, nested);
         if (type == typeof(RawWhen) && parser.Current is Scalar) return StatusOnly(ReadScalar(parser, what));
+        if (type == typeof(RawCacheList)) return ReadCaches(parser, what, nested);
         if (type.IsAssignableTo(typeof(RawSection))) return ReadSectionValue(parser, type, what, nested);
         throw new NotSupportedException($"No reader for raw node type {type}.");
     }

@@ -79,6 +79,7 @@ internal static class StepConfigMapper
         Results = step.Results ?? defaults.Results,
         Secrets = step.Secrets ?? defaults.Secrets,
         User = step.User ?? defaults.User,
+        Cache = step.Cache ?? defaults.Cache,
     };
 
     private static RawMap<RawScalar>? MergedEnv(RawMap<RawScalar>? defaults, RawMap<RawScalar>? own)

@@ -9,6 +9,7 @@ internal sealed class JobsTour(TourSession tour)
     {
         await JobsAsync();
         await SecretsAsync();
+        await CachesAsync();
         await GitCredentialsAsync();
     }
 
@@ -39,6 +40,16 @@ internal sealed class JobsTour(TourSession tour)
         await tour.Step(admin, HttpMethod.Put, $"/jobs/{MissingJob}/secrets/{SecretKey}", 404, secret);
         await tour.Step(admin, HttpMethod.Delete, $"/jobs/{Job}/secrets/{SecretKey}", 204);
         await tour.Step(admin, HttpMethod.Delete, $"/jobs/{Job}/secrets/{SecretKey}", 404);
+    }
+
+    /// <summary>The tour's job has run nothing: its caches are an empty list, and clearing them is still a success.</summary>
+    private async Task CachesAsync()
+    {
+        var admin = tour.Admin;
+        await tour.Step(admin, HttpMethod.Get, $"/jobs/{Job}/caches", 200);
+        await tour.Step(admin, HttpMethod.Get, $"/jobs/{MissingJob}/caches", 404);
+        await tour.Step(admin, HttpMethod.Delete, $"/jobs/{Job}/caches", 204);
+        await tour.Step(admin, HttpMethod.Delete, $"/jobs/{MissingJob}/caches", 404);
     }
 
     private async Task GitCredentialsAsync()

@@ -43,6 +43,10 @@ internal sealed record RawStep : RawExecution
     public RawScalar? ConcurrencyGroup { get; init; }
     public RawScalar? Concurrency { get; init; }
     public RawRetry? Retry { get; init; }
+    // An approval gate (BlockStepMapper): the prompt, its inputs, who may decide.
+    public RawScalar? Block { get; init; }
+    public RawMap<RawBlockField>? Fields { get; init; }
+    public RawList? Approvers { get; init; }
 
     public override string? MisplacedKeyProblem(string key) =>
         key is "steps" or "failFast"
@@ -55,6 +59,15 @@ internal sealed record RawNeed : RawSection
 {
     public RawScalar? Step { get; init; }
     public RawScalar? Artifacts { get; init; }
+}
+
+/// <summary>An input of an approval gate, under <c>fields</c>.</summary>
+internal sealed record RawBlockField : RawSection
+{
+    public RawScalar? Description { get; init; }
+    public RawScalar? Required { get; init; }
+    public RawScalar? Default { get; init; }
+    public RawList? Options { get; init; }
 }
 
 internal sealed record RawRetry : RawSection

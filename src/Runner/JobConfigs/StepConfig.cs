@@ -32,6 +32,9 @@ public sealed record StepConfig
     /// <summary>The step's <c>retry.onLost</c>, else the top-level default; null: the job's.</summary>
     public int? RetryOnLost { get; init; }
 
-    /// <summary>What the step executes: its own keys, else the top-level ones (env merged variable by variable).</summary>
+    /// <summary>What the step executes: its own keys, else the top-level ones (env merged variable by variable); nothing for a gate.</summary>
     public required JobConfig Job { get; init; }
+
+    /// <summary>Set for an approval gate (<c>block</c>): the step waits for a decision instead of running.</summary>
+    public BlockSpec? Block { get; init; }
 }

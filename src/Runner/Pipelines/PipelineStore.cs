@@ -56,15 +56,16 @@ public sealed class PipelineStore(NpgsqlDataSource db)
             }, tx, cancellationToken: ct));
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO run_steps (run_id, parent_run_id, key, position, needs, artifacts_from, run_when, allow_failure,
-                                       retry_on_lost, concurrency_limit, definition)
+                                       retry_on_lost, concurrency_limit, definition, block)
                 VALUES (@id, @parentId, @Key, @position, @needs, @artifactsFrom, @when, @AllowFailure,
-                        @RetryOnLost, @concurrencyLimit, @definition::jsonb)
+                        @RetryOnLost, @concurrencyLimit, @definition::jsonb, @block::jsonb)
                 """, new
             {
                 id, parentId = run.Id, step.Key, position, needs = step.Needs.ToArray(), artifactsFrom = step.ArtifactsFrom.ToArray(),
                 when = step.When.Name(), step.AllowFailure, step.RetryOnLost,
                 concurrencyLimit = step.ConcurrencyGroup is null ? (int?)null : step.Concurrency ?? 1,
                 definition = Json.Serialize(step.Definition),
+                block = step.Block is null ? null : Json.Serialize(step.Block),
             }, tx, cancellationToken: ct));
         }
         await connection.ExecuteAsync(new CommandDefinition(

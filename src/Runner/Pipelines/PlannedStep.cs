@@ -17,4 +17,6 @@ public sealed record PlannedStep
     public int? Concurrency { get; init; }
     public int? RetryOnLost { get; init; }
     public required JobConfig Definition { get; init; }
+    /// <summary>Set for an approval gate: never queued, it waits for a decision.</summary>
+    public BlockSpec? Block { get; init; }
 }

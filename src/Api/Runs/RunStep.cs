@@ -21,6 +21,8 @@ public sealed record RunStep
     public required bool AllowFailure { get; init; }
     /// <summary>Set when a retry replaced this attempt.</summary>
     public DateTimeOffset? SupersededAt { get; init; }
+    /// <summary>Set for an approval gate (<c>block</c>).</summary>
+    public StepGate? Gate { get; init; }
 
     /// <summary>A run without steps, shown as its one step.</summary>
     public static RunStep MainOf(Run run) => new()

@@ -31,6 +31,9 @@ public sealed record JobStep
 
     /// <summary>Null: the job's <see cref="JobSpec.Retry"/>.</summary>
     public RetryPolicy? Retry { get; init; }
+
+    /// <summary>Set for an approval gate: it runs nothing (no image, script, env) and waits for a decision.</summary>
+    public BlockSpec? Block { get; init; }
 }
 
 /// <summary>A need: the step's key, and whether its stored artifacts are placed in the workspace (default yes).</summary>

@@ -53,7 +53,7 @@ public sealed class GateDecisionStore(NpgsqlDataSource db)
         if (step is null) return new GateDecisionResult(GateDecisionOutcome.StepNotFound, run, Steps: steps);
         if (step.Gate is not { } gate) return new GateDecisionResult(GateDecisionOutcome.NotAGate, run, step, steps);
         if (!GateApprovers.MayDecide(user, gate.Spec)) return new GateDecisionResult(GateDecisionOutcome.NotAllowed, run, step, steps);
-        if (!gate.AwaitsDecision || step.Row.Status != RunStatus.Waiting)
+        if (!gate.AwaitsDecision || step.Row.Status != RunStatusTransitions.DecidedFrom)
             return new GateDecisionResult(GateDecisionOutcome.NotAwaiting, run, step, steps);
 
         IReadOnlyDictionary<string, string> inputs = new Dictionary<string, string>();
@@ -77,7 +77,7 @@ public sealed class GateDecisionStore(NpgsqlDataSource db)
             """, new
         {
             id = step.Row.Id, decision = decision.Name(), by, tokenId = TokenId(user), inputs = Json.Serialize(inputs),
-            status = StatusOf(decision).Name(), waiting = RunStatus.Waiting.Name(),
+            status = StatusOf(decision).Name(), waiting = RunStatusTransitions.DecidedFrom.Name(),
             reason = decision == BlockDecision.Rejected ? $"Rejected by {by}." : null,
         }, tx, cancellationToken: ct));
 

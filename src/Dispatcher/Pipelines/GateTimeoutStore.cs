@@ -44,7 +44,7 @@ public sealed class GateTimeoutStore(NpgsqlDataSource db)
             WHERE {Overdue} AND r.status = @waiting
             ORDER BY s.approval_requested_at
             LIMIT @max
-            """, new { waiting = RunStatus.Waiting.Name(), max }, cancellationToken: ct));
+            """, new { waiting = RunStatusTransitions.DecidedFrom.Name(), max }, cancellationToken: ct));
         return rows.Select(r => new OverdueGate(r.RunId, r.ParentRunId, r.Key, r.JobName, r.Number, r.TimeoutSeconds)).ToList();
     }
 
@@ -67,7 +67,7 @@ public sealed class GateTimeoutStore(NpgsqlDataSource db)
             """, new
         {
             stepId = gate.StepId, by = DecidedBy, timedOutDecision = BlockDecision.TimedOut.Name(),
-            waiting = RunStatus.Waiting.Name(), timedOut = RunStatus.TimedOut.Name(),
+            waiting = RunStatusTransitions.DecidedFrom.Name(), timedOut = RunStatus.TimedOut.Name(),
             reason = $"Nobody approved or rejected it within its timeout of {gate.TimeoutSeconds} s.",
         }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);

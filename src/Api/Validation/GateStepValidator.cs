@@ -27,7 +27,7 @@ public static class GateStepValidator
                      ("concurrency", step.Concurrency is not null), ("retry", step.Retry is not null),
                  })
             if (given) errors.Add($"{field}.{name}", $"Step '{key}' is an approval gate (block): it runs nothing, so it takes no {name}.");
-        if (BlockRules.PromptProblem(step.Block) is { } promptProblem) errors.Add($"{field}.block", Sentence(promptProblem));
+        if (BlockRules.PromptProblem(step.Block) is { } promptProblem) errors.Add($"{field}.block", JobStepsValidator.Sentence(promptProblem));
         if (step.TimeoutSeconds is < 1 or > BlockRules.MaxTimeoutSeconds)
             errors.Add($"{field}.timeoutSeconds", $"An approval gate waits between 1 and {BlockRules.MaxTimeoutSeconds} seconds (30 days).");
 
@@ -54,12 +54,12 @@ public static class GateStepValidator
         var result = new List<BlockField>();
         foreach (var (name, dto) in fields)
         {
-            if (BlockRules.FieldNameProblem(name) is { } nameProblem) errors.Add($"{field}.{name}", Sentence(nameProblem));
+            if (BlockRules.FieldNameProblem(name) is { } nameProblem) errors.Add($"{field}.{name}", JobStepsValidator.Sentence(nameProblem));
             var options = dto?.Options;
             if (options is { Count: 0 } or { Count: > BlockRules.MaxOptions })
                 errors.Add($"{field}.{name}.options", $"Between 1 and {BlockRules.MaxOptions} values, or leave options out.");
             var blockField = new BlockField { Name = name, Description = dto?.Description, Required = dto?.Required ?? false, Default = dto?.Default, Options = options };
-            if (BlockRules.DefaultProblem(blockField) is { } defaultProblem) errors.Add($"{field}.{name}.default", Sentence(defaultProblem));
+            if (BlockRules.DefaultProblem(blockField) is { } defaultProblem) errors.Add($"{field}.{name}.default", JobStepsValidator.Sentence(defaultProblem));
             result.Add(blockField);
         }
         return result;
@@ -71,9 +71,7 @@ public static class GateStepValidator
         if (approvers.Count is 0 or > BlockRules.MaxApprovers)
             errors.Add(field, $"Between 1 and {BlockRules.MaxApprovers} approvers (token names, or scope:admin), or leave approvers out for admins only.");
         for (var i = 0; i < approvers.Count; i++)
-            if (BlockRules.ApproverProblem(approvers[i] ?? "") is { } problem) errors.Add($"{field}[{i}]", Sentence(problem));
+            if (BlockRules.ApproverProblem(approvers[i] ?? "") is { } problem) errors.Add($"{field}[{i}]", JobStepsValidator.Sentence(problem));
         return approvers.Distinct(StringComparer.Ordinal).ToList();
     }
-
-    private static string Sentence(string clause) => $"{char.ToUpperInvariant(clause[0])}{clause[1..]}.";
 }

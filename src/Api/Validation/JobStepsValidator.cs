@@ -125,5 +125,5 @@ public static class JobStepsValidator
         : $"steps.{steps[problem.StepIndex].Key}";
 
     /// <summary>The graph's messages are clauses (a config file error prefixes its position): here they are sentences.</summary>
-    private static string Sentence(string clause) => $"{char.ToUpperInvariant(clause[0])}{clause[1..]}.";
+    internal static string Sentence(string clause) => $"{char.ToUpperInvariant(clause[0])}{clause[1..]}.";
 }

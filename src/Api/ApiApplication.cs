@@ -32,6 +32,7 @@ public static class ApiApplication
         app.MapResultsEndpoints();
         app.MapRunFilesEndpoints();
         app.MapStepsEndpoints();
+        app.MapGatesEndpoints();
         app.MapRunnersEndpoints();
         app.MapGithubHooksEndpoints();
         app.MapNarwhalUi();

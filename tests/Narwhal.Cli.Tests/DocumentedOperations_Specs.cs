@@ -54,6 +54,12 @@ public sealed partial class DocumentedOperations_Specs : StackFixture
             """;
         using var content = new StringContent(pipeline, System.Text.Encoding.UTF8, "application/json");
         (await Client.PutAsync("/jobs/tour-pipe", content)).EnsureSuccessStatusCode();
+        var gated = $$"""
+            { "type": "freestyle", "image": "{{TestEnvironment.BusyboxImage}}", "script": ["echo v=$V"],
+              "steps": { "a": {}, "gate": { "needs": ["a"], "block": "Go on?", "fields": { "V": { "required": true } } }, "b": { "needs": ["gate"] } } }
+            """;
+        using var gatedContent = new StringContent(gated, System.Text.Encoding.UTF8, "application/json");
+        (await Client.PutAsync("/jobs/tour-gate", gatedContent)).EnsureSuccessStatusCode();
     }
 
     protected override Task AfterStackStoppedAsync()
@@ -130,6 +136,15 @@ public sealed partial class DocumentedOperations_Specs : StackFixture
         await Run("results", "download", "tour-pipe/1", "--output-dir", Path.Combine(_dir, "pipeline"));
         await Run("results", "download", "tour-pipe/1", "--step", "b", "--attempt", "1", "--output-dir", Path.Combine(_dir, "step"));
         await Run("__complete", "--", "runs", "retry", "tour-pipe/1", "");
+
+        foreach (var number in new[] { 1, 2 })
+        {
+            await Run("run", "tour-gate");
+            await Eventually.UntilAsync(() => Client.GetJsonAsync($"/jobs/tour-gate/runs/{number}"), r => r.Str("status") == "waiting",
+                $"tour-gate/{number} to wait for approval");
+        }
+        await Run("approve", "tour-gate/1", "gate", "--field", "V=1");
+        await Run("reject", "tour-gate/2", "gate");
 
         await Run(ExitCodes.Ok, "tour-secret-value-2\n", "secrets", "set", "tour-hi", "EXTRA");
         await Run("secrets", "list", "tour-hi");

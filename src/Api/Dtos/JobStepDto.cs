@@ -33,9 +33,15 @@ public sealed record JobStepDto
     public RetryRequest? Retry { get; init; }
     /// <summary>Run the step once per combination of values: <c>{ "axes": { "NODE": ["18", "20"] } }</c>.</summary>
     public StepMatrixDto? Matrix { get; init; }
+    /// <summary>An approval gate's prompt ("Deploy to production?"): the step runs nothing and waits for a decision; timeoutSeconds is how long.</summary>
+    public string? Block { get; init; }
+    /// <summary>With block: the inputs an approval gives, by variable name; later steps get them as environment variables.</summary>
+    public OrderedDictionary<string, BlockFieldDto>? Fields { get; init; }
+    /// <summary>With block: who may decide, token names and <c>scope:NAME</c> (default <c>["scope:admin"]</c>).</summary>
+    public List<string>? Approvers { get; init; }
 
     /// <summary>A stored step in the shape PUT takes: sending it back unchanged is "unchanged".</summary>
-    public static JobStepDto From(JobStep step) => new()
+    public static JobStepDto From(JobStep step) => step.Block is { } gate ? GateOf(step, gate) : new()
     {
         Image = step.Image,
         Script = step.Script?.ToList(),
@@ -51,6 +57,19 @@ public sealed record JobStepDto
         Matrix = step.Matrix is { } matrix ? StepMatrixDto.From(matrix) : null,
     };
 
+    private static JobStepDto GateOf(JobStep step, BlockSpec gate) => new()
+    {
+        Block = gate.Prompt,
+        Fields = gate.Fields.Count == 0 ? null
+            : new OrderedDictionary<string, BlockFieldDto>(gate.Fields.Select(f => KeyValuePair.Create(f.Name,
+                new BlockFieldDto { Description = f.Description, Required = f.Required, Default = f.Default, Options = f.Options?.ToList() }))),
+        Approvers = [.. gate.Approvers],
+        TimeoutSeconds = gate.TimeoutSeconds,
+        Needs = step.Needs.Select(n => new StepNeedDto(n.Step, n.Artifacts)).ToList(),
+        When = step.When,
+        AllowFailure = step.AllowFailure,
+    };
+
     /// <summary>Stored steps as the ordered <c>steps</c> object of the API; null for a job without steps.</summary>
     public static OrderedDictionary<string, JobStepDto>? MapOf(IReadOnlyList<JobStep>? steps)
     {
@@ -59,6 +78,18 @@ public sealed record JobStepDto
         foreach (var step in steps) map[step.Key] = From(step);
         return map;
     }
+}
+
+/// <summary>An input of an approval gate.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record BlockFieldDto
+{
+    public string? Description { get; init; }
+    /// <summary>An approval must give a value (or the field has a default).</summary>
+    public bool Required { get; init; }
+    public string? Default { get; init; }
+    /// <summary>When set, the only values allowed.</summary>
+    public List<string>? Options { get; init; }
 }
 
 /// <summary>A need: the key of a step, and whether that step's artifacts are placed in the workspace (default yes).</summary>

@@ -36,6 +36,8 @@ public sealed record StepDto
     /// <summary>Queued but held back by its concurrency group.</summary>
     public bool Held { get; init; }
     public string? WaitingFor { get; init; }
+    /// <summary>Set for an approval gate: the step runs nothing and waits for a decision.</summary>
+    public GateDto? Block { get; init; }
     public required StepLinks Links { get; init; }
 
     public static StepDto From(Guid runId, RunStep step)
@@ -64,6 +66,7 @@ public sealed record StepDto
             LogTruncated = row.LogTruncated,
             Held = row.Held,
             WaitingFor = RunDto.WaitingForOf(row),
+            Block = step.Gate is { } gate ? GateDto.From(gate) : null,
             Links = new StepLinks(self, $"{self}/console", $"{self}/results"),
         };
     }

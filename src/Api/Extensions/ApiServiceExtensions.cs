@@ -33,6 +33,7 @@ public static class ApiServiceExtensions
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunStepStore>();
         services.AddSingleton<StepRetryStore>();
+        services.AddSingleton<GateDecisionStore>();
         services.AddSingleton<Narwhal.Core.Outbox.OutboxStore>();
         services.AddSingleton<TokenStore>();
         services.AddSingleton<Narwhal.Core.Logs.LogChunkStore>();

@@ -14,6 +14,11 @@ public static class StepOperationCatalog
         "The run has no steps (re-run it: POST /runs/{id}/rerun), the step has not ended, nothing failed (retry-failed), " +
         "retention deleted the run's results, or its job was deleted.");
 
+    private static readonly ErrorDoc GateInvalid = new(400, "An unknown field, a required field without a value, or a value not among the field's options (errors names each, as fields.NAME).");
+    private static readonly ErrorDoc GateForbidden = new(403, "The token is not among the gate's approvers (the detail says who may decide).");
+    private static readonly ErrorDoc GateConflict = new(409,
+        "The step is not an approval gate, or it is not waiting for a decision (it waits for its needs, or was approved, rejected, timed out or skipped).");
+
     public static IReadOnlyDictionary<string, OperationDoc> Operations { get; } = new Dictionary<string, OperationDoc>(StringComparer.Ordinal)
     {
         ["GET /runs/{id}/steps/{key}"] = new("One step of a run, as in the run's `steps`; `?attempt=N` gives an earlier attempt (a retry " +
@@ -62,6 +67,22 @@ public static class StepOperationCatalog
                                                     "queued at once. Answers the run with its steps.")
         {
             Errors = [new(404, "No such run, or it has no step with that key."), RetryConflict],
+        },
+        ["POST /runs/{id}/steps/{key}/approve"] = new("Approves an approval gate (a step with `block`) that waits for a decision: the step " +
+                                                      "succeeds, who decided, when and the inputs are recorded, and the steps after it are " +
+                                                      "released in the same transaction; they receive the inputs as environment variables. " +
+                                                      "The body gives a value per field of the gate (`fields`); defaults fill the fields left " +
+                                                      "out. Allowed to the gate's `approvers` (default: tokens with scope admin). Answers the " +
+                                                      "run with its steps.")
+        {
+            Errors = [GateInvalid, GateForbidden, new(404, "No such run, or it has no step with that key."), GateConflict],
+        },
+        ["POST /runs/{id}/steps/{key}/reject"] = new("Rejects an approval gate that waits for a decision: the step fails (\"Rejected by " +
+                                                     "NAME.\"), the steps needing it are skipped (`when: failure` and `always` steps run), " +
+                                                     "and the run fails unless the gate has allowFailure. Allowed to the gate's `approvers`. " +
+                                                     "Answers the run with its steps.")
+        {
+            Errors = [GateForbidden, new(404, "No such run, or it has no step with that key."), GateConflict],
         },
         ["POST /runs/{id}/retry-failed"] = new("Retries every step of a pipeline whose current attempt failed, timed out, errored, was lost or " +
                                                "aborted, and the steps downstream of them that did not succeed, as POST /runs/{id}/steps/{key}/retry " +

@@ -23,6 +23,8 @@ public sealed record RunStep
     public DateTimeOffset? SupersededAt { get; init; }
     /// <summary>Set on an instance of a matrix step: the step as written and this instance's values.</summary>
     public StepInstance? Matrix { get; init; }
+    /// <summary>Set for an approval gate (<c>block</c>).</summary>
+    public StepGate? Gate { get; init; }
 
     /// <summary>A run without steps, shown as its one step.</summary>
     public static RunStep MainOf(Run run) => new()

@@ -22,12 +22,20 @@ public sealed class RunStepStore(NpgsqlDataSource db)
         public bool AllowFailure { get; set; }
         public DateTime? SupersededAt { get; set; }
         public string? Matrix { get; set; }
+        public string? Block { get; set; }
+        public DateTime? ApprovalRequestedAt { get; set; }
+        public string? Decision { get; set; }
+        public string? DecidedBy { get; set; }
+        public DateTime? DecidedAt { get; set; }
+        public string? DecisionInputs { get; set; }
     }
 
     // The step's columns first and none named id: Dapper splits the row at the runs row's id.
     private static string Select(string where) => $"""
-        SELECT st.step_key, st.position, st.step_attempt, st.needs, st.run_when, st.allow_failure, st.superseded_at, st.matrix, r.*
-        FROM (SELECT run_id, key AS step_key, position, step_attempt, needs, run_when, allow_failure, superseded_at, matrix::text AS matrix
+        SELECT st.step_key, st.position, st.step_attempt, st.needs, st.run_when, st.allow_failure, st.superseded_at, st.matrix,
+               st.block, st.approval_requested_at, st.decision, st.decided_by, st.decided_at, st.decision_inputs, r.*
+        FROM (SELECT run_id, key AS step_key, position, step_attempt, needs, run_when, allow_failure, superseded_at, matrix::text AS matrix,
+                     block::text AS block, approval_requested_at, decision, decided_by, decided_at, decision_inputs::text AS decision_inputs
               FROM run_steps WHERE {where}) st
         CROSS JOIN LATERAL (SELECT {RunRow.Columns} FROM runs WHERE runs.id = st.run_id) r
         """;
@@ -87,7 +95,12 @@ public sealed class RunStepStore(NpgsqlDataSource db)
         Needs = step.Needs,
         When = StepWhenNames.TryParse(step.RunWhen, out var when) ? when : throw new FormatException($"'{step.RunWhen}' is not a step's when"),
         AllowFailure = step.AllowFailure,
-        SupersededAt = step.SupersededAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null,
+        SupersededAt = Utc(step.SupersededAt),
+        Gate = step.Block is null ? null : new StepGate(Json.Deserialize<BlockSpec>(step.Block), Utc(step.ApprovalRequestedAt),
+            step.Decision is null ? null : new GateDecision(BlockDecisionNames.Parse(step.Decision), step.DecidedBy ?? "", Utc(step.DecidedAt)!.Value,
+                step.DecisionInputs is null ? new Dictionary<string, string>() : Json.Deserialize<Dictionary<string, string>>(step.DecisionInputs))),
         Matrix = step.Matrix is { } matrix ? Json.Deserialize<StepInstance>(matrix) : null,
     };
+
+    private static DateTimeOffset? Utc(DateTime? at) => at is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
 }

@@ -128,9 +128,9 @@ public sealed class StepRetryStore(NpgsqlDataSource db)
             FROM unnest(@olds, @news) AS p (old_id, new_id) JOIN runs r ON r.id = p.old_id;
 
             INSERT INTO run_steps (run_id, parent_run_id, key, position, step_attempt, needs, artifacts_from, run_when, allow_failure,
-                                   retry_on_lost, concurrency_limit, definition)
+                                   retry_on_lost, concurrency_limit, definition, block)
             SELECT p.new_id, s.parent_run_id, s.key, s.position, s.step_attempt + 1, s.needs, s.artifacts_from, s.run_when, s.allow_failure,
-                   s.retry_on_lost, s.concurrency_limit, s.definition
+                   s.retry_on_lost, s.concurrency_limit, s.definition, s.block
             FROM unnest(@olds, @news) AS p (old_id, new_id) JOIN run_steps s ON s.run_id = p.old_id;
             """, new { olds, news, waiting = RunStatus.Waiting.Name() }, tx, cancellationToken: ct));
     }

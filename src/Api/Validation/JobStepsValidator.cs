@@ -45,6 +45,7 @@ public static class JobStepsValidator
     private static JobStep Step(string key, JobStepDto step, JobRequest job, IReadOnlyList<string> resourceClasses, ValidationErrors errors)
     {
         var field = $"steps.{key}";
+        if (step.Block is not null || step.Fields is not null || step.Approvers is not null) return GateStepValidator.Step(key, step, errors);
         if (step.Image is { } image && !ImageReference.IsValid(image))
             errors.Add($"{field}.image", $"'{image}' is not an image reference: {ImageReference.Rule}.");
         else if (step.Image is null && string.IsNullOrWhiteSpace(job.Image))
@@ -128,5 +129,5 @@ public static class JobStepsValidator
         : $"steps.{steps[problem.StepIndex].Key}";
 
     /// <summary>The graph's messages are clauses (a config file error prefixes its position): here they are sentences.</summary>
-    private static string Sentence(string clause) => $"{char.ToUpperInvariant(clause[0])}{clause[1..]}.";
+    internal static string Sentence(string clause) => $"{char.ToUpperInvariant(clause[0])}{clause[1..]}.";
 }

@@ -10,6 +10,7 @@ public static class CommandTable
         .. ApplyCommands.Specs,
         .. RunCommands.Specs,
         .. RetryCommands.Specs,
+        .. ApprovalCommands.Specs,
         .. LogsCommands.Specs,
         .. ResultsCommands.Specs,
         .. SecretsCommands.Specs,

@@ -12,7 +12,7 @@ public static class CompletionCommands
     /// <summary>Options that take a value (the next word is that value, not a positional).</summary>
     private static readonly HashSet<string> ValueOptions =
         ["url", "token", "context", "output", "branch", "commit", "param", "idempotency-key", "job", "status", "limit", "cursor",
-         "name", "kind", "file", "scopes", "expires", "from-file", "output-dir", "step", "attempt"];
+         "name", "kind", "file", "scopes", "expires", "from-file", "output-dir", "step", "attempt", "field"];
 
     private static readonly string[] GlobalOptions = ["url", "token", "context", "output", "help"];
 

@@ -186,6 +186,7 @@ public static class RunCommands
         if (step.S("when") is { Length: > 0 } when && when != "success") notes.Add($"when: {when}");
         if (step.P("allowFailure").ValueKind == JsonValueKind.True) notes.Add("may fail");
         if (step.P("held").ValueKind == JsonValueKind.True) notes.Add($"held by {step.S("waitingFor")}");
+        if (StepLines.Gate(step) is { Length: > 0 } gate) notes.Add(gate);
         if (step.S("status") != "succeeded" && step.S("statusReason") is { Length: > 0 } reason) notes.Add(reason);
         return string.Join("; ", notes);
     }

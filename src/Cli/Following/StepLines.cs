@@ -42,8 +42,26 @@ public static class StepLines
         return status != "succeeded" && RunSteps.IsTerminal(status) && reason.Length > 0 ? $"{text}: {reason}" : text;
     }
 
+    /// <summary>
+    /// An approval gate's state: <c>waiting for approval: Deploy? (narwhal approve …)</c> while it awaits a decision,
+    /// <c>approved by NAME (VERSION=1.4.2)</c> once decided; empty for any other step.
+    /// </summary>
+    public static string Gate(JsonElement step)
+    {
+        var gate = step.P("block");
+        if (gate.ValueKind != JsonValueKind.Object) return "";
+        if (gate.P("awaitsDecision").ValueKind == JsonValueKind.True) return $"waiting for approval: {gate.S("prompt")}";
+        var decision = gate.P("decision");
+        if (decision.ValueKind != JsonValueKind.Object) return "";
+        var fields = decision.P("fields") is { ValueKind: JsonValueKind.Object } given && given.EnumerateObject().Any()
+            ? $" ({string.Join(", ", given.EnumerateObject().Select(p => $"{p.Name}={p.Value.GetString()}"))})"
+            : "";
+        return decision.S("decision") == "timed_out" ? "nobody decided in time" : $"{decision.S("decision")} by {decision.S("by")}{fields}";
+    }
+
     private static string Waiting(JsonElement step)
     {
+        if (Gate(step) is { Length: > 0 } gate) return gate;
         var needs = step.P("needs") is { ValueKind: JsonValueKind.Array } list ? list.EnumerateArray().Select(n => n.GetString()).ToList() : [];
         var when = step.S("when") is { Length: > 0 } w && w != "success" ? $" (when: {w})" : "";
         return needs.Count == 0 ? $"waiting{when}" : $"waiting for {string.Join(", ", needs)}{when}";

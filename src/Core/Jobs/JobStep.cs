@@ -34,6 +34,9 @@ public sealed record JobStep
 
     /// <summary>Set when the step runs once per combination of values (see <see cref="StepMatrices"/>).</summary>
     public StepMatrix? Matrix { get; init; }
+
+    /// <summary>Set for an approval gate: it runs nothing (no image, script, env) and waits for a decision.</summary>
+    public BlockSpec? Block { get; init; }
 }
 
 /// <summary>A need: the step's key, and whether its stored artifacts are placed in the workspace (default yes).</summary>

@@ -24,6 +24,13 @@ public static class RunStatusTransitions
         _ => false,
     };
 
+    /// <summary>
+    /// An approval gate ends straight from here when decided (approved: succeeded, rejected: failed, timed out), and a
+    /// pipeline run is derived waiting while only gates wait (migrations/0015_approvals.sql). Kept out of
+    /// <see cref="CanTransition"/>, whose sources fence the Runner's finish: no Runner write may end a waiting row.
+    /// </summary>
+    public const RunStatus DecidedFrom = RunStatus.Waiting;
+
     /// <summary>The statuses from which <paramref name="to"/> may be reached.</summary>
     public static RunStatus[] SourcesOf(RunStatus to) =>
         Enum.GetValues<RunStatus>().Where(from => CanTransition(from, to)).ToArray();

@@ -3,6 +3,7 @@ using Narwhal.Core.Messaging;
 using Narwhal.Dispatcher.Autoscale;
 using Narwhal.Dispatcher.Fleet;
 using Narwhal.Dispatcher.Metrics;
+using Narwhal.Dispatcher.Pipelines;
 
 namespace Narwhal.Dispatcher.Extensions;
 
@@ -33,6 +34,10 @@ public static class FleetServiceExtensions
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatConsumer>());
         services.AddSingleton<FleetMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<FleetMonitor>());
+        // Approval gates past their timeout, at the fleet scan's pace.
+        services.AddSingleton<GateTimeoutStore>();
+        services.AddSingleton<GateTimeoutSweep>();
+        services.AddHostedService(sp => sp.GetRequiredService<GateTimeoutSweep>());
         return services;
     }
 }

@@ -4,6 +4,7 @@ using Narwhal.Core.Jobs;
 using Narwhal.Core.Messaging;
 using Narwhal.Core.Outbox;
 using Narwhal.Core.Persistence;
+using Narwhal.Core.Pipelines;
 using Narwhal.Core.Runs;
 using Narwhal.Runner.JobConfigs;
 using Narwhal.Runner.Pipelines;
@@ -55,17 +56,22 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
             return new TimedClaim(status is null ? ClaimResult.NotFound : new ClaimResult(null, RunStatusNames.Parse(status)), null);
         }
 
-        // The job, and the step's recorded definition when the run is a pipeline's step: one round trip.
+        // The job, and the step's recorded definition when the run is a pipeline's step, with the inputs of the
+        // pipeline's approved gates: one round trip.
         var plan = await connection.QuerySingleAsync<ClaimPlanRow>(new CommandDefinition("""
             SELECT j.spec::text AS spec, s.parent_run_id, s.key, s.step_attempt, s.definition::text AS definition, s.artifacts_from,
                    (SELECT EXTRACT(EPOCH FROM now() - max(nr.finished_at))::float8
                     FROM run_steps ns JOIN runs nr ON nr.id = ns.run_id
-                    WHERE ns.parent_run_id = s.parent_run_id AND ns.superseded_at IS NULL AND ns.key = ANY (s.needs)) AS since_needs_ended
+                    WHERE ns.parent_run_id = s.parent_run_id AND ns.superseded_at IS NULL AND ns.key = ANY (s.needs)) AS since_needs_ended,
+                   (SELECT jsonb_object_agg(i.key, i.value ORDER BY g.position)::text
+                    FROM run_steps g CROSS JOIN LATERAL jsonb_each_text(g.decision_inputs) i
+                    WHERE g.parent_run_id = s.parent_run_id AND g.superseded_at IS NULL AND g.decision = @approved) AS approved_inputs
             FROM jobs j LEFT JOIN run_steps s ON s.run_id = @runId
             WHERE j.id = @JobId
-            """, new { row.JobId, runId }, cancellationToken: ct));
+            """, new { row.JobId, runId, approved = BlockDecision.Approved.Name() }, cancellationToken: ct));
         var step = plan.Key is null ? null
-            : new ClaimedStep(plan.ParentRunId!.Value, plan.Key, plan.StepAttempt, Json.Deserialize<JobConfig>(plan.Definition!), plan.ArtifactsFrom ?? [])
+            : new ClaimedStep(plan.ParentRunId!.Value, plan.Key, plan.StepAttempt,
+                ApprovedInputs.MergeInto(Json.Deserialize<JobConfig>(plan.Definition!), plan.ApprovedInputs), plan.ArtifactsFrom ?? [])
             {
                 SinceNeedsEnded = plan.SinceNeedsEnded is { } seconds ? TimeSpan.FromSeconds(Math.Max(0, seconds)) : null,
             };
@@ -82,6 +88,7 @@ public sealed class RunAttemptStore(NpgsqlDataSource db)
         public string? Definition { get; set; }
         public string[]? ArtifactsFrom { get; set; }
         public double? SinceNeedsEnded { get; set; }
+        public string? ApprovedInputs { get; set; }
     }
 
     /// <summary>

@@ -47,6 +47,10 @@ internal sealed record RawStep : RawExecution
     public RawScalar? Concurrency { get; init; }
     public RawRetry? Retry { get; init; }
     public RawMatrix? Matrix { get; init; }
+    // An approval gate (BlockStepMapper): the prompt, its inputs, who may decide.
+    public RawScalar? Block { get; init; }
+    public RawMap<RawBlockField>? Fields { get; init; }
+    public RawList? Approvers { get; init; }
 
     public override string? MisplacedKeyProblem(string key) =>
         key is "steps" or "failFast"
@@ -76,6 +80,15 @@ internal sealed record RawMatrix : RawSection
     public RawMap<RawList>? Axes { get; init; }
     public RawMapList? Exclude { get; init; }
     public RawMapList? Include { get; init; }
+}
+
+/// <summary>An input of an approval gate, under <c>fields</c>.</summary>
+internal sealed record RawBlockField : RawSection
+{
+    public RawScalar? Description { get; init; }
+    public RawScalar? Required { get; init; }
+    public RawScalar? Default { get; init; }
+    public RawList? Options { get; init; }
 }
 
 internal sealed record RawRetry : RawSection

@@ -156,6 +156,8 @@ internal static class RawNodeReader
             return ReadMap(parser, what, (p, serviceWhat) => (RawService)ReadSectionValue(p, typeof(RawService), serviceWhat, nested));
         if (type == typeof(RawMap<RawStep>))
             return ReadMap(parser, what, (p, stepWhat) => (RawStep)ReadSectionValue(p, typeof(RawStep), stepWhat, nested));
+        if (type == typeof(RawMap<RawBlockField>))
+            return ReadMap(parser, what, (p, fieldWhat) => (RawBlockField)ReadSectionValue(p, typeof(RawBlockField), fieldWhat, nested));
         if (type == typeof(RawNeedList)) return ReadNeeds(parser, what, nested);
         if (type == typeof(RawWhen) && parser.Current is Scalar) return StatusOnly(ReadScalar(parser, what));
         if (type == typeof(RawCacheList)) return ReadCaches(parser, what, nested);

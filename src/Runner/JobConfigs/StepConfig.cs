@@ -38,6 +38,9 @@ public sealed record StepConfig
     /// <summary>Set when the step runs once per combination: expanded when the plan is recorded (<see cref="Narwhal.Runner.Pipelines.MatrixSteps"/>).</summary>
     public StepMatrix? Matrix { get; init; }
 
-    /// <summary>What the step executes: its own keys, else the top-level ones (env merged variable by variable).</summary>
+    /// <summary>What the step executes: its own keys, else the top-level ones (env merged variable by variable); nothing for a gate.</summary>
     public required JobConfig Job { get; init; }
+
+    /// <summary>Set for an approval gate (<c>block</c>): the step waits for a decision instead of running.</summary>
+    public BlockSpec? Block { get; init; }
 }

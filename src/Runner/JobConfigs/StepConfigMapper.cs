@@ -25,6 +25,7 @@ internal static class StepConfigMapper
 
     public static StepConfig ToStepConfig(RawScalar key, RawStep raw, StepPlace place, StepDefaults defaults)
     {
+        var gate = BlockStepMapper.Gate(key, raw);
         var group = raw.ConcurrencyGroup is null ? null : ConfigNames.Group(raw.ConcurrencyGroup, "'concurrencyGroup'");
         if (raw.Concurrency is not null && group is null)
             throw ConfigError.At(raw.KeyStart("concurrency"),
@@ -42,7 +43,8 @@ internal static class StepConfigMapper
             RetryOnLost = raw.Retry is null ? defaults.RetryOnLost : RetryOnLost(raw.Retry),
             Matrix = MatrixConfigMapper.ToMatrix(key.Value, raw.Matrix),
             Condition = ConditionConfigMapper.ToCondition(raw.When),
-            Job = JobConfigMapper.Execution(Merged(raw, defaults.Execution), ExecutionOwner.Step(key)),
+            Job = gate is null ? JobConfigMapper.Execution(Merged(raw, defaults.Execution), ExecutionOwner.Step(key)) : BlockStepMapper.NothingToRun,
+            Block = gate,
         };
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using Narwhal.Core.Jobs;
+using Narwhal.Core.Pipelines;
 using Narwhal.Runner.JobConfigs;
 
 namespace Narwhal.Runner.Pipelines;
@@ -19,7 +20,7 @@ public static class FreestyleSteps
         Timeout = Seconds(job.TimeoutSeconds),
     };
 
-    public static PlannedStep Plan(JobSpec job, JobStep step) => new()
+    public static PlannedStep Plan(JobSpec job, JobStep step) => step.Block is { } gate ? Gate(job, step, gate) : new()
     {
         Key = step.Key,
         Needs = step.Needs.Select(n => n.Step).ToList(),
@@ -38,6 +39,18 @@ public static class FreestyleSteps
             Env = MergeEnv(job.Env, step.Env),
             Timeout = Seconds(step.TimeoutSeconds ?? job.TimeoutSeconds),
         },
+    };
+
+    /// <summary>An approval gate: nothing to execute, never queued (see <see cref="PlannedStep.Block"/>).</summary>
+    private static PlannedStep Gate(JobSpec job, JobStep step, BlockSpec gate) => new()
+    {
+        Key = step.Key,
+        Needs = step.Needs.Select(n => n.Step).ToList(),
+        When = step.When,
+        AllowFailure = step.AllowFailure,
+        ResourceClass = job.ResourceClass,
+        Definition = BlockStepMapper.NothingToRun,
+        Block = gate,
     };
 
     private static ReadOnlyDictionary<string, string> MergeEnv(IReadOnlyDictionary<string, string>? job, IReadOnlyDictionary<string, string>? step)

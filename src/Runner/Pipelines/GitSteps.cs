@@ -17,5 +17,6 @@ public static class GitSteps
         Concurrency = step.Concurrency,
         RetryOnLost = step.RetryOnLost,
         Definition = step.Job,
+        Block = step.Block,
     };
 }

@@ -58,9 +58,9 @@ public sealed class PipelineStore(NpgsqlDataSource db)
             }, tx, cancellationToken: ct));
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO run_steps (run_id, parent_run_id, key, position, needs, artifacts_from, run_when, allow_failure,
-                                       retry_on_lost, concurrency_limit, definition, matrix)
+                                       retry_on_lost, concurrency_limit, definition, matrix, block)
                 VALUES (@id, @parentId, @Key, @position, @needs, @artifactsFrom, @when, @AllowFailure,
-                        @RetryOnLost, @concurrencyLimit, @definition::jsonb, @matrix::jsonb)
+                        @RetryOnLost, @concurrencyLimit, @definition::jsonb, @matrix::jsonb, @block::jsonb)
                 """, new
             {
                 id, parentId = run.Id, step.Key, position, needs = step.Needs.ToArray(), artifactsFrom = step.ArtifactsFrom.ToArray(),
@@ -68,6 +68,7 @@ public sealed class PipelineStore(NpgsqlDataSource db)
                 concurrencyLimit = step.ConcurrencyGroup is null ? (int?)null : step.Concurrency ?? 1,
                 definition = Json.Serialize(step.Definition),
                 matrix = step.Matrix is null ? null : Json.Serialize(step.Matrix),
+                block = step.Block is null ? null : Json.Serialize(step.Block),
             }, tx, cancellationToken: ct));
         }
         await connection.ExecuteAsync(new CommandDefinition(

@@ -23,4 +23,7 @@ public sealed record PlannedStep
 
     /// <summary>Set on each instance of a matrix step: the step as written and this instance's values.</summary>
     public StepInstance? Matrix { get; init; }
+
+    /// <summary>Set for an approval gate: never queued, it waits for a decision.</summary>
+    public BlockSpec? Block { get; init; }
 }

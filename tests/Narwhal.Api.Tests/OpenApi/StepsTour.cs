@@ -19,6 +19,7 @@ internal sealed class StepsTour(TourSession tour, TestStack stack)
         var id = await PlannedRunAsync();
         await StepsAsync(id);
         await RetriesAsync(id);
+        await GatesAsync();
         await _seeder.StartAsync(id, "test");
         await tour.Step(tour.Admin, HttpMethod.Post, $"/runs/{id}/abort", 202);
     }
@@ -71,6 +72,38 @@ internal sealed class StepsTour(TourSession tour, TestStack stack)
         await tour.Step(tour.Reader, HttpMethod.Get, $"/runs/{id}/steps/nope/results/artifacts", 404);
         await tour.StoredObjectAsync($"{build}/results/artifacts/{RunResultsSeeder.TextArtifact}");
         await tour.Step(tour.Reader, HttpMethod.Get, $"{build}/results/artifacts/dist/missing.txt", 404);
+    }
+
+    /// <summary>Two runs through an approval gate: one approved (after a refused approver and bad inputs), one rejected.</summary>
+    private async Task GatesAsync()
+    {
+        const string gate = """{ "prompt": "Deploy?", "fields": [{ "name": "VERSION", "required": true }] }""";
+        SeedStep[] steps = [SeedStep.Step("build"), SeedStep.Step("approve", "build") with { Block = gate }, SeedStep.Step("deploy", "approve")];
+        var approved = await GatedRunAsync(steps);
+        var approve = $"/runs/{approved}/steps/approve/approve";
+        await tour.Step(tour.Admin, HttpMethod.Post, $"/runs/{approved}/steps/build/approve", 409, new { });
+        await tour.Step(tour.Reader, HttpMethod.Post, approve, 403, new { fields = new Dictionary<string, string> { ["VERSION"] = "1.0" } });
+        await tour.Step(tour.Admin, HttpMethod.Post, approve, 400, new { fields = new Dictionary<string, string> { ["COLOUR"] = "red" } });
+        await tour.Step(tour.Admin, HttpMethod.Post, $"/runs/{approved}/steps/nope/approve", 404, new { });
+        await tour.Step(tour.Admin, HttpMethod.Post, approve, 200, new { fields = new Dictionary<string, string> { ["VERSION"] = "1.0" } });
+        await tour.Step(tour.Admin, HttpMethod.Post, approve, 409, new { fields = new Dictionary<string, string> { ["VERSION"] = "1.0" } });
+
+        var rejected = await GatedRunAsync(steps);
+        await tour.Step(tour.Reader, HttpMethod.Post, $"/runs/{rejected}/steps/approve/reject", 403);
+        await tour.Step(tour.Admin, HttpMethod.Post, $"/runs/{MissingId}/steps/approve/reject", 404);
+        await tour.Step(tour.Admin, HttpMethod.Post, $"/runs/{rejected}/steps/approve/reject", 200);
+        await tour.Step(tour.Admin, HttpMethod.Post, $"/runs/{rejected}/steps/approve/reject", 409);
+    }
+
+    /// <summary>A run of the tour's pipeline job planned as these steps, its first step succeeded: the gate awaits a decision.</summary>
+    private async Task<Guid> GatedRunAsync(SeedStep[] steps)
+    {
+        var run = await TourSession.ReadJsonAsync(await tour.Step(tour.Admin, HttpMethod.Post, $"/jobs/{PipelineJob}/runs", 201, new { }));
+        var id = Guid.Parse(run.Str("id"));
+        await _seeder.PlanAsync(id, steps);
+        await _seeder.StartAsync(id, "build");
+        await _seeder.FinishAsync(id, "build", RunStatus.Succeeded);
+        return id;
     }
 
     private async Task RetriesAsync(Guid id)

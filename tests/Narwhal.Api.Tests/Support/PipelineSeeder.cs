@@ -5,7 +5,8 @@ using Npgsql;
 namespace Narwhal.Api.Tests.Support;
 
 /// <summary>A step of a seeded plan: its key, needs, when and allowFailure (the graph; nothing of it is executed).</summary>
-internal sealed record SeedStep(string Key, string[]? Needs = null, string When = "success", bool AllowFailure = false)
+/// <param name="Block">An approval gate's run_steps.block (BlockSpec JSON), or null.</param>
+internal sealed record SeedStep(string Key, string[]? Needs = null, string When = "success", bool AllowFailure = false, string? Block = null)
 {
     public static SeedStep Step(string key, params string[] needs) => new(key, needs);
 }
@@ -49,11 +50,11 @@ internal sealed class PipelineSeeder(NpgsqlDataSource db)
                 INSERT INTO runs (id, job_id, job_name, number, status, resource_class, commit_sha, branch, parameters, trigger, parent_run_id)
                 SELECT @child, job_id, job_name, number, @waiting, resource_class, commit_sha, branch, parameters, trigger, id
                 FROM runs WHERE id = @runId;
-                INSERT INTO run_steps (run_id, parent_run_id, key, position, needs, artifacts_from, run_when, allow_failure, definition)
-                VALUES (@child, @runId, @Key, @position, @needs, @needs, @When, @AllowFailure, @definition::jsonb);
+                INSERT INTO run_steps (run_id, parent_run_id, key, position, needs, artifacts_from, run_when, allow_failure, definition, block)
+                VALUES (@child, @runId, @Key, @position, @needs, @needs, @When, @AllowFailure, @definition::jsonb, @Block::jsonb);
                 """, new
             {
-                child, runId, step.Key, position, needs = step.Needs ?? [], step.When, step.AllowFailure, waiting = RunStatus.Waiting.Name(),
+                child, runId, step.Key, position, needs = step.Needs ?? [], step.When, step.AllowFailure, step.Block, waiting = RunStatus.Waiting.Name(),
                 definition = Definition,
             }, tx);
         }

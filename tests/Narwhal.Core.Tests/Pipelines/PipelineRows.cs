@@ -15,6 +15,8 @@ public sealed record PlannedStep(string Key, params string[] Needs)
     public string? ConcurrencyGroup { get; init; }
     public int? Concurrency { get; init; }
     public int? RetryOnLost { get; init; }
+    /// <summary>An approval gate's run_steps.block (BlockSpec JSON): never queued, it waits for a decision.</summary>
+    public string? Block { get; init; }
 }
 
 /// <summary>
@@ -75,13 +77,13 @@ public sealed class PipelineRows
             }, tx);
             await connection.ExecuteAsync("""
                 INSERT INTO run_steps (run_id, parent_run_id, key, position, needs, artifacts_from, run_when, allow_failure,
-                                       retry_on_lost, concurrency_limit, definition)
+                                       retry_on_lost, concurrency_limit, definition, block)
                 VALUES (@id, @parent, @Key, @position, @Needs, @Needs, @When, @AllowFailure, @RetryOnLost, @Concurrency,
-                        jsonb_build_object('script', jsonb_build_array('echo ' || @Key)))
+                        jsonb_build_object('script', jsonb_build_array('echo ' || @Key)), @Block::jsonb)
                 """, new
             {
                 id = ids[step.Key], parent = run.Id, step.Key, position, step.Needs, When = step.When.Name(), step.AllowFailure,
-                step.RetryOnLost, step.Concurrency,
+                step.RetryOnLost, step.Concurrency, step.Block,
             }, tx);
         }
         if (advance) await connection.ExecuteAsync("SELECT narwhal_advance_pipeline(@parent)", new { parent = run.Id }, tx);

@@ -73,6 +73,14 @@ public sealed class CommitStatusMapping_Specs
     }
 
     [Test]
+    public void When_a_run_waits_for_approval_Should_be_pending_saying_which_step_waits()
+    {
+        var status = CommitStatusMapping.From(Update(RunStatus.Waiting, "Waiting for approval of step 'deploy'."), null);
+
+        Assert.That((status.State, status.Description), Is.EqualTo((CommitStatusState.Pending, "#42 waiting for approval of step 'deploy'")));
+    }
+
+    [Test]
     public void When_the_reason_is_long_or_multiline_Should_fit_githubs_140_characters_on_one_line()
     {
         var reason = ".narwhal.yml:4:1: unknown key\n" + new string('x', 300);

@@ -4,8 +4,8 @@ using Narwhal.Core.Runs;
 namespace Narwhal.Dispatcher.Github.Statuses;
 
 /// <summary>
-/// The one mapping from a run to the commit status GitHub shows for it: queued and running are
-/// <c>pending</c>, succeeded <c>success</c>, failed <c>failure</c> (a test or build said no), and every
+/// The one mapping from a run to the commit status GitHub shows for it: queued, running and waiting (for
+/// approval) are <c>pending</c>, succeeded <c>success</c>, failed <c>failure</c> (a test or build said no), and every
 /// other end (timed out, aborted, lost, error) <c>error</c>: Narwhal, not the code, could not say.
 /// </summary>
 public static class CommitStatusMapping
@@ -66,10 +66,19 @@ public static class CommitStatusMapping
             RunStatus.Aborted => WithReason($"{run} aborted", update.StatusReason),
             RunStatus.Lost => WithReason($"{run} lost", update.StatusReason),
             RunStatus.Error => WithReason($"{run} error", update.StatusReason),
+            // A run (not a step) waits only at an approval gate (migrations/0015_approvals.sql): say which.
+            RunStatus.Waiting when update.StepKey is null => $"{run} waiting for approval{GateOf(update.StatusReason)}",
             RunStatus.Waiting => $"{run} waiting",
             RunStatus.Skipped => WithReason($"{run} skipped", update.StatusReason),
             _ => run,
         };
+    }
+
+    /// <summary>" of step 'deploy'" from the run's reason ("Waiting for approval of step 'deploy'."), else nothing.</summary>
+    private static string GateOf(string? reason)
+    {
+        const string prefix = "Waiting for approval";
+        return reason is not null && reason.StartsWith(prefix, StringComparison.Ordinal) ? reason[prefix.Length..].TrimEnd('.') : "";
     }
 
     private static string Took(CommitStatusUpdate update) =>

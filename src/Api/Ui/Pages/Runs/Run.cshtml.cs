@@ -110,6 +110,29 @@ public sealed class RunModel(RunStore runs, JobStore jobs, RunStepStore stepStor
         return Redirect(Base);
     }
 
+    /// <summary>The signed-in token may decide the gate (its approvers; the REST answer still decides).</summary>
+    public bool CanDecide(StepGate gate) => gate.AwaitsDecision && GateApprovers.MayDecide(User, gate.Spec);
+
+    /// <summary>The gate approved with the form's fields (<c>field.NAME</c>), through the same store as the REST approve.</summary>
+    public async Task<IActionResult> OnPostApproveAsync(
+        [FromForm] string key, [FromServices] GateDecisionStore gates, [FromServices] ILogger<GateDecisionStore> logger, CancellationToken ct)
+    {
+        const string prefix = "field.";
+        var fields = Request.Form.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(k => k[prefix.Length..], k => (string?)Request.Form[k].ToString(), StringComparer.Ordinal);
+        var answer = await GatesEndpoints.Approve(Id, key, new ApproveRequest { Fields = fields }, gates, User, logger, ct);
+        Notify(answer.Result is Ok<RunDto> ? $"Step '{key}' approved; the steps after it start now." : ProblemText(answer.Result) ?? $"Step '{key}' could not be approved.");
+        return Redirect($"{Base}?step={Uri.EscapeDataString(key)}");
+    }
+
+    public async Task<IActionResult> OnPostRejectAsync(
+        [FromForm] string key, [FromServices] GateDecisionStore gates, [FromServices] ILogger<GateDecisionStore> logger, CancellationToken ct)
+    {
+        var answer = await GatesEndpoints.Reject(Id, key, gates, User, logger, ct);
+        Notify(answer.Result is Ok<RunDto> ? $"Step '{key}' rejected." : ProblemText(answer.Result) ?? $"Step '{key}' could not be rejected.");
+        return Redirect($"{Base}?step={Uri.EscapeDataString(key)}");
+    }
+
     public string Base => $"/ui/runs/{Id}";
 
     /// <summary>Where the selected step's console and files are served to the page, pinned to the attempt shown.</summary>

@@ -43,7 +43,8 @@ public sealed class GateStepValidator_Specs
     {
         var bad = Gate with
         {
-            Script = ["make deploy"], Approvers = ["scope:owner"],
+            Script = ["make deploy"],
+            Approvers = ["scope:owner"],
             Fields = new OrderedDictionary<string, BlockFieldDto> { ["REGION"] = new() { Options = ["eu"], Default = "us" }, ["CI"] = new() },
         };
 

@@ -36,7 +36,7 @@ public static class JobStepsValidator
             var nodes = result.Select(s => new StepNode(s.Key, s.Needs.Select(n => n.Step).ToList(), s.When)).ToList();
             if (StepGraph.Check(nodes) is { } problem) errors.Add(FieldOf(problem, result), Sentence(problem.Message));
         }
-        var expanded = result.Sum(s => s.Matrix is { } matrix ? StepMatrices.Expand(matrix).Count : 1);
+        var expanded = result.Sum(s => StepMatrices.StepCount(s.Matrix));
         if (errors.Count == before && expanded > PipelineLimits.MaxSteps)
             errors.Add("steps", $"With its matrices expanded the pipeline has {expanded} steps; a pipeline has at most {PipelineLimits.MaxSteps}.");
         return errors.Count == before ? result : null;

@@ -65,6 +65,9 @@ public static partial class StepMatrices
         return combinations;
     }
 
+    /// <summary>How many steps a step written with <paramref name="matrix"/> (or none) becomes once expanded.</summary>
+    public static int StepCount(StepMatrix? matrix) => matrix is null ? 1 : Expand(matrix).Count;
+
     /// <summary>The product of the axes' sizes, capped just past <see cref="MaxProduct"/>: check it before <see cref="Expand"/>.</summary>
     public static long Product(StepMatrix matrix) =>
         matrix.Axes.Aggregate(1L, (count, axis) => Math.Min(count * axis.Values.Count, MaxProduct + 1));

@@ -57,15 +57,9 @@ internal sealed class GitMirrorReader(string cacheDirectory, bool allowLocalRepo
     /// <summary>The commit's whole message (<c>git log -1 --format=%B</c>), at most <see cref="MaxFileBytes"/> of it.</summary>
     public async Task<string> ReadMessageAsync(string url, string commitSha, CancellationToken ct)
     {
-        var (remote, mirror, sha) = ReadTarget(url, commitSha);
-        using (await MirrorLocks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
-        {
-            await RequireCommitAsync(mirror, remote, sha, ct).ConfigureAwait(false);
-            var result = await git.RunAsync(Command(mirror, "log", "-1", "--format=%B", sha), ct).ConfigureAwait(false);
-            if (!result.Succeeded)
-                throw new GitFetchException(GitFailure.Failed, $"Reading the message of {sha} from {remote} failed: {GitSecretScrubber.Scrub(GitErrors.Summary(result.Error))}");
-            return result.Output.Length > MaxFileBytes ? result.Output[..MaxFileBytes] : result.Output;
-        }
+        var message = await RunOnCommitsAsync(url, [commitSha], shas => ["log", "-1", "--format=%B", shas[0]], "Reading the message of", null, ct)
+            .ConfigureAwait(false);
+        return message.Length > MaxFileBytes ? message[..MaxFileBytes] : message;
     }
 
     /// <summary>
@@ -74,33 +68,40 @@ internal sealed class GitMirrorReader(string cacheDirectory, bool allowLocalRepo
     /// </summary>
     public async Task<IReadOnlyList<string>> ChangedPathsAsync(string url, string baseSha, string headSha, CancellationToken ct)
     {
-        var (remote, mirror, head) = ReadTarget(url, headSha);
-        var (_, _, @base) = ReadTarget(url, baseSha);
-        using (await MirrorLocks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
-        {
-            await RequireCommitAsync(mirror, remote, @base, ct).ConfigureAwait(false);
-            await RequireCommitAsync(mirror, remote, head, ct).ConfigureAwait(false);
-            var result = await git.RunAsync(Command(mirror, "-c", "core.quotePath=false", "diff", "--name-only", "--no-renames", $"{@base}...{head}"), ct).ConfigureAwait(false);
-            if (!result.Succeeded)
-                throw new GitFetchException(GitFailure.Failed, $"Comparing {@base} with {head} of {remote} failed: {GitSecretScrubber.Scrub(GitErrors.Summary(result.Error))}");
-            return result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        }
+        var paths = await RunOnCommitsAsync(url, [baseSha, headSha],
+            shas => ["-c", "core.quotePath=false", "diff", "--name-only", "--no-renames", $"{shas[0]}...{shas[1]}"], "Comparing", null, ct)
+            .ConfigureAwait(false);
+        return paths.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
     /// <summary>The object id of a file at the commit (see <see cref="GitMirrorCache.FileIdAsync"/>), read without its content.</summary>
     public async Task<string?> FileIdAsync(string url, string commitSha, string path, CancellationToken ct)
     {
-        var (remote, mirror, sha) = ReadTarget(url, commitSha);
         var treePath = GitRefNames.TreePath(path) ?? throw new ArgumentException($"'{path}' is not a path inside a repository.", nameof(path));
+        var answer = await RunOnCommitsAsync(url, [commitSha], _ => ["cat-file", "--batch-check", "--follow-symlinks"], $"Reading '{treePath}' at",
+            shas => $"{shas[0]}:{treePath}\n", ct).ConfigureAwait(false);
+        return answer.Trim().Split(' ') is [var id, "blob", _] ? id : null;
+    }
+
+    /// <summary>
+    /// One git command on the mirror holding the commits, under its read lock, once each commit is known to be there:
+    /// its output, or a <see cref="GitFetchException"/> naming <paramref name="what"/> and the commits.
+    /// </summary>
+    private async Task<string> RunOnCommitsAsync(string url, string[] commitShas, Func<string[], string[]> arguments, string what,
+        Func<string[], string>? input, CancellationToken ct)
+    {
+        var targets = commitShas.Select(sha => ReadTarget(url, sha)).ToList();
+        var (remote, mirror, _) = targets[0];
+        var shas = targets.Select(t => t.Sha).ToArray();
         using (await MirrorLocks.AcquireReadAsync(mirror, ct).ConfigureAwait(false))
         {
-            await RequireCommitAsync(mirror, remote, sha, ct).ConfigureAwait(false);
+            foreach (var sha in shas) await RequireCommitAsync(mirror, remote, sha, ct).ConfigureAwait(false);
             mirror.Touch();
-            var command = Command(mirror, "cat-file", "--batch-check", "--follow-symlinks") with { StandardInput = $"{sha}:{treePath}\n" };
-            var result = await git.RunAsync(command, ct).ConfigureAwait(false);
+            var result = await git.RunAsync(Command(mirror, arguments(shas)) with { StandardInput = input?.Invoke(shas) }, ct).ConfigureAwait(false);
             if (!result.Succeeded)
-                throw new GitFetchException(GitFailure.Failed, $"Reading '{treePath}' at {sha} from {remote} failed: {GitSecretScrubber.Scrub(GitErrors.Summary(result.Error))}");
-            return result.Output.Trim().Split(' ') is [var id, "blob", _] ? id : null;
+                throw new GitFetchException(GitFailure.Failed,
+                    $"{what} {string.Join(" and ", shas)} from {remote} failed: {GitSecretScrubber.Scrub(GitErrors.Summary(result.Error))}");
+            return result.Output;
         }
     }
 

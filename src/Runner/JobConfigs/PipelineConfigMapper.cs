@@ -32,7 +32,7 @@ internal static class PipelineConfigMapper
     /// <summary>Each matrix is within its own limit; together with the other steps they must also fit in one pipeline.</summary>
     private static void CheckExpandedSize(List<StepConfig> configs, RawMap<RawStep> steps)
     {
-        var total = configs.Sum(step => step.Matrix is { } matrix ? StepMatrices.Expand(matrix).Count : 1);
+        var total = configs.Sum(step => StepMatrices.StepCount(step.Matrix));
         if (total <= PipelineLimits.MaxSteps) return;
         var first = steps.Entries.First(entry => entry.Value.Matrix is not null);
         throw ConfigError.At(first.Value.KeyStart("matrix"),
